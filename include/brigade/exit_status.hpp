@@ -1,0 +1,16 @@
+#pragma once
+
+namespace brigade {
+
+/// Process exit codes, one place for all of them (documented in the README).
+enum ExitStatus : int {
+  kExitSuccess = 0,        ///< Every selected node deployed / returned 0.
+  kExitNodeFailed = 1,     ///< At least one node failed or was skipped.
+  kExitUsage = 2,          ///< Bad command line or kitchen; nothing ran.
+  kExitGlobalPreHook = 3,  ///< A global pre hook failed; no node deployed.
+  kExitAborted = 4,        ///< The run was aborted (failure budget, node post hook).
+  kExitInterrupted = 130,  ///< SIGINT.
+  kExitTerminated = 143,   ///< SIGTERM.
+};
+
+}  // namespace brigade

@@ -1,0 +1,226 @@
+#include "commands.hpp"
+
+#include <brigade/cli.hpp>
+#include <brigade/exit_status.hpp>
+#include <brigade/kitchen_init.hpp>
+#include <brigade/spellcheck.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace brigade {
+
+void print_error(std::ostream& err, const Diagnostic& diagnostic) {
+  err << "brigade: error: " << diagnostic.render() << '\n';
+}
+
+void print_warning(std::ostream& err, const Diagnostic& diagnostic) {
+  err << "brigade: warning: " << diagnostic.render() << '\n';
+}
+
+Result<Kitchen> open_kitchen(const std::string& kitchen_option, std::ostream& err) {
+  std::filesystem::path root;
+  if (!kitchen_option.empty()) {
+    root = kitchen_option;
+  } else if (auto found = find_kitchen_root(".")) {
+    root = *found;
+  } else {
+    return Diagnostic{.message = std::string("no kitchen here: no ") + kKitchenMarker +
+                                 " in this directory or any parent",
+                      .hint = "pass -k DIR, or create a kitchen with 'brigade init'"};
+  }
+  auto kitchen = load_kitchen(root);
+  if (kitchen) {
+    for (const auto& warning : kitchen->warnings) {
+      print_warning(err, warning);
+    }
+  }
+  return kitchen;
+}
+
+int init(const std::string& directory, std::ostream& out, std::ostream& err) {
+  auto created = init_kitchen(directory.empty() ? "." : directory);
+  if (!created) {
+    print_error(err, created.error());
+    return kExitUsage;
+  }
+  for (const auto& path : *created) {
+    out << "created " << path << '\n';
+  }
+  return kExitSuccess;
+}
+
+namespace {
+
+void add_kitchen_option(CLI::App* app, std::string& kitchen) {
+  app->add_option("-k,--kitchen", kitchen,
+                  "Kitchen directory (default: the nearest directory upwards with littlechef.cfg)");
+}
+
+// The deepest subcommand the user reached: the one whose options an unknown word is compared to.
+CLI::App* deepest_parsed(CLI::App* app) {
+  for (CLI::App* sub : app->get_subcommands()) {
+    return deepest_parsed(sub);
+  }
+  return app;
+}
+
+std::vector<std::string> option_names(CLI::App* app) {
+  std::vector<std::string> names;
+  for (CLI::App* a = app; a != nullptr; a = a->get_parent()) {
+    for (const CLI::Option* option : a->get_options()) {
+      for (const auto& l : option->get_lnames()) {
+        names.push_back("--" + l);
+      }
+    }
+  }
+  names.push_back("--help");
+  return names;
+}
+
+std::vector<std::string> subcommand_names(CLI::App* app) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app->get_subcommands({})) {
+    names.push_back(sub->get_name());
+  }
+  return names;
+}
+
+std::string command_path(CLI::App* app) {
+  std::string path;
+  for (CLI::App* a = app; a != nullptr; a = a->get_parent()) {
+    path = a->get_name() + (path.empty() ? "" : " " + path);
+  }
+  return path;
+}
+
+// CLI11 (2.1) rejects unknown words without suggestions; extras are allowed and judged here so
+// that a typo in a command or option gets a "did you mean".
+int report_unexpected(CLI::App& app, std::ostream& err) {
+  const std::string word = app.remaining(true).front();
+  CLI::App* where = deepest_parsed(&app);
+  Diagnostic diagnostic;
+  if (word.starts_with("-")) {
+    std::string name = word.substr(0, word.find('='));
+    diagnostic.message = "unknown option '" + name + "' for '" + command_path(where) + "'";
+    diagnostic.hint = did_you_mean(closest_matches(name, option_names(where), 1));
+  } else if (!where->get_subcommands({}).empty()) {
+    diagnostic.message = "unknown command '" + word + "' for '" + command_path(where) + "'";
+    diagnostic.hint = did_you_mean(closest_matches(word, subcommand_names(where), 1));
+  } else {
+    diagnostic.message = "unexpected argument '" + word + "' for '" + command_path(where) + "'";
+  }
+  print_error(err, diagnostic);
+  err << "Run '" << command_path(where) << " --help' for usage.\n";
+  return kExitUsage;
+}
+
+}  // namespace
+
+int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"Brigade: deploy a LittleChef kitchen to a fleet over SSH, in parallel batches."};
+  app.name("brigade");
+  app.set_version_flag("--version", std::string("brigade ") + BRIGADE_VERSION);
+  app.require_subcommand(1);
+  app.allow_extras();
+  std::string kitchen;
+  add_kitchen_option(&app, kitchen);
+
+  ListOptions list_options;
+  CLI::App* list = app.add_subcommand("list", "List the kitchen's nodes, roles or environments");
+  list->require_subcommand(1);
+  list->allow_extras();
+  struct ListCommand {
+    const char* name;
+    const char* help;
+    int (*run)(const ListOptions&, std::ostream&, std::ostream&);
+  };
+  const ListCommand list_commands[] = {
+      {"nodes", "Nodes with environment, expanded roles and recipes, tags", list_nodes},
+      {"roles", "Roles with their run_list and how many nodes use them", list_roles},
+      {"environments", "Environments and how many nodes are in each", list_environments},
+  };
+  std::string environment;
+  for (const auto& command : list_commands) {
+    CLI::App* sub = list->add_subcommand(command.name, command.help);
+    sub->allow_extras();
+    add_kitchen_option(sub, kitchen);
+    sub->add_flag("--json", list_options.json, "Print JSON instead of a table");
+    if (std::string(command.name) == "nodes") {
+      sub->add_option("selectors", list_options.selectors,
+                      "Selectors, as for fix (default: every node, dummies included)");
+      sub->add_option("-E,--env", environment, "Only nodes in this chef_environment");
+    }
+  }
+
+  FixOptions fix_options;
+  CLI::App* fix_command = app.add_subcommand("fix", "Deploy the selected nodes");
+  fix_command->allow_extras();
+  add_kitchen_option(fix_command, kitchen);
+  fix_command->add_option("selectors", fix_options.selectors,
+                          "node:NAME[,NAME…], node:all, nodes_with_role:PATTERN, "
+                          "nodes_with_recipe:PATTERN, nodes_with_tag:TAG");
+  fix_command->add_option("-E,--env", environment, "Only nodes in this chef_environment");
+  fix_command->add_flag("-n,--dry-run", fix_options.dry_run, "Print the plan; touch no node");
+
+  std::string init_directory;
+  CLI::App* init_command = app.add_subcommand("init", "Create a new kitchen skeleton");
+  init_command->allow_extras();
+  init_command->add_option("directory", init_directory, "Where (default: here)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::ParseError& e) {
+    if (!app.remaining(true).empty()) {
+      return report_unexpected(app, err);
+    }
+    CLI::App* where = deepest_parsed(&app);
+    Diagnostic diagnostic{.message = e.what()};
+    if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr &&
+        !where->get_subcommands({}).empty() && where->get_subcommands().empty()) {
+      std::string names;
+      for (const auto& name : subcommand_names(where)) {
+        names += (names.empty() ? "" : ", ") + name;
+      }
+      diagnostic.message = "'" + command_path(where) + "' needs a command: " + names;
+    }
+    print_error(err, diagnostic);
+    err << "Run '" << command_path(where) << " --help' for usage.\n";
+    return kExitUsage;
+  }
+  if (!app.remaining(true).empty()) {
+    return report_unexpected(app, err);
+  }
+
+  std::optional<std::string> env;
+  if (!environment.empty()) {
+    env = environment;
+  }
+  if (list->parsed()) {
+    list_options.kitchen = kitchen;
+    list_options.environment = env;
+    for (const auto& command : list_commands) {
+      if (list->get_subcommand(command.name)->parsed()) {
+        return command.run(list_options, out, err);
+      }
+    }
+  }
+  if (fix_command->parsed()) {
+    fix_options.kitchen = kitchen;
+    fix_options.environment = env;
+    return fix(fix_options, out, err);
+  }
+  if (init_command->parsed()) {
+    return init(init_directory, out, err);
+  }
+  throw std::logic_error("run_cli: no command ran");
+}
+
+}  // namespace brigade

@@ -1,0 +1,44 @@
+#pragma once
+
+// The commands behind the CLI, each a function of its parsed options. Internal to brigade_core.
+
+#include <brigade/kitchen.hpp>
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace brigade {
+
+/// Prints `brigade: error: …` with the diagnostic's location and caret.
+void print_error(std::ostream& err, const Diagnostic& diagnostic);
+/// Prints `brigade: warning: …`.
+void print_warning(std::ostream& err, const Diagnostic& diagnostic);
+
+/// The kitchen named by `-k` (or found from the working directory), its warnings printed.
+Result<Kitchen> open_kitchen(const std::string& kitchen_option, std::ostream& err);
+
+struct ListOptions {
+  std::string kitchen;
+  std::vector<std::string> selectors;
+  std::optional<std::string> environment;
+  bool json = false;
+};
+
+int list_nodes(const ListOptions& options, std::ostream& out, std::ostream& err);
+int list_roles(const ListOptions& options, std::ostream& out, std::ostream& err);
+int list_environments(const ListOptions& options, std::ostream& out, std::ostream& err);
+
+struct FixOptions {
+  std::string kitchen;
+  std::vector<std::string> selectors;
+  std::optional<std::string> environment;
+  bool dry_run = false;
+};
+
+int fix(const FixOptions& options, std::ostream& out, std::ostream& err);
+
+int init(const std::string& directory, std::ostream& out, std::ostream& err);
+
+}  // namespace brigade

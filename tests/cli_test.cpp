@@ -1,0 +1,237 @@
+#include "support/temp_dir.hpp"
+
+#include <brigade/cli.hpp>
+#include <brigade/kitchen.hpp>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <sstream>
+
+namespace {
+
+const std::string kFixture = std::string(BRIGADE_FIXTURES) + "/littlechef_kitchen";
+const std::string kExampleKitchen = std::string(BRIGADE_CONF_DIR) + "/kitchen";
+
+struct CliRun {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+CliRun run(std::vector<std::string> args) {
+  args.insert(args.begin(), "brigade");
+  std::vector<const char*> argv;
+  for (const auto& a : args) {
+    argv.push_back(a.c_str());
+  }
+  std::ostringstream out;
+  std::ostringstream err;
+  int status = brigade::run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {status, out.str(), err.str()};
+}
+
+// Warnings the fixture kitchen always prints (it is meant to carry them).
+std::string without_warnings(const std::string& err) {
+  std::istringstream in(err);
+  std::string line;
+  std::string kept;
+  bool in_warning = false;
+  while (std::getline(in, line)) {
+    if (line.starts_with("brigade: warning: ")) {
+      in_warning = true;
+      continue;
+    }
+    if (in_warning && line.starts_with("    ")) {
+      continue;
+    }
+    in_warning = false;
+    kept += line + '\n';
+  }
+  return kept;
+}
+
+}  // namespace
+
+TEST_CASE("cli: list nodes prints an aligned table", "[cli]") {
+  auto r = run({"list", "nodes", "-k", kFixture});
+  CHECK(r.status == 0);
+  CHECK(
+      r.out ==
+      R"(NODE                    ENVIRONMENT  ROLES                                              RECIPES                                                                     TAGS
+nestedroles1            _default     base, monitoring/base                              munin, munin::client, subversion                                            (dummy)
+testnode1.mydomain.com  production   all_you_can_eat, base, monitoring/base, webserver  apache2, apache2::mod_ssl, munin, munin::client, mysql::server, subversion  -
+testnode2.mydomain.com  staging      base, monitoring/base, webserver                   apache2, apache2::mod_ssl, munin, munin::client, subversion                 web, canary
+testnode3.mydomain.com  _default     -                                                  subversion                                                                  dummy
+testnode4.mydomain.com  qa           monitoring/base                                    munin, munin::client                                                        canary
+)");
+}
+
+TEST_CASE("cli: list nodes --json has the documented fields", "[cli]") {
+  auto r = run({"list", "nodes", "--json", "-k", kFixture, "nodes_with_tag:canary"});
+  REQUIRE(r.status == 0);
+  auto json = nlohmann::json::parse(r.out);
+  REQUIRE(json.size() == 2);
+  CHECK(json[0]["name"] == "testnode2.mydomain.com");
+  CHECK(json[0]["chef_environment"] == "staging");
+  CHECK(json[0]["roles"] == nlohmann::json({"base", "monitoring/base", "webserver"}));
+  CHECK(json[0]["recipes"] ==
+        nlohmann::json({"apache2", "apache2::mod_ssl", "munin", "munin::client", "subversion"}));
+  CHECK(json[0]["tags"] == nlohmann::json({"web", "canary"}));
+  CHECK(json[0]["dummy"] == false);
+  CHECK(json[1]["name"] == "testnode4.mydomain.com");
+}
+
+TEST_CASE("cli: list nodes with a selector names the dummies it left out", "[cli]") {
+  auto r = run({"list", "nodes", "-k", kFixture, "node:testnode[13]*"});
+  CHECK(r.status == 0);
+  CHECK(r.out.find("testnode1.mydomain.com") != std::string::npos);
+  CHECK(r.out.find("testnode3.mydomain.com") == std::string::npos);
+  CHECK(without_warnings(r.err) == "brigade: left out (dummy): testnode3.mydomain.com\n");
+}
+
+TEST_CASE("cli: list roles and environments", "[cli]") {
+  auto roles = run({"list", "roles", "-k", kFixture});
+  CHECK(roles.status == 0);
+  CHECK(roles.out ==
+        R"(ROLE             RUN_LIST                                               NODES
+all_you_can_eat  role[webserver], recipe[mysql::server]                 1
+base             recipe[subversion], role[monitoring/base]              3
+monitoring/base  recipe[munin::client], recipe[munin]                   4
+webserver        role[base], recipe[apache2], recipe[apache2::mod_ssl]  2
+)");
+  auto environments = run({"list", "environments", "-k", kFixture});
+  CHECK(environments.status == 0);
+  const std::string root = brigade::display_path(kFixture);
+  CHECK(environments.out ==
+        "ENVIRONMENT  NODES  FILE\n"
+        "_default     2      (built in)\n"
+        "production   1      " +
+            root +
+            "/environments/production.json\n"
+            "qa           1      (missing)\n"
+            "staging      1      " +
+            root + "/environments/staging.json\n");
+}
+
+TEST_CASE("cli: fix --dry-run prints the selected nodes and touches nothing", "[cli]") {
+  auto r = run({"fix", "-k", kFixture, "--dry-run", "nodes_with_role:web*", "node:all"});
+  CHECK(r.status == 0);
+  CHECK(r.out ==
+        "Plan: 3 nodes (dry run, nothing is touched)\n"
+        "  testnode1.mydomain.com\n"
+        "  testnode2.mydomain.com\n"
+        "  testnode4.mydomain.com\n"
+        "Left out (dummy):\n"
+        "  nestedroles1\n"
+        "  testnode3.mydomain.com\n");
+  auto staging = run({"fix", "-k", kFixture, "-n", "--env", "staging", "node:all"});
+  CHECK(staging.status == 0);
+  CHECK(staging.out.starts_with("Plan: 1 node in environment staging (dry run"));
+}
+
+TEST_CASE("cli: selection errors exit 2 with the message", "[cli][errors]") {
+  auto r = run({"fix", "-k", kFixture, "-n", "node:testnode1.mydomain.co"});
+  CHECK(r.status == 2);
+  CHECK(without_warnings(r.err) ==
+        "brigade: error: unknown node 'testnode1.mydomain.co', did you mean "
+        "'testnode1.mydomain.com'?\n");
+  CHECK(r.out.empty());
+}
+
+TEST_CASE("cli: a broken kitchen exits 2 before anything else", "[cli][errors]") {
+  brigade::test::TempDir dir;
+  dir.write("littlechef.cfg", "[userinfo]\n");
+  dir.write("nodes/a.json", "{\"run_list\": [\"role[missing]\"]}");
+  auto r = run({"fix", "-k", dir.str(), "-n", "node:all"});
+  CHECK(r.status == 2);
+  CHECK(r.err == "brigade: error: " + dir.str() +
+                     "/nodes/a.json:1:15: run_list[0]: unknown role 'missing'\n"
+                     "    {\"run_list\": [\"role[missing]\"]}\n"
+                     "                  ^\n");
+}
+
+TEST_CASE("cli: unknown commands and options suggest the nearest", "[cli][errors]") {
+  auto command = run({"lsit", "nodes"});
+  CHECK(command.status == 2);
+  CHECK(command.err ==
+        "brigade: error: unknown command 'lsit' for 'brigade', did you mean 'list'?\n"
+        "Run 'brigade --help' for usage.\n");
+  auto sub = run({"list", "nods"});
+  CHECK(sub.status == 2);
+  CHECK(sub.err ==
+        "brigade: error: unknown command 'nods' for 'brigade list', did you mean 'nodes'?\n"
+        "Run 'brigade list --help' for usage.\n");
+  auto option = run({"fix", "--dryrun", "node:all"});
+  CHECK(option.status == 2);
+  CHECK(option.err ==
+        "brigade: error: unknown option '--dryrun' for 'brigade fix', did you mean '--dry-run'?\n"
+        "Run 'brigade fix --help' for usage.\n");
+  auto missing = run({});
+  CHECK(missing.status == 2);
+  CHECK(missing.err ==
+        "brigade: error: 'brigade' needs a command: list, fix, init\n"
+        "Run 'brigade --help' for usage.\n");
+}
+
+TEST_CASE("cli: --help on every command, --version", "[cli]") {
+  for (auto args : std::vector<std::vector<std::string>>{{"--help"},
+                                                         {"list", "--help"},
+                                                         {"list", "nodes", "--help"},
+                                                         {"fix", "--help"},
+                                                         {"init", "--help"}}) {
+    auto r = run(args);
+    INFO(args.front());
+    CHECK(r.status == 0);
+    CHECK(r.out.find("Usage:") != std::string::npos);
+  }
+  auto version = run({"--version"});
+  CHECK(version.status == 0);
+  CHECK(version.out.starts_with("brigade "));
+}
+
+TEST_CASE("cli: a kitchen is found upwards from the working directory", "[cli]") {
+  auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(kFixture + "/roles/monitoring");
+  auto r = run({"fix", "-n", "node:testnode4.mydomain.com"});
+  std::filesystem::current_path(cwd);
+  CHECK(r.status == 0);
+  CHECK(r.out == "Plan: 1 node (dry run, nothing is touched)\n  testnode4.mydomain.com\n");
+
+  brigade::test::TempDir empty;
+  std::filesystem::current_path(empty.path());
+  auto none = run({"list", "nodes"});
+  std::filesystem::current_path(cwd);
+  CHECK(none.status == 2);
+  CHECK(none.err ==
+        "brigade: error: no kitchen here: no littlechef.cfg in this directory or any "
+        "parent, pass -k DIR, or create a kitchen with 'brigade init'\n");
+}
+
+TEST_CASE("cli: init creates a kitchen that loads, and never overwrites one", "[cli]") {
+  brigade::test::TempDir dir;
+  const std::string target = dir.str() + "/new";
+  auto r = run({"init", target});
+  CHECK(r.status == 0);
+  for (const char* sub :
+       {"nodes", "roles", "environments", "cookbooks", "site-cookbooks", "data_bags", "hooks"}) {
+    CHECK(std::filesystem::is_directory(target + "/" + sub));
+  }
+  auto kitchen = brigade::load_kitchen(target);
+  REQUIRE(kitchen.ok());
+  CHECK(kitchen->warnings.empty());
+  CHECK(kitchen->config.user == "root");
+
+  auto again = run({"init", target});
+  CHECK(again.status == 2);
+  CHECK(again.err == "brigade: error: " + target +
+                         "/littlechef.cfg: already exists; not touching an existing kitchen\n");
+}
+
+TEST_CASE("cli: the example kitchen in conf/ loads cleanly", "[cli]") {
+  auto r = run({"list", "nodes", "-k", kExampleKitchen});
+  CHECK(r.status == 0);
+  CHECK(r.err.empty());
+  CHECK(r.out.find("web01.example.com") != std::string::npos);
+}
