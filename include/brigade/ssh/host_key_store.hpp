@@ -1,0 +1,30 @@
+#pragma once
+
+#include <brigade/ssh/known_hosts.hpp>
+#include <brigade/ssh/ssh_config.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace brigade::ssh {
+
+/// The run's known_hosts files, each set read once and shared by every session that uses it;
+/// keys accepted under `accept-new` are appended to the file and remembered here.
+class HostKeyStore {
+ public:
+  /// Verifies `key` for `config`'s host; returns normally when the key may be trusted and
+  /// throws SshError(host_key) with an OpenSSH-style message when not.
+  void verify(const HostConfig& config, const HostKey& key);
+
+  /// Host-key algorithms known for `config`'s host, for the handshake preference.
+  std::vector<std::string> known_key_types(const HostConfig& config);
+
+ private:
+  KnownHosts& files_for(const HostConfig& config);
+
+  std::map<std::vector<std::string>, std::unique_ptr<KnownHosts>> cache_;
+};
+
+}  // namespace brigade::ssh

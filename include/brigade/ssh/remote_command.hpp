@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace brigade::ssh {
+
+/// `it's` → `'it'"'"'s'`: one POSIX shell word whatever the text holds.
+std::string shell_quote(std::string_view text);
+
+/// Wraps `command` so that it stops when the connection goes away. libssh2 1.10 cannot send
+/// signals (no channel_signal), and without a PTY sshd leaves a command running when the
+/// client disconnects. The wrapper runs the command in its own session (setsid) with stdin
+/// from /dev/null, watches the channel's stdin, and when that reaches EOF — the connection
+/// closed — sends TERM, then KILL 5 s later, to the command's process group. The command's exit
+/// status is passed through, and death by a signal is re-raised so that sshd reports it.
+std::string stoppable_command(std::string_view command);
+
+}  // namespace brigade::ssh

@@ -1,0 +1,112 @@
+#pragma once
+
+#include <brigade/ssh/ssh_config.hpp>
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+struct _LIBSSH2_SESSION;
+struct _LIBSSH2_CHANNEL;
+
+namespace brigade::ssh {
+
+class HostKeyStore;
+class Credentials;
+
+/// Which stream a line of remote output came from.
+enum class OutputStream { out, err };
+
+/// Receives a command's output as whole lines (without the newline); a last line without a
+/// newline is delivered when the command ends.
+class OutputSink {
+ public:
+  virtual ~OutputSink() = default;
+  virtual void on_line(OutputStream stream, std::string_view line) = 0;
+};
+
+/// A command to run on a channel.
+struct ExecRequest {
+  std::string command;
+  bool pty = false;  ///< Request a terminal (stderr merges into stdout, as with ssh -t).
+  /// Bytes fed to the command's stdin, then EOF. Without it the command's stdin is empty, and
+  /// the command is wrapped so that it is stopped when the connection goes away.
+  std::shared_ptr<const std::string> stdin_data{};
+};
+
+/// How a remote command ended.
+struct ExecResult {
+  int exit_status = -1;     ///< -1 when it ended by a signal.
+  std::string exit_signal;  ///< "TERM", "KILL", … or empty.
+};
+
+/// Shared by every session of a run: host keys and credentials.
+struct SessionContext {
+  HostKeyStore* host_keys = nullptr;
+  Credentials* credentials = nullptr;
+};
+
+/// One authenticated SSH connection driven by libssh2 in non-blocking mode on an Asio
+/// executor. Every step awaits socket readiness; nothing blocks the io_context.
+class Session {
+ public:
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  /// Resolves, connects (bounded by ConnectTimeout), handshakes, verifies the host key and
+  /// authenticates. Throws SshError.
+  static asio::awaitable<std::unique_ptr<Session>> connect(HostConfig config,
+                                                           SessionContext context);
+
+  /// Runs `request` on a new channel, streaming its output to `sink`. Throws SshError.
+  asio::awaitable<ExecResult> exec(ExecRequest request, OutputSink& sink);
+
+  /// Says goodbye to the server (SSH_MSG_DISCONNECT), bounded by one second.
+  asio::awaitable<void> close();
+
+  const HostConfig& config() const { return config_; }
+
+  /// What libssh2 hands back to our callbacks (its session "abstract" pointer).
+  struct Abstract {
+    std::chrono::steady_clock::time_point last_received;  ///< Set on every byte received.
+    const std::string* password = nullptr;                ///< For keyboard-interactive.
+  };
+
+ private:
+  Session(asio::any_io_executor executor, HostConfig config);
+
+  // The protocol steps, one per function as in curl's ssh_state_*(); defined in src/ssh/.
+  asio::awaitable<void> open_tcp();
+  asio::awaitable<void> handshake(SessionContext& context);
+  void verify_host_key(SessionContext& context);
+  asio::awaitable<void> authenticate(SessionContext& context);
+  asio::awaitable<void> disconnect();
+  asio::awaitable<_LIBSSH2_CHANNEL*> open_channel();
+  asio::awaitable<void> start_command(_LIBSSH2_CHANNEL* channel, const ExecRequest& request);
+  asio::awaitable<void> pump(_LIBSSH2_CHANNEL* channel, const ExecRequest& request,
+                             OutputSink& sink);
+  asio::awaitable<ExecResult> finish_channel(_LIBSSH2_CHANNEL* channel);
+  /// Waits for the socket; with ServerAliveInterval, also sends keepalives and gives up on a
+  /// peer that answers none of ServerAliveCountMax of them.
+  asio::awaitable<void> wait_alive(int directions);
+  /// libssh2's last error text, e.g. "Unable to exchange encryption keys".
+  std::string last_error() const;
+  /// The node and endpoint for messages: "root@127.0.0.1 port 2222".
+  std::string where() const;
+
+  asio::ip::tcp::socket socket_;
+  _LIBSSH2_SESSION* session_ = nullptr;  // owned; freed before socket_ closes (see ~Session)
+  HostConfig config_;
+  Abstract abstract_;
+  std::chrono::steady_clock::time_point last_keepalive_;
+  int keepalives_unanswered_ = 0;
+};
+
+}  // namespace brigade::ssh

@@ -1,0 +1,253 @@
+#include "session_io.hpp"
+
+#include <brigade/ssh/host_key_store.hpp>
+#include <brigade/ssh/session.hpp>
+
+#include <asio/connect.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <fmt/format.h>
+#include <libssh2.h>
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cmath>
+
+namespace brigade::ssh {
+
+using asio::ip::tcp;
+namespace this_coro = asio::this_coro;
+constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+asio::awaitable<void> wait_for_socket(tcp::socket& socket, int directions) {
+  using namespace asio::experimental::awaitable_operators;
+  const bool in = (directions & LIBSSH2_SESSION_BLOCK_INBOUND) != 0;
+  const bool out = (directions & LIBSSH2_SESSION_BLOCK_OUTBOUND) != 0;
+  if (in && out) {
+    co_await (socket.async_wait(tcp::socket::wait_read, asio::use_awaitable) ||
+              socket.async_wait(tcp::socket::wait_write, asio::use_awaitable));
+  } else if (out) {
+    co_await socket.async_wait(tcp::socket::wait_write, asio::use_awaitable);
+  } else {
+    co_await socket.async_wait(tcp::socket::wait_read, asio::use_awaitable);
+  }
+}
+
+std::string seconds_text(std::chrono::steady_clock::duration duration) {
+  double seconds = std::chrono::duration<double>(duration).count();
+  if (std::fabs(seconds - std::round(seconds)) < 1e-9) {
+    return fmt::format("{} s", static_cast<long long>(std::round(seconds)));
+  }
+  return fmt::format("{:.1f} s", seconds);
+}
+
+namespace {
+
+// libssh2 reads through this so that keepalives can tell a silent peer from a live one.
+ssize_t recv_and_note_time(libssh2_socket_t fd, void* buffer, size_t length, int flags,
+                           void** abstract) {
+  ssize_t n = ::recv(fd, buffer, length, flags);
+  if (n < 0) {
+    return -errno;  // libssh2's convention for its I/O callbacks
+  }
+  if (n > 0) {
+    static_cast<Session::Abstract*>(*abstract)->last_received = std::chrono::steady_clock::now();
+  }
+  return n;
+}
+
+// The host-key algorithms libssh2 1.10 can verify, best first: ed25519 before ECDSA (libssh2's
+// own order picks ECDSA first), RSA last since it only speaks ssh-rsa (SHA-1).
+constexpr const char* kHostKeyAlgorithms[] = {
+    "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa",
+};
+
+std::string host_key_preference(const std::vector<std::string>& known_types) {
+  std::vector<std::string> order;
+  for (const auto& type : known_types) {
+    for (const char* supported : kHostKeyAlgorithms) {
+      if (type == supported) {
+        order.push_back(type);
+      }
+    }
+  }
+  for (const char* supported : kHostKeyAlgorithms) {
+    if (std::find(order.begin(), order.end(), supported) == order.end()) {
+      order.push_back(supported);
+    }
+  }
+  std::string joined;
+  for (const auto& name : order) {
+    joined += (joined.empty() ? "" : ",") + name;
+  }
+  return joined;
+}
+
+}  // namespace
+
+Session::Session(asio::any_io_executor executor, HostConfig config)
+    : socket_(std::move(executor)), config_(std::move(config)) {}
+
+// The hard path, for errors and cancellation: with the TCP connection shut down every send and
+// receive fails at once, so libssh2_session_free cannot wait on the peer (libssh2-asio.md §5.1).
+// The session is freed before the socket closes: libssh2 does not own the fd, and a closed fd
+// number could be reused by another connection.
+Session::~Session() {
+  if (session_ != nullptr) {
+    asio::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    libssh2_session_set_blocking(session_, 1);
+    libssh2_session_free(session_);
+  }
+}
+
+std::string Session::last_error() const {
+  char* message = nullptr;
+  int length = 0;
+  libssh2_session_last_error(session_, &message, &length, 0);
+  return message != nullptr ? std::string(message, static_cast<std::size_t>(length)) : "";
+}
+
+std::string Session::where() const {
+  return fmt::format("{} port {}", config_.host_name, config_.port);
+}
+
+asio::awaitable<std::unique_ptr<Session>> Session::connect(HostConfig config,
+                                                           SessionContext context) {
+  if (config.proxy_jump) {
+    throw SshError(FailureKind::config, "ProxyJump " + *config.proxy_jump +
+                                            " is not supported yet; reach this host directly");
+  }
+  auto executor = co_await this_coro::executor;
+  std::unique_ptr<Session> session(new Session(executor, std::move(config)));
+  const auto limit = session->config_.connect_timeout;
+  const std::string where = session->where();
+  co_await within(
+      limit, session->open_tcp(),
+      "connect to " + where + ": timed out after " + seconds_text(limit) + " (ConnectTimeout)");
+  co_await within(limit, session->handshake(context),
+                  "SSH handshake with " + where + " timed out after " + seconds_text(limit) +
+                      " (ConnectTimeout)");
+  session->verify_host_key(context);
+  co_await within(limit, session->authenticate(context),
+                  "authentication at " + where + " timed out after " + seconds_text(limit) +
+                      " (ConnectTimeout)");
+  co_return session;
+}
+
+asio::awaitable<void> Session::open_tcp() {
+  std::vector<tcp::endpoint> endpoints;
+  asio::error_code ec;
+  auto address = asio::ip::make_address(config_.host_name, ec);
+  if (!ec) {
+    endpoints.emplace_back(address, config_.port);
+  } else {
+    tcp::resolver resolver(socket_.get_executor());
+    auto [resolve_ec, results] =
+        co_await resolver.async_resolve(config_.host_name, std::to_string(config_.port), use_tuple);
+    if (resolve_ec) {
+      throw SshError(FailureKind::resolve, "could not resolve hostname " + config_.host_name +
+                                               ": " + resolve_ec.message());
+    }
+    for (const auto& entry : results) {
+      endpoints.push_back(entry.endpoint());
+    }
+  }
+  auto [connect_ec, endpoint] = co_await asio::async_connect(socket_, endpoints, use_tuple);
+  if (connect_ec) {
+    throw SshError(FailureKind::connect, "connect to " + where() + ": " + connect_ec.message());
+  }
+  socket_.set_option(tcp::no_delay(true), ec);
+  socket_.set_option(asio::socket_base::keep_alive(true), ec);  // TCPKeepAlive yes
+}
+
+asio::awaitable<void> Session::handshake(SessionContext& context) {
+  session_ = libssh2_session_init_ex(nullptr, nullptr, nullptr, &abstract_);
+  if (session_ == nullptr) {
+    throw SshError(FailureKind::handshake, "cannot create an SSH session: out of memory");
+  }
+  libssh2_session_set_blocking(session_, 0);
+  libssh2_session_callback_set(session_, LIBSSH2_CALLBACK_RECV,
+                               reinterpret_cast<void*>(&recv_and_note_time));
+  // Ask for a host key type that known_hosts holds for this host first, so that a server with
+  // several keys shows one we can verify (curl's ssh_force_knownhost_key_type).
+  std::vector<std::string> known;
+  if (context.host_keys != nullptr) {
+    known = context.host_keys->known_key_types(config_);
+  }
+  libssh2_session_method_pref(session_, LIBSSH2_METHOD_HOSTKEY, host_key_preference(known).c_str());
+  abstract_.last_received = std::chrono::steady_clock::now();
+  int rc = co_await call_until_done(session_, socket_, [this] {
+    return libssh2_session_handshake(session_, socket_.native_handle());
+  });
+  if (rc == LIBSSH2_ERROR_KEX_FAILURE) {
+    throw SshError(FailureKind::handshake,
+                   "SSH handshake with " + where() + " failed: " + last_error() +
+                       ". If the host has only an RSA host key: libssh2 1.10 verifies RSA host "
+                       "keys only with ssh-rsa (SHA-1), which OpenSSH 8.8 and later refuse; give "
+                       "the host an ed25519 key (ssh-keygen -A) or enable ssh-rsa there");
+  }
+  if (rc != 0) {
+    std::string reason = last_error();
+    if (rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_SOCKET_DISCONNECT) {
+      reason = "connection closed by the remote host (" + reason + ")";
+    }
+    throw SshError(FailureKind::handshake, "SSH handshake with " + where() + " failed: " + reason);
+  }
+}
+
+void Session::verify_host_key(SessionContext& context) {
+  std::size_t length = 0;
+  int type = LIBSSH2_HOSTKEY_TYPE_UNKNOWN;
+  const char* blob = libssh2_session_hostkey(session_, &length, &type);
+  const char* name = nullptr;
+  switch (type) {
+    case LIBSSH2_HOSTKEY_TYPE_ED25519:
+      name = "ssh-ed25519";
+      break;
+    case LIBSSH2_HOSTKEY_TYPE_ECDSA_256:
+      name = "ecdsa-sha2-nistp256";
+      break;
+    case LIBSSH2_HOSTKEY_TYPE_ECDSA_384:
+      name = "ecdsa-sha2-nistp384";
+      break;
+    case LIBSSH2_HOSTKEY_TYPE_ECDSA_521:
+      name = "ecdsa-sha2-nistp521";
+      break;
+    case LIBSSH2_HOSTKEY_TYPE_RSA:
+      name = "ssh-rsa";
+      break;
+    case LIBSSH2_HOSTKEY_TYPE_DSS:
+      name = "ssh-dss";
+      break;
+    default:
+      break;
+  }
+  // A key we cannot name cannot be checked, and an unchecked key is never trusted.
+  if (blob == nullptr || name == nullptr) {
+    throw SshError(FailureKind::host_key,
+                   "host key of " + where() + " has an unsupported type; refusing to connect");
+  }
+  if (context.host_keys == nullptr) {
+    throw std::logic_error("Session::connect without a HostKeyStore");
+  }
+  context.host_keys->verify(config_, HostKey{name, std::string(blob, length)});
+}
+
+asio::awaitable<void> Session::close() {
+  if (session_ == nullptr) {
+    co_return;
+  }
+  try {
+    co_await within(std::chrono::seconds(1), disconnect(), "disconnect timed out");
+  } catch (const std::exception&) {
+    // The destructor's hard path finishes the job either way.
+  }
+}
+
+asio::awaitable<void> Session::disconnect() {
+  co_await call_until_done(
+      session_, socket_, [this] { return libssh2_session_disconnect(session_, "brigade: done"); });
+}
+
+}  // namespace brigade::ssh

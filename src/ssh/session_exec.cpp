@@ -1,0 +1,191 @@
+#include "line_splitter.hpp"
+#include "session_io.hpp"
+
+#include <brigade/ssh/remote_command.hpp>
+#include <brigade/ssh/session.hpp>
+
+#include <fmt/format.h>
+#include <libssh2.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace brigade::ssh {
+
+namespace {
+// Large enough to keep the SSH window busy, small enough that one write returns quickly.
+constexpr std::size_t kWriteChunk = 256 * 1024;
+constexpr std::size_t kReadBuffer = 64 * 1024;
+}  // namespace
+
+asio::awaitable<ExecResult> Session::exec(ExecRequest request, OutputSink& sink) {
+  const auto limit = config_.connect_timeout;
+  LIBSSH2_CHANNEL* channel = co_await within(
+      limit, open_channel(),
+      "opening a channel on " + where() + " timed out after " + seconds_text(limit));
+  co_await within(limit, start_command(channel, request),
+                  "starting the command on " + where() + " timed out after " + seconds_text(limit));
+  co_await pump(channel, request, sink);
+  co_return co_await within(
+      limit, finish_channel(channel),
+      "closing the channel on " + where() + " timed out after " + seconds_text(limit));
+}
+
+asio::awaitable<LIBSSH2_CHANNEL*> Session::open_channel() {
+  LIBSSH2_CHANNEL* channel = co_await open_until_done(
+      session_, socket_, [this] { return libssh2_channel_open_session(session_); });
+  if (channel == nullptr) {
+    throw SshError(FailureKind::channel,
+                   "cannot open a channel on " + where() + ": " + last_error());
+  }
+  co_return channel;
+}
+
+asio::awaitable<void> Session::start_command(LIBSSH2_CHANNEL* channel, const ExecRequest& request) {
+  if (request.pty) {
+    int rc = co_await call_until_done(
+        session_, socket_, [channel] { return libssh2_channel_request_pty(channel, "xterm"); });
+    if (rc != 0) {
+      throw SshError(FailureKind::channel,
+                     "the server refused a terminal on " + where() + ": " + last_error());
+    }
+  }
+  // With a PTY, a hang-up stops the command; with stdin data, EOF on stdin ends it (tar -x);
+  // otherwise the wrapper stops it when the connection goes (see stoppable_command).
+  const std::string command =
+      request.pty || request.stdin_data ? request.command : stoppable_command(request.command);
+  int rc = co_await call_until_done(session_, socket_, [channel, &command] {
+    return libssh2_channel_process_startup(channel, "exec", 4, command.c_str(),
+                                           static_cast<unsigned int>(command.size()));
+  });
+  if (rc != 0) {
+    throw SshError(FailureKind::channel,
+                   "cannot start the command on " + where() + ": " + last_error());
+  }
+}
+
+// One loop drives stdin, stdout and stderr. It waits only after a round in which every call
+// returned EAGAIN: libssh2 may have read data for us into its own buffers while writing, and
+// the socket would not wake us for that (libssh2-asio.md §5.9).
+asio::awaitable<void> Session::pump(LIBSSH2_CHANNEL* channel, const ExecRequest& request,
+                                    OutputSink& sink) {
+  LineSplitter out(sink, OutputStream::out, request.pty);
+  LineSplitter err(sink, OutputStream::err, request.pty);
+  const std::string* input = request.stdin_data.get();
+  std::size_t written = 0;
+  bool eof_sent = input == nullptr;  // without stdin data, EOF means "stop" to the wrapper
+  std::vector<char> buffer(kReadBuffer);
+  last_keepalive_ = std::chrono::steady_clock::now();
+  keepalives_unanswered_ = 0;
+
+  for (;;) {
+    int blocked = 0;
+    bool progress = false;
+    // A write that returned EAGAIN must be repeated with the same arguments before any other
+    // send on this session (§4.8): the chunk depends only on `written`, so it is.
+    if (input != nullptr && written < input->size()) {
+      std::size_t chunk = std::min(input->size() - written, kWriteChunk);
+      ssize_t n = libssh2_channel_write(channel, input->data() + written, chunk);
+      if (n >= 0) {
+        written += static_cast<std::size_t>(n);
+        progress = progress || n > 0;
+      } else if (n == LIBSSH2_ERROR_EAGAIN) {
+        blocked |= libssh2_session_block_directions(session_);
+      } else {
+        throw SshError(FailureKind::protocol,
+                       "sending stdin to the command on " + where() + " failed: " + last_error());
+      }
+    } else if (!eof_sent) {
+      int rc = libssh2_channel_send_eof(channel);
+      if (rc == 0) {
+        eof_sent = true;
+        progress = true;
+      } else if (rc == LIBSSH2_ERROR_EAGAIN) {
+        blocked |= libssh2_session_block_directions(session_);
+      } else {
+        throw SshError(FailureKind::protocol,
+                       "closing the command's stdin on " + where() + " failed: " + last_error());
+      }
+    }
+    for (auto [stream_id, splitter] :
+         {std::pair{0, &out}, std::pair{SSH_EXTENDED_DATA_STDERR, &err}}) {
+      for (;;) {
+        ssize_t n = libssh2_channel_read_ex(channel, stream_id, buffer.data(), buffer.size());
+        if (n > 0) {
+          splitter->feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+          progress = true;
+          continue;
+        }
+        if (n == LIBSSH2_ERROR_EAGAIN) {
+          blocked |= libssh2_session_block_directions(session_);
+        } else if (n < 0) {
+          throw SshError(FailureKind::protocol,
+                         "reading the command's output on " + where() + " failed: " + last_error());
+        }
+        break;
+      }
+    }
+    if (libssh2_channel_eof(channel) != 0) {
+      out.finish();
+      err.finish();
+      co_return;
+    }
+    if (!progress) {
+      co_await wait_alive(blocked);
+    }
+  }
+}
+
+asio::awaitable<void> Session::wait_alive(int directions) {
+  using namespace asio::experimental::awaitable_operators;
+  if (config_.server_alive_interval <= 0) {
+    co_await wait_for_socket(socket_, directions);
+    co_return;
+  }
+  const auto interval = std::chrono::seconds(config_.server_alive_interval);
+  const auto now = std::chrono::steady_clock::now();
+  if (abstract_.last_received > last_keepalive_) {
+    keepalives_unanswered_ = 0;  // anything received proves the peer alive
+  }
+  if (now - std::max(abstract_.last_received, last_keepalive_) >= interval) {
+    if (keepalives_unanswered_ >= config_.server_alive_count_max) {
+      throw SshError(FailureKind::timeout,
+                     fmt::format("{} is not responding: {} keepalives unanswered "
+                                 "(ServerAliveInterval {}, ServerAliveCountMax {})",
+                                 where(), keepalives_unanswered_, config_.server_alive_interval,
+                                 config_.server_alive_count_max));
+    }
+    // libssh2's keepalive asks for a reply; the reply counts as "received". It cannot be sent
+    // while another send is pending (-39); the next round tries again.
+    libssh2_keepalive_config(session_, 1, static_cast<unsigned>(config_.server_alive_interval));
+    int seconds_to_next = 0;
+    if (libssh2_keepalive_send(session_, &seconds_to_next) == 0) {
+      ++keepalives_unanswered_;
+      last_keepalive_ = now;
+    }
+  }
+  asio::steady_timer timer(socket_.get_executor(),
+                           std::max(abstract_.last_received, last_keepalive_) + interval);
+  co_await (wait_for_socket(socket_, directions) || timer.async_wait(asio::use_awaitable));
+}
+
+asio::awaitable<ExecResult> Session::finish_channel(LIBSSH2_CHANNEL* channel) {
+  co_await call_until_done(session_, socket_, [channel] { return libssh2_channel_close(channel); });
+  co_await call_until_done(session_, socket_,
+                           [channel] { return libssh2_channel_wait_closed(channel); });
+  ExecResult result;
+  result.exit_status = libssh2_channel_get_exit_status(channel);
+  char* signal = nullptr;
+  std::size_t signal_length = 0;
+  libssh2_channel_get_exit_signal(channel, &signal, &signal_length, nullptr, nullptr, nullptr,
+                                  nullptr);
+  if (signal != nullptr) {
+    result.exit_signal.assign(signal, signal_length);
+    result.exit_status = -1;
+    libssh2_free(session_, signal);
+  }
+  co_await call_until_done(session_, socket_, [channel] { return libssh2_channel_free(channel); });
+  co_return result;
+}
+
+}  // namespace brigade::ssh

@@ -1,0 +1,30 @@
+#include <brigade/ssh/ssh_error.hpp>
+
+namespace brigade::ssh {
+
+const char* failure_kind_name(FailureKind kind) {
+  switch (kind) {
+    case FailureKind::config:
+      return "config";
+    case FailureKind::resolve:
+    case FailureKind::connect:
+      return "unreachable";
+    case FailureKind::timeout:
+      return "timeout";
+    case FailureKind::handshake:
+      return "handshake";
+    case FailureKind::host_key:
+      return "host key";
+    case FailureKind::auth:
+      return "auth";
+    case FailureKind::channel:
+      return "channel";
+    case FailureKind::protocol:
+      return "connection lost";
+    case FailureKind::cancelled:
+      return "cancelled";
+  }
+  return "error";
+}
+
+}  // namespace brigade::ssh

@@ -1,0 +1,212 @@
+#include "support/async.hpp"
+#include "support/process.hpp"
+#include "support/sshd.hpp"
+
+#include <brigade/ssh/credentials.hpp>
+#include <brigade/ssh/host_key_store.hpp>
+#include <brigade/ssh/libssh2_library.hpp>
+#include <brigade/ssh/session.hpp>
+#include <brigade/ssh/ssh_error.hpp>
+
+#include <asio/ip/tcp.hpp>
+#include <catch2/catch.hpp>
+
+#include <openssl/sha.h>
+
+#include <fstream>
+
+using namespace brigade::ssh;
+using brigade::test::run_async;
+using brigade::test::Sshd;
+
+namespace {
+
+struct CollectingSink : OutputSink {
+  std::vector<std::string> out;
+  std::vector<std::string> err;
+  void on_line(OutputStream stream, std::string_view line) override {
+    (stream == OutputStream::out ? out : err).emplace_back(line);
+  }
+};
+
+// Settings for `host` from the fixture's ssh_config (and nothing from this machine's).
+HostConfig config_for(const Sshd& sshd, const std::string& host = "n1.fleet.test",
+                      const std::string& extra_config = "") {
+  std::vector<brigade::Diagnostic> warnings;
+  std::string file = sshd.path("ssh_config");
+  if (!extra_config.empty()) {
+    file = sshd.path("ssh_config_extra");
+    std::ifstream base(sshd.ssh_config_file());
+    std::ofstream out(file);
+    out << extra_config << "\n" << base.rdbuf();
+  }
+  auto config = SshConfig::load(file, "", sshd.home(), warnings);
+  REQUIRE(config.ok());
+  HostDefaults defaults;
+  defaults.local_user = "root";
+  defaults.home = sshd.home();
+  return config->resolve(host, defaults);
+}
+
+struct Run {
+  ExecResult result;
+  CollectingSink sink;
+};
+
+Run run_command(HostConfig config, ExecRequest request) {
+  static Libssh2Library library;
+  HostKeyStore host_keys;
+  Credentials credentials;
+  Run run;
+  run.result = run_async([&]() -> asio::awaitable<ExecResult> {
+    auto session = co_await Session::connect(config, SessionContext{&host_keys, &credentials});
+    auto result = co_await session->exec(request, run.sink);
+    co_await session->close();
+    co_return result;
+  }());
+  return run;
+}
+
+std::string failure_of(HostConfig config, ExecRequest request = {"true"}) {
+  try {
+    run_command(std::move(config), std::move(request));
+  } catch (const SshError& e) {
+    return std::string(failure_kind_name(e.kind())) + ": " + e.what();
+  }
+  FAIL("expected an SshError");
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("ssh: a command's output, stderr and exit status", "[sshd][ssh]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  auto run = run_command(config_for(sshd), {"echo hello; echo 'two words'; echo oops >&2; "
+                                            "printf 'no newline'; exit 3"});
+  CHECK(run.result.exit_status == 3);
+  CHECK(run.result.exit_signal.empty());
+  CHECK(run.sink.out == std::vector<std::string>{"hello", "two words", "no newline"});
+  CHECK(run.sink.err == std::vector<std::string>{"oops"});
+}
+
+TEST_CASE("ssh: a command killed by a signal reports the signal", "[sshd][ssh]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  auto term = run_command(config_for(sshd), {"kill -TERM $$"});
+  CHECK(term.result.exit_signal == "TERM");
+  CHECK(term.result.exit_status == -1);
+  auto kill = run_command(config_for(sshd), {"sleep 0.1; kill -KILL $$"});
+  CHECK(kill.result.exit_signal == "KILL");
+  auto zero = run_command(config_for(sshd), {"true"});
+  CHECK(zero.result.exit_status == 0);
+}
+
+TEST_CASE("ssh: 50 MB of output arrive complete and in order", "[sshd][ssh]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  // 7,000,000 lines, 54 MB; stderr interleaved every 100,000 lines.
+  auto run =
+      run_command(config_for(sshd),
+                  {"seq 1 7000000 | awk '{print} NR % 100000 == 0 {print NR > \"/dev/stderr\"}'"});
+  CHECK(run.result.exit_status == 0);
+  REQUIRE(run.sink.out.size() == 7000000);
+  bool in_order = true;
+  for (std::size_t i = 0; i < run.sink.out.size() && in_order; ++i) {
+    in_order = run.sink.out[i] == std::to_string(i + 1);
+  }
+  CHECK(in_order);
+  CHECK(run.sink.err.size() == 70);
+  CHECK(run.sink.err.back() == "7000000");
+}
+
+TEST_CASE("ssh: 50 MB streamed to stdin arrive intact", "[sshd][ssh]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  auto data = std::make_shared<std::string>();
+  data->reserve(50 << 20);
+  std::uint32_t x = 12345;
+  while (data->size() < (50u << 20)) {
+    x = x * 1664525u + 1013904223u;  // deterministic, incompressible enough
+    data->push_back(static_cast<char>(x >> 24));
+  }
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data->data()), data->size(), digest);
+  char hex[2 * SHA256_DIGEST_LENGTH + 1];
+  for (int i = 0; i < SHA256_DIGEST_LENGTH; ++i) {
+    std::snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+  }
+  ExecRequest request{"sha256sum | cut -d' ' -f1; wc -c", false, data};
+  auto run = run_command(config_for(sshd), request);
+  CHECK(run.result.exit_status == 0);
+  REQUIRE(run.sink.out.size() == 2);
+  CHECK(run.sink.out[0] == hex);
+  CHECK(run.sink.out[1] == "0");  // sha256sum consumed everything
+}
+
+TEST_CASE("ssh: connection refused", "[sshd][ssh]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  auto config = config_for(sshd);
+  sshd.stop();
+  CHECK(failure_of(config) == "unreachable: connect to 127.0.0.1 port " +
+                                  std::to_string(config.port) + ": Connection refused");
+}
+
+TEST_CASE("ssh: a listener that never sends a banner fails at ConnectTimeout", "[sshd][ssh]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;  // for its keys and config; the silent listener takes the connection
+  asio::io_context listener_context;
+  asio::ip::tcp::acceptor silent(listener_context, {asio::ip::make_address("127.0.0.1"), 0});
+  auto config = config_for(sshd);
+  config.port = silent.local_endpoint().port();
+  config.connect_timeout = std::chrono::seconds(1);
+  auto started = std::chrono::steady_clock::now();
+  CHECK(failure_of(config) == "timeout: SSH handshake with 127.0.0.1 port " +
+                                  std::to_string(config.port) +
+                                  " timed out after 1 s (ConnectTimeout)");
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  CHECK(elapsed < std::chrono::seconds(5));  // a bound on a hang, not a speed assertion
+}
+
+TEST_CASE("ssh: a changed host key is refused with the old key's place", "[sshd][ssh]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  brigade::test::run_shell_ok("ssh-keygen -q -t ed25519 -N '' -f " + sshd.path("other_key"));
+  std::string other = brigade::test::run_shell_ok("cut -d' ' -f1,2 " + sshd.path("other_key.pub"));
+  other.pop_back();
+  std::ofstream(sshd.known_hosts_file())
+      << "# first line\n[127.0.0.1]:" << sshd.port() << " " << other << "\n";
+  auto config = config_for(sshd);
+  std::string presented = brigade::test::run_shell_ok(
+      "ssh-keygen -l -E sha256 -f " + sshd.path("host_key.pub") + " | cut -d' ' -f2");
+  presented.pop_back();
+  std::string name = "[127.0.0.1]:" + std::to_string(sshd.port());
+  CHECK(failure_of(config) ==
+        "host key: host key for " + name + " has changed (now ssh-ed25519 " + presented +
+            "); the known key is at " + sshd.known_hosts_file() +
+            ":2. Refusing to connect: this could be an attack, or the host was reinstalled. If "
+            "the change is expected, remove the old key: ssh-keygen -R '" +
+            name + "' -f " + sshd.known_hosts_file());
+}

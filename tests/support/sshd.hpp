@@ -1,0 +1,64 @@
+#pragma once
+
+#include "support/temp_dir.hpp"
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+namespace brigade::test {
+
+/// A real OpenSSH sshd on a free 127.0.0.1 port, with ed25519 host and client keys generated in
+/// a temp dir; stopped (and its directory removed) on destruction. Tests that use it are tagged
+/// [sshd]. Node names `*.fleet.test` map onto it through ssh_config_file().
+class Sshd {
+ public:
+  struct Options {
+    int max_sessions = 10;
+    std::string host_key_type = "ed25519";  ///< "rsa" for an RSA-only host.
+    std::string extra_config;               ///< Appended to sshd_config.
+  };
+
+  Sshd();
+  explicit Sshd(Options options);
+  ~Sshd();
+  Sshd(const Sshd&) = delete;
+  Sshd& operator=(const Sshd&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  const TempDir& dir() const { return dir_; }
+  std::string path(const std::string& name) const { return dir_.str() + "/" + name; }
+
+  /// The client's private key, authorized for root@ this sshd.
+  std::string client_key() const { return path("client_key"); }
+  /// "ssh-ed25519 AAAA…": the host's public key as known_hosts holds it.
+  std::string host_public_key() const;
+  /// A known_hosts file holding the host key under `[127.0.0.1]:port`.
+  std::string known_hosts_file() const { return path("known_hosts"); }
+  /// An ssh_config: `Host *.fleet.test` → this sshd, client key, known_hosts, strict checking.
+  std::string ssh_config_file() const { return path("ssh_config"); }
+  /// Where remote commands run with HOME set (an empty .bashrc, so shells start cheap).
+  std::string home() const { return path("home"); }
+
+  /// sshd's own log (LogLevel ERROR), for failure messages.
+  std::string log() const;
+
+  /// Stops sshd now (connections after this are refused).
+  void stop();
+
+ private:
+  void start(const Options& options);
+
+  TempDir dir_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+/// A free TCP port on 127.0.0.1 (bound and released; good enough for tests).
+std::uint16_t free_loopback_port();
+
+/// True when this process may start sshd (root); [sshd] tests are skipped with a warning if not.
+bool can_run_sshd();
+
+}  // namespace brigade::test
