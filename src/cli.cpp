@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <functional>
 
 namespace brigade {
@@ -164,13 +165,49 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   fix_command->add_option("-E,--env", environment, "Only nodes in this chef_environment");
   fix_command->add_flag("-n,--dry-run", fix_options.dry_run, "Print the plan; touch no node");
 
+  ExecOptions exec_options;
+  CLI::App* exec_command = app.add_subcommand(
+      "exec", "Run a command on the selected nodes: brigade exec SELECTOR… -- CMD");
+  exec_command->allow_extras();
+  add_kitchen_option(exec_command, kitchen);
+  exec_command->add_option("selectors", exec_options.selectors, "Selectors, as for fix");
+  exec_command->add_option("-E,--env", environment, "Only nodes in this chef_environment");
+  exec_command->add_option("-p,--parallel", exec_options.parallel, "Nodes in flight at once")
+      ->default_val(32)
+      ->check(CLI::Range(1, 100000));
+  int exec_timeout = 0;
+  exec_command
+      ->add_option("-t,--timeout", exec_timeout,
+                   "Seconds a node may take, connecting included; then it is stopped")
+      ->check(CLI::Range(1, 86400 * 7));
+  exec_command->add_flag("--json", exec_options.json,
+                         "One JSON object per node (name, rc, signal, stdout, stderr, error, "
+                         "duration_s) instead of prefixed lines");
+  exec_command->footer(
+      "The command is everything after '--'; it runs through the remote user's shell.");
+
+  SshConfigOptions ssh_config_options;
+  CLI::App* ssh_config_command =
+      app.add_subcommand("ssh-config", "Print the SSH settings resolved for a node, like ssh -G");
+  ssh_config_command->allow_extras();
+  add_kitchen_option(ssh_config_command, kitchen);
+  ssh_config_command->add_option("node", ssh_config_options.node, "The node")->required();
+
   std::string init_directory;
   CLI::App* init_command = app.add_subcommand("init", "Create a new kitchen skeleton");
   init_command->allow_extras();
   init_command->add_option("directory", init_directory, "Where (default: here)");
 
+  // Everything after the first `--` is exec's remote command, passed through untouched.
+  std::vector<std::string> words(argv + std::min(argc, 1), argv + argc);
+  auto dashdash = std::find(words.begin(), words.end(), "--");
+  if (dashdash != words.end()) {
+    exec_options.command.assign(dashdash + 1, words.end());
+    words.erase(dashdash, words.end());
+  }
+  std::vector<std::string> reversed(words.rbegin(), words.rend());  // CLI11 wants them reversed
   try {
-    app.parse(argc, argv);
+    app.parse(reversed);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e, out, err);
   } catch (const CLI::CallForAllHelp& e) {
@@ -216,6 +253,22 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     fix_options.kitchen = kitchen;
     fix_options.environment = env;
     return fix(fix_options, out, err);
+  }
+  if (exec_command->parsed()) {
+    exec_options.kitchen = kitchen;
+    exec_options.environment = env;
+    if (exec_timeout > 0) {
+      exec_options.timeout = std::chrono::seconds(exec_timeout);
+    }
+    return exec(exec_options, out, err);
+  }
+  if (!exec_options.command.empty()) {
+    print_error(err, Diagnostic{.message = "only exec takes a command after '--'"});
+    return kExitUsage;
+  }
+  if (ssh_config_command->parsed()) {
+    ssh_config_options.kitchen = kitchen;
+    return ssh_config(ssh_config_options, out, err);
   }
   if (init_command->parsed()) {
     return init(init_directory, out, err);

@@ -4,6 +4,7 @@
 
 #include <brigade/kitchen.hpp>
 
+#include <chrono>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -40,5 +41,24 @@ struct FixOptions {
 int fix(const FixOptions& options, std::ostream& out, std::ostream& err);
 
 int init(const std::string& directory, std::ostream& out, std::ostream& err);
+
+struct ExecOptions {
+  std::string kitchen;
+  std::vector<std::string> selectors;
+  std::optional<std::string> environment;
+  std::size_t parallel = 32;
+  std::optional<std::chrono::seconds> timeout;
+  bool json = false;
+  std::vector<std::string> command;  ///< The words after `--`, joined with spaces.
+};
+
+int exec(const ExecOptions& options, std::ostream& out, std::ostream& err);
+
+struct SshConfigOptions {
+  std::string kitchen;
+  std::string node;
+};
+
+int ssh_config(const SshConfigOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace brigade

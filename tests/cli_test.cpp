@@ -171,7 +171,7 @@ TEST_CASE("cli: unknown commands and options suggest the nearest", "[cli][errors
   auto missing = run({});
   CHECK(missing.status == 2);
   CHECK(missing.err ==
-        "brigade: error: 'brigade' needs a command: list, fix, init\n"
+        "brigade: error: 'brigade' needs a command: list, fix, exec, ssh-config, init\n"
         "Run 'brigade --help' for usage.\n");
 }
 

@@ -22,8 +22,9 @@ namespace {
 // it leaves ends when the channel closes.
 constexpr std::string_view kWrapper =
     "exec 3<&0; "
-    "if command -v setsid >/dev/null 2>&1; then setsid sh -c \"$1\" </dev/null 3<&- & "
-    "else sh -c \"$1\" </dev/null 3<&- & fi; "
+    "if command -v setsid >/dev/null 2>&1; then setsid \"${SHELL:-sh}\" -c \"$1\" </dev/null 3<&- "
+    "& "
+    "else \"${SHELL:-sh}\" -c \"$1\" </dev/null 3<&- & fi; "
     "p=$!; "
     "{ cat <&3 >/dev/null; kill -s TERM -- -$p 2>/dev/null || kill -s TERM $p; sleep 5; "
     "kill -s KILL -- -$p 2>/dev/null || kill -s KILL $p; } >/dev/null 2>&1 & "
