@@ -30,7 +30,7 @@ struct NodeExecResult {
 struct FleetExecOptions {
   std::string command;
   std::size_t parallel = 32;
-  std::optional<std::chrono::seconds> timeout;  ///< Per node, connect included.
+  std::optional<std::chrono::seconds> timeout{};  ///< Per node, connect included.
   bool keep_output = false;
 };
 

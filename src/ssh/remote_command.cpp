@@ -29,7 +29,7 @@ constexpr std::string_view kWrapper =
     "{ cat <&3 >/dev/null; kill -s TERM -- -$p 2>/dev/null || kill -s TERM $p; sleep 5; "
     "kill -s KILL -- -$p 2>/dev/null || kill -s KILL $p; } >/dev/null 2>&1 & "
     "w=$!; exec 3<&-; "
-    "wait $p; r=$?; "
+    "wait $p 2>/dev/null; r=$?; "
     "kill $w 2>/dev/null; "
     "if [ $r -gt 128 ] && [ $r -lt 160 ]; then kill -$((r-128)) $$; fi; "
     "exit $r";

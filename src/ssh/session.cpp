@@ -1,4 +1,5 @@
 #include "session_io.hpp"
+#include "session_reaper.hpp"
 
 #include <brigade/ssh/host_key_store.hpp>
 #include <brigade/ssh/session.hpp>
@@ -88,16 +89,21 @@ std::string host_key_preference(const std::vector<std::string>& known_types) {
 Session::Session(asio::any_io_executor executor, HostConfig config)
     : socket_(std::move(executor)), config_(std::move(config)) {}
 
-// The hard path, for errors and cancellation: with the TCP connection shut down every send and
-// receive fails at once, so libssh2_session_free cannot wait on the peer (libssh2-asio.md §5.1).
-// The session is freed before the socket closes: libssh2 does not own the fd, and a closed fd
-// number could be reused by another connection.
+// The hard path, for errors and cancellation as well as after close(): the connection is shut
+// down and the session freed by the reaper thread (see SessionReaper), never waiting on the peer.
 Session::~Session() {
-  if (session_ != nullptr) {
-    asio::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    libssh2_session_set_blocking(session_, 1);
-    libssh2_session_free(session_);
+  if (session_ == nullptr) {
+    return;  // the socket, if open, closes with socket_
+  }
+  asio::error_code ec;
+  int fd = socket_.is_open() ? socket_.release(ec) : -1;
+  if (ec) {
+    fd = -1;  // released or not, asio closes what it still owns
+  }
+  if (SessionReaper* reaper = SessionReaper::instance()) {
+    reaper->dispose(session_, fd);
+  } else {
+    SessionReaper::dispose_now(session_, fd);
   }
 }
 

@@ -74,7 +74,9 @@ asio::awaitable<void> Session::pump(LIBSSH2_CHANNEL* channel, const ExecRequest&
   const std::string* input = request.stdin_data.get();
   std::size_t written = 0;
   bool eof_sent = input == nullptr;  // without stdin data, EOF means "stop" to the wrapper
-  std::vector<char> buffer(kReadBuffer);
+  // One buffer for every session on this thread: it is filled and emptied between two awaits,
+  // so sessions never share it at the same time, and a session costs 64 KiB less.
+  thread_local std::vector<char> buffer(kReadBuffer);
   last_keepalive_ = std::chrono::steady_clock::now();
   keepalives_unanswered_ = 0;
 

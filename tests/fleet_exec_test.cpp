@@ -1,0 +1,228 @@
+#include "support/sshd.hpp"
+
+#include <brigade/bounded_runner.hpp>
+#include <brigade/cli.hpp>
+#include <brigade/fleet_exec.hpp>
+#include <brigade/ssh/credentials.hpp>
+#include <brigade/ssh/host_key_store.hpp>
+#include <brigade/ssh/libssh2_library.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+using namespace brigade;
+using brigade::test::Sshd;
+
+namespace {
+
+struct Collector : FleetExecObserver {
+  std::size_t finished = 0;
+  void on_line(const std::string&, ssh::OutputStream, std::string_view) override {}
+  void on_finished(const NodeExecResult&) override { ++finished; }
+};
+
+ssh::HostConfig host_for(const Sshd& sshd, const std::string& name, int connect_timeout) {
+  std::vector<Diagnostic> warnings;
+  auto config = ssh::SshConfig::load(sshd.ssh_config_file(), "", sshd.home(), warnings);
+  REQUIRE(config.ok());
+  ssh::HostDefaults defaults;
+  defaults.local_user = "root";
+  defaults.home = sshd.home();
+  auto host = config->resolve(name, defaults);
+  host.connect_timeout = std::chrono::seconds(connect_timeout);
+  return host;
+}
+
+bool process_alive(int pid) {
+  return ::kill(pid, 0) == 0;
+}
+
+struct CliRun {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+CliRun run_cli(std::vector<std::string> args) {
+  args.insert(args.begin(), "brigade");
+  std::vector<const char*> argv;
+  for (const auto& a : args) {
+    argv.push_back(a.c_str());
+  }
+  std::ostringstream out;
+  std::ostringstream err;
+  int status = brigade::run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {status, out.str(), err.str()};
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("fleet exec: cancelling 500 sessions in flight ends them all and stops the commands",
+          "[sshd][exec][cancel]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  constexpr std::size_t kSessions = 500;
+  Sshd sshd;
+  std::filesystem::create_directories(sshd.path("pids"));
+  std::vector<ssh::HostConfig> hosts;
+  for (std::size_t i = 0; i < kSessions; ++i) {
+    hosts.push_back(host_for(sshd, fmt::format("n{:03}.fleet.test", i), 120));
+  }
+  ssh::Libssh2Library library;
+  ssh::HostKeyStore host_keys;
+  ssh::Credentials credentials;
+  BoundedRunner runner(kSessions);
+  Collector collector;
+  FleetExecOptions options{"echo $$ > " + sshd.path("pids") + "/$$; exec sleep 600", kSessions};
+
+  asio::io_context context(1);
+  std::vector<NodeExecResult> results;
+  bool done = false;
+  std::chrono::steady_clock::time_point cancelled_at;
+  std::chrono::steady_clock::time_point ended_at;
+  asio::co_spawn(context,
+                 exec_on_fleet(hosts, options, ssh::SessionContext{&host_keys, &credentials},
+                               runner, collector),
+                 [&](std::exception_ptr e, std::vector<NodeExecResult> r) {
+                   ended_at = std::chrono::steady_clock::now();
+                   done = true;
+                   REQUIRE_FALSE(e);
+                   results = std::move(r);
+                 });
+  // Cancel once every command runs (each wrote its pid), polling at most 120 s.
+  asio::steady_timer poll(context);
+  std::function<void(asio::error_code)> check = [&](asio::error_code) {
+    std::size_t running = 0;
+    for ([[maybe_unused]] const auto& entry :
+         std::filesystem::directory_iterator(sshd.path("pids"))) {
+      ++running;
+    }
+    if (running >= kSessions ||
+        std::chrono::steady_clock::now() - cancelled_at > std::chrono::seconds(120)) {
+      cancelled_at = std::chrono::steady_clock::now();
+      runner.cancel();
+      return;
+    }
+    poll.expires_after(std::chrono::milliseconds(100));
+    poll.async_wait(check);
+  };
+  cancelled_at = std::chrono::steady_clock::now();
+  poll.expires_after(std::chrono::milliseconds(100));
+  poll.async_wait(check);
+  context.run_for(std::chrono::seconds(180));
+  REQUIRE(done);
+
+  std::vector<int> pids;
+  for (const auto& entry : std::filesystem::directory_iterator(sshd.path("pids"))) {
+    pids.push_back(std::stoi(entry.path().filename().string()));
+  }
+  REQUIRE(pids.size() == kSessions);
+  REQUIRE(results.size() == kSessions);
+  std::size_t cancelled = 0;
+  for (const auto& r : results) {
+    cancelled += r.failure == ssh::FailureKind::cancelled ? 1 : 0;
+  }
+  CHECK(cancelled == kSessions);
+  CHECK(collector.finished == kSessions);
+  auto teardown = std::chrono::duration_cast<std::chrono::milliseconds>(ended_at - cancelled_at);
+  INFO("all sessions ended " << teardown.count() << " ms after the cancellation");
+  CHECK(teardown < std::chrono::milliseconds(200));
+
+  // The remote commands go too: sshd sees the connection drop, the wrapper sees EOF.
+  std::size_t alive = pids.size();
+  for (int attempt = 0; attempt < 100 && alive > 0; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    alive = static_cast<std::size_t>(std::count_if(pids.begin(), pids.end(), process_alive));
+  }
+  CHECK(alive == 0);
+}
+
+TEST_CASE("brigade exec over 300 nodes: prefixed lines, failures and the summary",
+          "[sshd][exec][cli]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  brigade::test::TempDir kitchen;
+  const auto closed_port = brigade::test::free_loopback_port();
+  kitchen.write("ssh_config", fmt::format("Host down*.fleet.test\n  Port {}\n"
+                                          "Host *\n  ConnectTimeout 60\n"
+                                          "Include {}\n",
+                                          closed_port, sshd.ssh_config_file()));
+  kitchen.write("littlechef.cfg", "[userinfo]\nuser = root\nssh-config = ssh_config\n");
+  for (int i = 1; i <= 300; ++i) {
+    kitchen.write(fmt::format("nodes/n{:03}.fleet.test.json", i), "{}");
+  }
+  kitchen.write("nodes/down1.fleet.test.json", "{}");
+  kitchen.write("nodes/down2.fleet.test.json", "{}");
+
+  auto run = run_cli({"exec", "-k", kitchen.str(), "--parallel", "32", "node:all", "--", "echo",
+                      "out", "line;", "echo", "err", "line", ">&2"});
+  CHECK(run.status == 1);
+  auto out = lines_of(run.out);
+  REQUIRE(out.size() == 300);
+  std::sort(out.begin(), out.end());
+  for (int i = 1; i <= 300; ++i) {
+    CHECK(out[i - 1] == fmt::format("n{:03}.fleet.test: out line", i));
+  }
+  auto err = lines_of(run.err);
+  std::vector<std::string> stderr_lines;
+  std::vector<std::string> failures;
+  for (const auto& line : err) {
+    if (line.find(" [stderr]: ") != std::string::npos) {
+      stderr_lines.push_back(line);
+    } else if (line.starts_with("FAILED ")) {
+      failures.push_back(line);
+    }
+  }
+  CHECK(stderr_lines.size() == 300);
+  CHECK(std::all_of(stderr_lines.begin(), stderr_lines.end(), [](const std::string& l) {
+    return std::regex_match(l, std::regex(R"(n\d{3}\.fleet\.test \[stderr\]: err line)"));
+  }));
+  CHECK(failures == std::vector<std::string>{
+                        fmt::format("FAILED down1.fleet.test: unreachable: connect to 127.0.0.1 "
+                                    "port {}: Connection refused",
+                                    closed_port),
+                        fmt::format("FAILED down2.fleet.test: unreachable: connect to 127.0.0.1 "
+                                    "port {}: Connection refused",
+                                    closed_port)});
+  REQUIRE_FALSE(err.empty());
+  CHECK(std::regex_match(
+      err.back(),
+      std::regex(R"(brigade: 302 nodes: 300 ok, 2 failed \(2 unreachable\) in \d+\.\d s)")));
+
+  auto codes = run_cli({"exec", "-k", kitchen.str(), "node:n00*", "--", "exit 3"});
+  CHECK(codes.status == 1);
+  CHECK(lines_of(codes.err).back().starts_with("brigade: 9 nodes: 0 ok, 9 failed (9 exit status)"));
+  CHECK(codes.err.find("FAILED n001.fleet.test: exit 3\n") != std::string::npos);
+
+  auto ok = run_cli({"exec", "-k", kitchen.str(), "--json", "node:n001.fleet.test", "--",
+                     "echo hi; echo oops >&2; kill -TERM $$"});
+  CHECK(ok.status == 1);
+  INFO(ok.out);
+  CHECK(ok.out.starts_with(
+      R"({"name":"n001.fleet.test","rc":null,"signal":"TERM","stdout":"hi\n","stderr":"oops\n","error":null,"duration_s":)"));
+}
