@@ -1,3 +1,4 @@
+#include "support/process.hpp"
 #include "support/sshd.hpp"
 
 #include <brigade/bounded_runner.hpp>
@@ -18,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -225,4 +227,103 @@ TEST_CASE("brigade exec over 300 nodes: prefixed lines, failures and the summary
   INFO(ok.out);
   CHECK(ok.out.starts_with(
       R"({"name":"n001.fleet.test","rc":null,"signal":"TERM","stdout":"hi\n","stderr":"oops\n","error":null,"duration_s":)"));
+}
+
+TEST_CASE("accept-new: 200 new hosts at once are all recorded, the file intact",
+          "[sshd][exec][known_hosts]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  constexpr int kHosts = 200;
+  Sshd sshd;
+  // One sshd, 200 distinct known_hosts names: a HostKeyAlias per node.
+  std::string config_text;
+  for (int i = 0; i < kHosts; ++i) {
+    config_text += fmt::format("Host n{:03}.fleet.test\n  HostKeyAlias alias-{:03}\n", i, i);
+  }
+  config_text += "Host *\n  StrictHostKeyChecking accept-new\n  ConnectTimeout 60\n";
+  config_text += "Include " + sshd.ssh_config_file() + "\n";
+  const std::string config_file = sshd.path("accept_new_config");
+  std::ofstream(config_file) << config_text;
+  std::ofstream(sshd.known_hosts_file()) << "# managed by the test\n";
+
+  std::vector<Diagnostic> warnings;
+  auto config = ssh::SshConfig::load(config_file, "", sshd.home(), warnings);
+  REQUIRE(config.ok());
+  ssh::HostDefaults defaults;
+  defaults.local_user = "root";
+  defaults.home = sshd.home();
+  std::vector<ssh::HostConfig> hosts;
+  for (int i = 0; i < kHosts; ++i) {
+    hosts.push_back(config->resolve(fmt::format("n{:03}.fleet.test", i), defaults));
+  }
+
+  auto run_all = [&](std::vector<ssh::HostConfig> targets) {
+    ssh::Libssh2Library library;
+    ssh::HostKeyStore host_keys;
+    ssh::Credentials credentials;
+    BoundedRunner runner(kHosts);
+    Collector collector;
+    FleetExecOptions options{"true", kHosts};
+    asio::io_context context(1);
+    std::vector<NodeExecResult> results;
+    asio::co_spawn(context,
+                   exec_on_fleet(std::move(targets), options,
+                                 ssh::SessionContext{&host_keys, &credentials}, runner, collector),
+                   [&](std::exception_ptr e, std::vector<NodeExecResult> r) {
+                     REQUIRE_FALSE(e);
+                     results = std::move(r);
+                   });
+    context.run_for(std::chrono::seconds(180));
+    return results;
+  };
+  auto first = run_all(hosts);
+  REQUIRE(first.size() == kHosts);
+  for (const auto& r : first) {
+    INFO(r.name << ": " << r.error);
+    CHECK(r.ok());
+  }
+  auto lines = lines_of(brigade::test::run_shell_ok("cat " + sshd.known_hosts_file()));
+  REQUIRE(lines.size() == kHosts + 1);
+  CHECK(lines[0] == "# managed by the test");
+  std::set<std::string> aliases;
+  const std::string key = sshd.host_public_key();
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    auto space = lines[i].find(' ');
+    aliases.insert(lines[i].substr(0, space));
+    CHECK(lines[i].substr(space + 1) == key);
+  }
+  CHECK(aliases.size() == kHosts);
+  CHECK(*aliases.begin() == "alias-000");
+
+  // Now known: a strict run succeeds with the recorded keys and adds nothing.
+  for (auto& host : hosts) {
+    host.strict_host_key_checking = ssh::StrictHostKeyChecking::yes;
+  }
+  auto second = run_all(hosts);
+  CHECK(std::all_of(second.begin(), second.end(), [](const NodeExecResult& r) { return r.ok(); }));
+  CHECK(lines_of(brigade::test::run_shell_ok("cat " + sshd.known_hosts_file())).size() ==
+        kHosts + 1);
+}
+
+TEST_CASE("brigade ssh-config prints a node's resolved settings", "[exec][cli]") {
+  brigade::test::TempDir kitchen;
+  kitchen.write("ssh_config",
+                "Host web*\n  HostName 10.1.2.3\n  Port 2222\n  ConnectTimeout 4\n"
+                "  IdentityFile ~/.ssh/web_%r\n");
+  kitchen.write("littlechef.cfg",
+                "[userinfo]\nuser = deploy\npassword = hunter2\nssh-config = ssh_config\n");
+  kitchen.write("nodes/web1.json", "{}");
+  auto run = run_cli({"ssh-config", "-k", kitchen.str(), "web1"});
+  CHECK(run.status == 0);
+  CHECK(run.out.find("host web1\nhostname 10.1.2.3\nuser deploy\nport 2222\n") == 0);
+  CHECK(run.out.find("/.ssh/web_deploy\n") != std::string::npos);
+  CHECK(run.out.find("connecttimeout 4\n") != std::string::npos);
+  CHECK(run.out.find("hunter2") == std::string::npos);
+  auto typo = run_cli({"ssh-config", "-k", kitchen.str(), "webl"});
+  CHECK(typo.status == 0);
+  CHECK(typo.err.find(
+            "brigade: warning: 'webl' is not a node of this kitchen, did you mean 'web1'?") !=
+        std::string::npos);
 }

@@ -210,3 +210,172 @@ TEST_CASE("ssh: a changed host key is refused with the old key's place", "[sshd]
             "the change is expected, remove the old key: ssh-keygen -R '" +
             name + "' -f " + sshd.known_hosts_file());
 }
+
+TEST_CASE("ssh: known_hosts entries by alias, hashed, and a revoked key", "[sshd][ssh]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  const std::string key = sshd.host_public_key();
+  SECTION("HostKeyAlias") {
+    std::ofstream(sshd.known_hosts_file()) << "fleet-sshd " << key << "\n";
+    auto run = run_command(config_for(sshd, "n1.fleet.test", "Host *\n  HostKeyAlias fleet-sshd"),
+                           {"echo ok"});
+    CHECK(run.sink.out == std::vector<std::string>{"ok"});
+  }
+  SECTION("hashed [host]:port entry") {
+    brigade::test::run_shell_ok("ssh-keygen -q -H -f " + sshd.known_hosts_file() + " 2>/dev/null");
+    REQUIRE(brigade::test::run_shell_ok("cat " + sshd.known_hosts_file()).starts_with("|1|"));
+    auto run = run_command(config_for(sshd), {"echo ok"});
+    CHECK(run.sink.out == std::vector<std::string>{"ok"});
+  }
+  SECTION("@revoked") {
+    std::ofstream(sshd.known_hosts_file(), std::ios::app) << "@revoked * " << key << "\n";
+    auto failure = failure_of(config_for(sshd));
+    CHECK(failure.starts_with("host key: host key for [127.0.0.1]:" + std::to_string(sshd.port()) +
+                              " is revoked (ssh-ed25519 SHA256:"));
+    CHECK(
+        failure.ends_with("; @revoked at " + sshd.known_hosts_file() + ":2); refusing to connect"));
+  }
+  SECTION("unknown host under StrictHostKeyChecking yes") {
+    std::ofstream(sshd.known_hosts_file()) << "";
+    auto failure = failure_of(config_for(sshd));
+    CHECK(failure.starts_with("host key: no host key known for [127.0.0.1]:" +
+                              std::to_string(sshd.port()) + " (ssh-ed25519 SHA256:"));
+    CHECK(failure.find("StrictHostKeyChecking is yes") != std::string::npos);
+  }
+}
+
+TEST_CASE("ssh: a key the server does not accept names what was tried", "[sshd][ssh]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  brigade::test::run_shell_ok("ssh-keygen -q -t ed25519 -N '' -f " + sshd.path("stranger"));
+  auto config = config_for(sshd);
+  config.identity_files = {sshd.path("stranger")};
+  CHECK(failure_of(config) == "auth: authentication failed for root@127.0.0.1 port " +
+                                  std::to_string(sshd.port()) + ": tried " + sshd.path("stranger") +
+                                  " (refused by the server); the server accepts publickey");
+  config.identity_files = {sshd.path("missing")};
+  CHECK(failure_of(config) ==
+        "auth: authentication failed for root@127.0.0.1 port " + std::to_string(sshd.port()) +
+            ": tried nothing: no identity file found (looked for " + sshd.path("missing") +
+            ") and no password configured; the server accepts publickey");
+}
+
+TEST_CASE("ssh: an RSA key fails with the reason and what to do", "[sshd][ssh]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  brigade::test::run_shell_ok("ssh-keygen -q -t rsa -b 2048 -N '' -f " + sshd.path("rsa_key"));
+  brigade::test::run_shell_ok("cat " + sshd.path("rsa_key.pub") + " >> " +
+                              sshd.path("authorized_keys"));
+  auto config = config_for(sshd);
+  config.identity_files = {sshd.path("rsa_key")};
+  auto failure = failure_of(config);
+  CHECK(failure.starts_with("auth: authentication failed for root@127.0.0.1 port " +
+                            std::to_string(sshd.port()) + ": tried " + sshd.path("rsa_key") +
+                            " (RSA key, refused)"));
+  CHECK(failure.ends_with(
+      ". RSA keys do not work with this server: libssh2 1.10 signs only with ssh-rsa (SHA-1), "
+      "which OpenSSH 8.8 and later refuse; use an ed25519 key (ssh-keygen -t ed25519) and add "
+      "its .pub to the node's authorized_keys"));
+}
+
+TEST_CASE("ssh: a host with only an RSA host key fails with the reason", "[sshd][ssh]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd::Options options;
+  options.host_key_type = "rsa";
+  Sshd sshd(options);
+  auto failure = failure_of(config_for(sshd));
+  CHECK(failure.starts_with("handshake: SSH handshake with 127.0.0.1 port " +
+                            std::to_string(sshd.port()) + " failed: "));
+  CHECK(failure.find("If the host has only an RSA host key: libssh2 1.10 verifies RSA host keys "
+                     "only with ssh-rsa (SHA-1), which OpenSSH 8.8 and later refuse") !=
+        std::string::npos);
+}
+
+TEST_CASE("ssh: a key with a passphrase, from BRIGADE_KEY_PASSPHRASE", "[sshd][ssh]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  brigade::test::run_shell_ok("ssh-keygen -q -t ed25519 -N 's3cret words' -f " +
+                              sshd.path("locked"));
+  brigade::test::run_shell_ok("cat " + sshd.path("locked.pub") + " >> " +
+                              sshd.path("authorized_keys"));
+  auto info = inspect_identity_file(sshd.path("locked"));
+  REQUIRE(info.has_value());
+  CHECK(info->encrypted);
+  CHECK(info->type == IdentityInfo::Type::ed25519);
+
+  auto config = config_for(sshd);
+  config.identity_files = {sshd.path("locked")};
+  static Libssh2Library library;
+  HostKeyStore host_keys;
+  SECTION("no passphrase: skipped with the reason") {
+    Credentials credentials;
+    unsetenv("BRIGADE_KEY_PASSPHRASE");
+    credentials.prepare(config.identity_files, nullptr);
+    CollectingSink sink;
+    try {
+      brigade::test::run_async([&]() -> asio::awaitable<void> {
+        auto session = co_await Session::connect(config, SessionContext{&host_keys, &credentials});
+      }());
+      FAIL("expected an authentication failure");
+    } catch (const SshError& e) {
+      CHECK(std::string(e.what()).find(sshd.path("locked") +
+                                       " (encrypted; no passphrase: set BRIGADE_KEY_PASSPHRASE)") !=
+            std::string::npos);
+    }
+  }
+  SECTION("the passphrase from the environment") {
+    Credentials credentials;
+    setenv("BRIGADE_KEY_PASSPHRASE", "s3cret words", 1);
+    credentials.prepare(config.identity_files, nullptr);
+    unsetenv("BRIGADE_KEY_PASSPHRASE");
+    CollectingSink sink;
+    auto result = brigade::test::run_async([&]() -> asio::awaitable<ExecResult> {
+      auto session = co_await Session::connect(config, SessionContext{&host_keys, &credentials});
+      ExecRequest request{"echo unlocked"};
+      co_return co_await session->exec(std::move(request), sink);
+    }());
+    CHECK(result.exit_status == 0);
+    CHECK(sink.out == std::vector<std::string>{"unlocked"});
+  }
+}
+
+TEST_CASE("ssh: a peer that stops answering is dropped after ServerAliveCountMax keepalives",
+          "[sshd][ssh]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  auto config = config_for(sshd);
+  config.server_alive_interval = 1;
+  config.server_alive_count_max = 2;
+  // The command freezes its own sshd session process (its parent's parent chain) after
+  // printing: from then on nothing answers on the connection, like a dead host.
+  ExecRequest request{
+      "echo frozen; kill -STOP $(ps -o ppid= -p $(ps -o ppid= -p $$)) "
+      "$(ps -o ppid= -p $(ps -o ppid= -p $(ps -o ppid= -p $$))) 2>/dev/null; "
+      "sleep 30"};
+  auto started = std::chrono::steady_clock::now();
+  auto failure = failure_of(config, request);
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  brigade::test::run_shell("pkill -CONT -f 'sshd: root' ; true");
+  CHECK(failure == "timeout: 127.0.0.1 port " + std::to_string(sshd.port()) +
+                       " is not responding: 2 keepalives unanswered (ServerAliveInterval 1, "
+                       "ServerAliveCountMax 2)");
+  CHECK(elapsed < std::chrono::seconds(20));  // a bound on a hang, not a speed assertion
+}

@@ -35,4 +35,23 @@ T run_async(asio::awaitable<T> op, std::chrono::seconds limit = std::chrono::sec
   return std::move(*result);
 }
 
+/// The same for an operation without a result.
+inline void run_async(asio::awaitable<void> op,
+                      std::chrono::seconds limit = std::chrono::seconds(60)) {
+  asio::io_context context(1);
+  std::exception_ptr error;
+  bool done = false;
+  asio::co_spawn(context, std::move(op), [&](std::exception_ptr e) {
+    done = true;
+    error = e;
+  });
+  context.run_for(limit);
+  if (!done) {
+    throw std::runtime_error("run_async: the operation did not finish in time");
+  }
+  if (error) {
+    std::rethrow_exception(error);
+  }
+}
+
 }  // namespace brigade::test
