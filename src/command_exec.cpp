@@ -158,6 +158,9 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
   ssh::HostKeyStore host_keys;
   ssh::Credentials credentials;
   credentials.prepare(identity_files, prompt_on_terminal);
+  if (const char* agent_socket = std::getenv("SSH_AUTH_SOCK"); agent_socket && *agent_socket) {
+    credentials.connect_agent(agent_socket);
+  }
 
   asio::io_context context(1);
   BoundedRunner runner(options.parallel);

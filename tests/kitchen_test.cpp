@@ -65,7 +65,8 @@ TEST_CASE("kitchen: run_lists expand recursively through nested roles", "[kitche
   CHECK(node2->tags == std::vector<std::string>{"web", "canary"});
 }
 
-TEST_CASE("kitchen: dummy nodes, by flag or by tag; empty environment is _default", "[kitchen]") {
+TEST_CASE("kitchen: dummy nodes by flag or by tag, and an empty environment is _default",
+          "[kitchen]") {
   auto kitchen = load_kitchen(kLittleChefKitchen);
   REQUIRE(kitchen.ok());
   CHECK(kitchen->find_node("testnode3.mydomain.com")->dummy);

@@ -379,3 +379,64 @@ TEST_CASE("ssh: a peer that stops answering is dropped after ServerAliveCountMax
                        "ServerAliveCountMax 2)");
   CHECK(elapsed < std::chrono::seconds(20));  // a bound on a hang, not a speed assertion
 }
+
+TEST_CASE("ssh: keys from ssh-agent come first, and IdentitiesOnly limits them",
+          "[sshd][ssh][agent]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  const std::string socket = sshd.path("agent.sock");
+  std::string pid_line = brigade::test::run_shell_ok("ssh-agent -a " + socket +
+                                                     " -s | grep -o 'SSH_AGENT_PID=[0-9]*'");
+  const std::string agent_pid = pid_line.substr(
+      pid_line.find('=') + 1, pid_line.find_first_of("\n") - pid_line.find('=') - 1);
+  struct StopAgent {
+    std::string pid;
+    ~StopAgent() { brigade::test::run_shell("kill " + pid); }
+  } stop_agent{agent_pid};
+  brigade::test::run_shell_ok("SSH_AUTH_SOCK=" + socket + " ssh-add -q " + sshd.client_key() +
+                              " 2>/dev/null");
+
+  static Libssh2Library library;
+  HostKeyStore host_keys;
+  Credentials credentials;
+  credentials.connect_agent(socket);
+  REQUIRE(credentials.agent() != nullptr);
+  REQUIRE(credentials.agent()->identities().size() == 1);
+  CHECK(credentials.agent()->identities()[0].type == "ssh-ed25519");
+
+  auto config = config_for(sshd);
+  config.identities_only = false;
+  config.identity_files = {sshd.path("no_such_key")};  // nothing on disk: the agent must do it
+  CollectingSink sink;
+  auto result = brigade::test::run_async([&]() -> asio::awaitable<ExecResult> {
+    auto session = co_await Session::connect(config, SessionContext{&host_keys, &credentials});
+    ExecRequest request{"echo via agent"};
+    co_return co_await session->exec(std::move(request), sink);
+  }());
+  CHECK(result.exit_status == 0);
+  CHECK(sink.out == std::vector<std::string>{"via agent"});
+
+  // IdentitiesOnly with another configured key: the agent's key is not offered.
+  brigade::test::run_shell_ok("ssh-keygen -q -t ed25519 -N '' -f " + sshd.path("other"));
+  config.identities_only = true;
+  config.identity_files = {sshd.path("other")};
+  try {
+    brigade::test::run_async([&]() -> asio::awaitable<void> {
+      auto session = co_await Session::connect(config, SessionContext{&host_keys, &credentials});
+    }());
+    FAIL("expected an authentication failure");
+  } catch (const SshError& e) {
+    CHECK(std::string(e.what()).find("tried " + sshd.path("other") + " (refused by the server)") !=
+          std::string::npos);
+    CHECK(std::string(e.what()).find("agent key") == std::string::npos);
+  }
+
+  Credentials without_agent;
+  without_agent.connect_agent(sshd.path("no_agent_here.sock"));
+  CHECK(without_agent.agent() == nullptr);
+  CHECK(without_agent.agent_problem().starts_with(
+      "ssh-agent at " + sshd.path("no_agent_here.sock") + ": cannot connect: "));
+}

@@ -2,6 +2,7 @@
 #include <brigade/ssh/credentials.hpp>
 #include <brigade/ssh/known_hosts.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -124,6 +125,30 @@ void Credentials::prepare(const std::vector<std::string>& identity_files, const 
       passphrases_[file] = std::nullopt;
     }
   }
+}
+
+void Credentials::connect_agent(const std::string& socket_path) {
+  // A local agent answers at once; the bound only matters for a wedged one.
+  auto agent = AgentClient::connect(socket_path, std::chrono::seconds(5));
+  if (agent) {
+    agent_ = std::move(*agent);
+  } else {
+    agent_problem_ = agent.error().message;
+  }
+}
+
+std::optional<std::string> read_public_key_blob(const std::string& identity_file) {
+  auto text = read_text_file(identity_file + ".pub");
+  if (!text) {
+    return std::nullopt;
+  }
+  auto first_space = text->find(' ');
+  if (first_space == std::string::npos) {
+    return std::nullopt;
+  }
+  auto end = text->find_first_of(" \n", first_space + 1);
+  return base64_decode(text->substr(
+      first_space + 1, end == std::string::npos ? std::string::npos : end - first_space - 1));
 }
 
 std::optional<std::string> Credentials::passphrase_for(const std::string& path) const {

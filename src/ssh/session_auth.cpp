@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <libssh2.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -39,6 +40,32 @@ void answer_with_password(const char*, int, const char*, int, int num_prompts,
     responses[i].text = password != nullptr ? strdup(password->c_str()) : strdup("");
     responses[i].length = password != nullptr ? static_cast<unsigned int>(password->size()) : 0;
   }
+}
+
+// Hands libssh2's request for a signature to the agent. libssh2 wants the raw signature in
+// memory from its allocator (malloc: the session uses the default allocators).
+struct AgentSigner {
+  AgentClient* agent;
+  const std::string* blob;
+  std::string error;
+};
+
+int sign_with_agent(LIBSSH2_SESSION*, unsigned char** signature, size_t* signature_length,
+                    const unsigned char* data, size_t data_length, void** abstract) {
+  auto* signer = static_cast<AgentSigner*>(*abstract);
+  auto signed_data = signer->agent->sign(
+      *signer->blob, std::string_view(reinterpret_cast<const char*>(data), data_length));
+  if (!signed_data) {
+    signer->error = signed_data.error().message;
+    return -1;
+  }
+  *signature = static_cast<unsigned char*>(std::malloc(signed_data->size()));
+  if (*signature == nullptr) {
+    return -1;
+  }
+  std::memcpy(*signature, signed_data->data(), signed_data->size());
+  *signature_length = signed_data->size();
+  return 0;
 }
 
 std::string describe_key_failure(int rc, const std::optional<IdentityInfo>& info,
@@ -77,6 +104,46 @@ asio::awaitable<void> Session::authenticate(SessionContext& context) {
   const std::string methods = list;
   std::vector<std::string> tried;
   bool rsa_refused = false;
+
+  AgentClient* agent = context.credentials != nullptr ? context.credentials->agent() : nullptr;
+  if (offers(methods, "publickey") && agent != nullptr) {
+    // With IdentitiesOnly, only agent keys that are also configured identities (ssh_config(5)).
+    std::vector<std::string> allowed;
+    if (config_.identities_only) {
+      for (const auto& file : config_.identity_files) {
+        if (auto blob = read_public_key_blob(file)) {
+          allowed.push_back(std::move(*blob));
+        }
+      }
+    }
+    for (const auto& identity : agent->identities()) {
+      if (config_.identities_only &&
+          std::find(allowed.begin(), allowed.end(), identity.blob) == allowed.end()) {
+        continue;
+      }
+      AgentSigner signer{agent, &identity.blob, {}};
+      void* abstract = &signer;
+      int rc = co_await call_until_done(session_, socket_, [&] {
+        return libssh2_userauth_publickey(
+            session_, user.c_str(), reinterpret_cast<const unsigned char*>(identity.blob.data()),
+            identity.blob.size(), &sign_with_agent, &abstract);
+      });
+      if (rc == 0) {
+        co_return;
+      }
+      std::string why = identity.type == "ssh-rsa" ? "RSA key, refused"
+                        : signer.error.empty()     ? "refused by the server"
+                                                   : signer.error;
+      rsa_refused = rsa_refused || identity.type == "ssh-rsa";
+      tried.push_back("agent key " + (identity.comment.empty() ? identity.type : identity.comment) +
+                      " (" + why + ")");
+    }
+  }
+
+  if (agent == nullptr && context.credentials != nullptr &&
+      !context.credentials->agent_problem().empty()) {
+    tried.push_back("no agent keys (" + context.credentials->agent_problem() + ")");
+  }
 
   if (offers(methods, "publickey")) {
     for (const auto& file : config_.identity_files) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <brigade/result.hpp>
+#include <brigade/ssh/agent_client.hpp>
 
 #include <functional>
 #include <map>
@@ -20,6 +21,9 @@ struct IdentityInfo {
 /// Reads a private key file's type and whether it needs a passphrase; nullopt if unreadable.
 std::optional<IdentityInfo> inspect_identity_file(const std::string& path);
 
+/// The public key blob from `path`.pub, or nullopt.
+std::optional<std::string> read_public_key_blob(const std::string& identity_file);
+
 /// Passphrases for encrypted identity files, gathered before a run so that no prompt ever
 /// happens while nodes are in flight. Values are never printed.
 class Credentials {
@@ -34,8 +38,16 @@ class Credentials {
   /// The passphrase for `path`, or "" for an unencrypted key.
   std::optional<std::string> passphrase_for(const std::string& path) const;
 
+  /// Connects to the ssh-agent at `socket_path` (SSH_AUTH_SOCK) once for the run; when that
+  /// fails, the reason is kept for authentication failure messages.
+  void connect_agent(const std::string& socket_path);
+  AgentClient* agent() const { return agent_.get(); }
+  const std::string& agent_problem() const { return agent_problem_; }
+
  private:
   std::map<std::string, std::optional<std::string>> passphrases_;
+  std::unique_ptr<AgentClient> agent_;
+  std::string agent_problem_;
 };
 
 }  // namespace brigade::ssh
