@@ -183,6 +183,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   exec_command->add_flag("--json", exec_options.json,
                          "One JSON object per node (name, rc, signal, stdout, stderr, error, "
                          "duration_s) instead of prefixed lines");
+  exec_command->add_flag("--pty", exec_options.pty,
+                         "Run the command on a terminal (stderr merges into stdout, as ssh -t)");
   exec_command->footer(
       "The command is everything after '--'; it runs through the remote user's shell.");
 

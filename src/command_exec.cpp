@@ -182,7 +182,7 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
   signals.async_wait(on_signal);
 
   ExecPrinter printer(out, err, options.json);
-  FleetExecOptions fleet{command, options.parallel, options.timeout, options.json};
+  FleetExecOptions fleet{command, options.parallel, options.timeout, options.json, options.pty};
   std::vector<NodeExecResult> results;
   std::exception_ptr failure;
   const auto started = std::chrono::steady_clock::now();

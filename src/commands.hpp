@@ -49,6 +49,7 @@ struct ExecOptions {
   std::size_t parallel = 32;
   std::optional<std::chrono::seconds> timeout;
   bool json = false;
+  bool pty = false;
   std::vector<std::string> command;  ///< The words after `--`, joined with spaces.
 };
 

@@ -36,7 +36,7 @@ asio::awaitable<void> exec_on_node(ssh::HostConfig host, const FleetExecOptions&
   auto connect_and_run = [&]() -> asio::awaitable<ssh::ExecResult> {
     auto session = co_await ssh::Session::connect(host, context);
     // A named request: g++ 12 destroys a braced temporary argument of a coroutine twice.
-    ssh::ExecRequest request{options.command};
+    ssh::ExecRequest request{options.command, options.pty};
     auto ended = co_await session->exec(std::move(request), sink);
     co_await session->close();
     co_return ended;

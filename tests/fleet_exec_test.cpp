@@ -221,6 +221,11 @@ TEST_CASE("brigade exec over 300 nodes: prefixed lines, failures and the summary
   CHECK(lines_of(codes.err).back().starts_with("brigade: 9 nodes: 0 ok, 9 failed (9 exit status)"));
   CHECK(codes.err.find("FAILED n001.fleet.test: exit 3\n") != std::string::npos);
 
+  auto tty = run_cli({"exec", "-k", kitchen.str(), "--pty", "node:n001.fleet.test", "--",
+                      "test -t 1 && echo on a terminal; echo to stderr >&2"});
+  CHECK(tty.status == 0);
+  CHECK(tty.out == "n001.fleet.test: on a terminal\nn001.fleet.test: to stderr\n");
+
   auto ok = run_cli({"exec", "-k", kitchen.str(), "--json", "node:n001.fleet.test", "--",
                      "echo hi; echo oops >&2; kill -TERM $$"});
   CHECK(ok.status == 1);

@@ -32,6 +32,7 @@ struct FleetExecOptions {
   std::size_t parallel = 32;
   std::optional<std::chrono::seconds> timeout{};  ///< Per node, connect included.
   bool keep_output = false;
+  bool pty = false;
 };
 
 /// Sees a fleet exec as it happens; called on the io_context's thread, one call at a time.
