@@ -15,6 +15,8 @@
 #include <fmt/format.h>
 
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -331,4 +333,74 @@ TEST_CASE("brigade ssh-config prints a node's resolved settings", "[exec][cli]")
   CHECK(typo.err.find(
             "brigade: warning: 'webl' is not a node of this kitchen, did you mean 'web1'?") !=
         std::string::npos);
+}
+
+TEST_CASE("brigade exec: SIGINT stops the commands in flight, prints the summary, exits 130",
+          "[sshd][exec][cli]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  constexpr int kNodes = 20;
+  Sshd sshd;
+  brigade::test::TempDir kitchen;
+  kitchen.write("littlechef.cfg", "[userinfo]\nssh-config = " + sshd.ssh_config_file() + "\n");
+  for (int i = 1; i <= kNodes; ++i) {
+    kitchen.write(fmt::format("nodes/n{:02}.fleet.test.json", i), "{}");
+  }
+  std::filesystem::create_directories(sshd.path("pids"));
+  const std::string command = "echo $$ > " + sshd.path("pids") + "/$$; exec sleep 600";
+
+  pid_t child = ::fork();
+  if (child == 0) {
+    [[maybe_unused]] auto* out = std::freopen((kitchen.str() + "/out").c_str(), "w", stdout);
+    [[maybe_unused]] auto* err = std::freopen((kitchen.str() + "/err").c_str(), "w", stderr);
+    ::execl(BRIGADE_BINARY, BRIGADE_BINARY, "exec", "-k", kitchen.str().c_str(), "node:all", "--",
+            command.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  auto count_pids = [&] {
+    return std::distance(std::filesystem::directory_iterator(sshd.path("pids")),
+                         std::filesystem::directory_iterator());
+  };
+  for (int attempt = 0; attempt < 600 && count_pids() < kNodes; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(count_pids() == kNodes);
+  ::kill(child, SIGINT);
+  int status = 0;
+  bool exited = false;
+  for (int attempt = 0; attempt < 200 && !exited; ++attempt) {
+    exited = ::waitpid(child, &status, WNOHANG) == child;
+    if (!exited) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  if (!exited) {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, &status, 0);
+  }
+  REQUIRE(exited);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  auto err = lines_of(brigade::test::run_shell_ok("cat " + kitchen.str() + "/err"));
+  REQUIRE_FALSE(err.empty());
+  CHECK(err.front() == "brigade: interrupted, stopping the commands in flight");
+  CHECK(std::regex_match(
+      err.back(),
+      std::regex(R"(brigade: 20 nodes: 0 ok, 20 failed \(20 cancelled\) in \d+\.\d s)")));
+  CHECK(std::count_if(err.begin(), err.end(), [](const std::string& l) {
+          return l.ends_with(": cancelled: cancelled; the command was stopped");
+        }) == kNodes);
+
+  std::vector<int> pids;
+  for (const auto& entry : std::filesystem::directory_iterator(sshd.path("pids"))) {
+    pids.push_back(std::stoi(entry.path().filename().string()));
+  }
+  std::size_t alive = pids.size();
+  for (int attempt = 0; attempt < 100 && alive > 0; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    alive = static_cast<std::size_t>(std::count_if(pids.begin(), pids.end(), process_alive));
+  }
+  CHECK(alive == 0);
 }

@@ -50,6 +50,7 @@ Host *.fleet.test
   GlobalKnownHostsFile /dev/null
   StrictHostKeyChecking yes
   BatchMode yes
+  ConnectTimeout 120
 CONFIG
   echo "fleet-sshd $(cut -d' ' -f1,2 "$dir/host_key.pub")" >"$dir/known_hosts"
   /usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log"
@@ -73,10 +74,14 @@ CONFIG
   if [ -f "$template/littlechef.cfg.deploy" ]; then
     cat "$template/littlechef.cfg.deploy" >>"$dir/kitchen/littlechef.cfg"
   fi
+  mkdir -p "$dir/kitchen/environments"
+  [ -f "$dir/kitchen/environments/production.json" ] ||
+    echo '{"name": "production"}' >"$dir/kitchen/environments/production.json"
   for i in $(seq 1 "$count"); do
     printf '{"chef_environment": "production", "run_list": []}\n' \
       >"$dir/kitchen/nodes/$(printf 'node%04d' "$i").fleet.test.json"
-  done
+    printf 'node%04d.fleet.test\n' "$i"
+  done >"$dir/hosts"
 }
 
 fleet_stop() {

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# `echo ok` on N nodes of a local fleet (one loopback sshd, N names) through brigade exec and,
+# in the same run, pdsh, parallel-ssh and xargs -P ssh: wall time, client CPU of the whole
+# process tree, sshd CPU, peak RSS, failures, and each ratio to brigade. Prints a table.
+#
+#   bench/bench_exec.sh                      # N = 100 500 1000, parallel 32 128
+#   BENCH_SIZES="100" BENCH_PARALLEL="32" bench/bench_exec.sh
+#
+# The sshd-CPU floor is sshd's CPU time divided by the cores: no client can finish sooner.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+sizes=${BENCH_SIZES:-"100 500 1000"}
+parallels=${BENCH_PARALLEL:-"32 128"}
+tools=${BENCH_TOOLS:-"brigade pdsh parallel-ssh xargs-ssh"}
+
+scripts/setup
+cmake --build build -j"$(nproc)" --target brigade >/dev/null
+missing=()
+for p in pdsh pssh time; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bench: installing ${missing[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# shellcheck source=../scripts/lib/fleet.sh
+source scripts/lib/fleet.sh
+dir=$(mktemp -d /tmp/brigade-bench-XXXXXX)
+trap 'fleet_stop "$dir"; rm -rf "$dir"' EXIT
+largest=0
+for n in $sizes; do [ "$n" -gt "$largest" ] && largest=$n; done
+fleet_start "$dir" "$largest" >/dev/null
+sshd_pid=$(cat "$dir/sshd.pid")
+ticks=$(getconf CLK_TCK)
+cores=$(nproc)
+
+# sshd's CPU: the listener's own plus every reaped connection process and its shells.
+sshd_cpu() { awk -v t="$ticks" '{printf "%.3f", ($14 + $15 + $16 + $17) / t}' "/proc/$sshd_pid/stat"; }
+
+run_tool() { # tool n parallel -> command on stdout of `$dir/out`
+  local tool=$1 n=$2 p=$3
+  head -n "$n" "$dir/hosts" >"$dir/hosts.$n"
+  case $tool in
+    brigade)
+      "$root/build/brigade" exec -k "$dir/kitchen" --parallel "$p" \
+        $(sed 's/^/node:/' "$dir/hosts.$n" | paste -sd, | sed 's/,node:/,/g') -- echo ok ;;
+    pdsh)
+      PDSH_RCMD_TYPE=ssh PDSH_SSH_ARGS_APPEND="-F $dir/ssh_config" \
+        pdsh -f "$p" -w "^$dir/hosts.$n" 'echo ok' ;;
+    parallel-ssh)
+      parallel-ssh -p "$p" -t 0 -h "$dir/hosts.$n" -x "-F $dir/ssh_config" -P 'echo ok' |
+        grep -v '\[SUCCESS\]\|\[FAILURE\]' ;;
+    xargs-ssh)
+      xargs -P "$p" -I{} sh -c "ssh -F $dir/ssh_config {} 'echo ok' | sed 's/^/{}: /'" <"$dir/hosts.$n" ;;
+  esac
+}
+
+printf '%-6s %-5s %-13s %7s %8s %8s %8s %7s %7s %7s %5s %9s %9s\n' \
+  nodes par tool "wall_s" "cli_cpu" "ms/node" "sshd_s" "floor" "w/floor" "rss_MiB" "fail" "wall_x" "cpu_x"
+for n in $sizes; do
+  for p in $parallels; do
+    brigade_wall=""
+    brigade_cpu=""
+    for tool in $tools; do
+      sleep 1
+      before=$(sshd_cpu)
+      /usr/bin/time -f '%e %U %S %M' -o "$dir/time" bash -c "$(declare -f run_tool); dir=$dir root=$root; run_tool $tool $n $p" \
+        >"$dir/out" 2>"$dir/err" || true
+      after=$(sshd_cpu)
+      read -r wall user sys rss <"$dir/time"
+      ok=$(grep -c ': ok$' "$dir/out" || true)
+      fail=$((n - ok))
+      cpu=$(echo "$user + $sys" | bc)
+      sshd=$(echo "$after - $before" | bc)
+      floor=$(echo "scale=3; $sshd / $cores" | bc)
+      if [ "$tool" = brigade ]; then
+        brigade_wall=$wall
+        brigade_cpu=$cpu
+      fi
+      printf '%-6s %-5s %-13s %7.2f %8.2f %8.2f %8.2f %7.2f %7.2f %7.1f %5d %9.2f %9.1f\n' \
+        "$n" "$p" "$tool" "$wall" "$cpu" "$(echo "scale=3; 1000 * $cpu / $n" | bc)" "$sshd" "$floor" \
+        "$(echo "scale=3; $wall / $floor" | bc)" "$(echo "scale=1; $rss / 1024" | bc)" "$fail" \
+        "$(echo "scale=3; $wall / $brigade_wall" | bc)" \
+        "$(echo "scale=3; $cpu / ($brigade_cpu + 0.001)" | bc)"
+    done
+  done
+done
+
+# Memory at a high parallelism: brigade alone, every node of the largest size in flight.
+sleep 1
+/usr/bin/time -f '%M' -o "$dir/time" bash -c "$(declare -f run_tool); dir=$dir root=$root; run_tool brigade $largest 256" >"$dir/out" 2>"$dir/err" || true
+echo
+echo "brigade peak RSS at parallel 256, $largest nodes: $(echo "scale=1; $(cat "$dir/time") / 1024" | bc) MiB ($(grep -c ': ok$' "$dir/out" || true) ok)"
+echo "wall_x, cpu_x: the tool's wall time and client CPU divided by brigade's in the same row group"
