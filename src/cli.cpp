@@ -164,6 +164,13 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                           "nodes_with_recipe:PATTERN, nodes_with_tag:TAG");
   fix_command->add_option("-E,--env", environment, "Only nodes in this chef_environment");
   fix_command->add_flag("-n,--dry-run", fix_options.dry_run, "Print the plan; touch no node");
+  fix_command->add_option("-p,--parallel", fix_options.parallel, "Nodes in flight at once")
+      ->default_val(16)
+      ->check(CLI::Range(1, 100000));
+  fix_command->add_option("-b,--batch-size", fix_options.batch_size,
+                          "Batch sizes: 10, 25% or a staged list 1,10,25% (default: one batch)");
+  fix_command->add_option("--max-fail", fix_options.max_fail,
+                          "Failures allowed before no further node starts: 3 or 10%");
 
   ExecOptions exec_options;
   CLI::App* exec_command = app.add_subcommand(

@@ -35,6 +35,9 @@ struct FixOptions {
   std::string kitchen;
   std::vector<std::string> selectors;
   std::optional<std::string> environment;
+  std::size_t parallel = 16;
+  std::string batch_size;  ///< As given; empty: one batch.
+  std::string max_fail;    ///< As given; empty: no limit.
   bool dry_run = false;
 };
 

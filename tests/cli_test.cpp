@@ -119,7 +119,8 @@ TEST_CASE("cli: fix --dry-run prints the selected nodes and touches nothing", "[
   auto r = run({"fix", "-k", kFixture, "--dry-run", "nodes_with_role:web*", "node:all"});
   CHECK(r.status == 0);
   CHECK(r.out ==
-        "Plan: 3 nodes (dry run, nothing is touched)\n"
+        "Plan: 3 nodes, 1 batch, at most 16 in flight (dry run, nothing is touched)\n"
+        "Batch 1 of 1 (3 nodes):\n"
         "  testnode1.mydomain.com\n"
         "  testnode2.mydomain.com\n"
         "  testnode4.mydomain.com\n"
@@ -128,7 +129,36 @@ TEST_CASE("cli: fix --dry-run prints the selected nodes and touches nothing", "[
         "  testnode3.mydomain.com\n");
   auto staging = run({"fix", "-k", kFixture, "-n", "--env", "staging", "node:all"});
   CHECK(staging.status == 0);
-  CHECK(staging.out.starts_with("Plan: 1 node in environment staging (dry run"));
+  CHECK(staging.out.starts_with("Plan: 1 node in environment staging, 1 batch"));
+}
+
+TEST_CASE("cli: fix --dry-run shows staged batches and the failure budget", "[cli]") {
+  auto r = run({"fix", "-k", kExampleKitchen, "-n", "node:all", "--batch-size", "1,2,50%",
+                "--parallel", "4", "--max-fail", "20%"});
+  CHECK(r.status == 0);
+  CHECK(r.out ==
+        "Plan: 9 nodes, 4 batches, at most 4 in flight, stop after more than 1 failure (dry "
+        "run, nothing is touched)\n"
+        "Batch 1 of 4 (1 node):\n"
+        "  api01.example.com\n"
+        "Batch 2 of 4 (2 nodes):\n"
+        "  api02.example.com\n"
+        "  db01.example.com\n"
+        "Batch 3 of 4 (5 nodes):\n"
+        "  db01.staging.example.com\n"
+        "  lb01.example.com\n"
+        "  web01.example.com\n"
+        "  web01.staging.example.com\n"
+        "  web02.example.com\n"
+        "Batch 4 of 4 (1 node):\n"
+        "  web03.example.com\n"
+        "Left out (dummy):\n"
+        "  build.example.com\n");
+  auto bad = run({"fix", "-k", kExampleKitchen, "-n", "node:all", "--batch-size", "0"});
+  CHECK(bad.status == 2);
+  CHECK(bad.err ==
+        "brigade: error: --batch-size: '0' is not a batch size: expected a number of nodes (1 or "
+        "more) or a percentage like 25%\n");
 }
 
 TEST_CASE("cli: selection errors exit 2 with the message", "[cli][errors]") {
@@ -197,7 +227,10 @@ TEST_CASE("cli: a kitchen is found upwards from the working directory", "[cli]")
   auto r = run({"fix", "-n", "node:testnode4.mydomain.com"});
   std::filesystem::current_path(cwd);
   CHECK(r.status == 0);
-  CHECK(r.out == "Plan: 1 node (dry run, nothing is touched)\n  testnode4.mydomain.com\n");
+  CHECK(r.out ==
+        "Plan: 1 node, 1 batch, at most 16 in flight (dry run, nothing is touched)\n"
+        "Batch 1 of 1 (1 node):\n"
+        "  testnode4.mydomain.com\n");
 
   brigade::test::TempDir empty;
   std::filesystem::current_path(empty.path());

@@ -223,6 +223,13 @@ TEST_CASE("brigade exec over 300 nodes: prefixed lines, failures and the summary
   CHECK(lines_of(codes.err).back().starts_with("brigade: 9 nodes: 0 ok, 9 failed (9 exit status)"));
   CHECK(codes.err.find("FAILED n001.fleet.test: exit 3\n") != std::string::npos);
 
+  auto slow = run_cli({"exec", "-k", kitchen.str(), "--timeout", "1", "node:n001.fleet.test", "--",
+                       "echo started; sleep 30"});
+  CHECK(slow.status == 1);
+  CHECK(slow.out == "n001.fleet.test: started\n");
+  CHECK(slow.err.find("FAILED n001.fleet.test: timeout: timed out after 1 s (--timeout); the "
+                      "command was stopped\n") != std::string::npos);
+
   auto tty = run_cli({"exec", "-k", kitchen.str(), "--pty", "node:n001.fleet.test", "--",
                       "test -t 1 && echo on a terminal; echo to stderr >&2"});
   CHECK(tty.status == 0);
