@@ -1,0 +1,37 @@
+#pragma once
+
+#include <brigade/result.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace brigade {
+
+/// The kitchen directories a deploy syncs, packed once per run as a gzip-compressed tar stream
+/// that every node receives, with a digest of its content.
+struct KitchenArchive {
+  std::shared_ptr<const std::string> gzip;  ///< The .tar.gz bytes.
+  std::string digest;     ///< SHA-256 (hex) of the tar stream: same content, same digest.
+  std::size_t files = 0;  ///< Regular files packed.
+  std::size_t tar_bytes = 0;
+};
+
+/// A file to add at the top of an archive (node.json, solo.rb).
+struct ArchiveFile {
+  std::string name;
+  std::string content;
+  unsigned mode = 0644;
+};
+
+/// Packs `directories` (relative to `root`; missing ones skipped) in a deterministic order,
+/// with owner root, mode from the file, time 0, so that an unchanged kitchen gives the same
+/// digest. Symbolic links are kept as links. An unreadable file is an error naming it.
+Result<KitchenArchive> build_kitchen_archive(const std::filesystem::path& root,
+                                             const std::vector<std::string>& directories);
+
+/// A small archive of `files` (per-node files).
+Result<KitchenArchive> build_file_archive(const std::vector<ArchiveFile>& files);
+
+}  // namespace brigade
