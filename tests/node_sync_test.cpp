@@ -1,0 +1,149 @@
+#include "support/async.hpp"
+#include "support/process.hpp"
+#include "support/sshd.hpp"
+
+#include <brigade/kitchen.hpp>
+#include <brigade/node_sync.hpp>
+#include <brigade/ssh/credentials.hpp>
+#include <brigade/ssh/host_key_store.hpp>
+#include <brigade/ssh/libssh2_library.hpp>
+#include <brigade/ssh/ssh_error.hpp>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace brigade;
+using brigade::test::run_shell_ok;
+using brigade::test::Sshd;
+using brigade::test::TempDir;
+
+namespace {
+
+struct NullSink : ssh::OutputSink {
+  void on_line(ssh::OutputStream, std::string_view) override {}
+};
+
+ssh::HostConfig host_for(const Sshd& sshd) {
+  std::vector<Diagnostic> warnings;
+  auto config = ssh::SshConfig::load(sshd.ssh_config_file(), "", sshd.home(), warnings);
+  REQUIRE(config.ok());
+  ssh::HostDefaults defaults;
+  defaults.local_user = "root";
+  defaults.home = sshd.home();
+  return config->resolve("n1.fleet.test", defaults);
+}
+
+SyncResult sync(const Sshd& sshd, const std::string& work, const KitchenArchive& kitchen,
+                const KitchenArchive& files) {
+  static ssh::Libssh2Library library;
+  ssh::HostKeyStore host_keys;
+  ssh::Credentials credentials;
+  NullSink log;
+  return brigade::test::run_async([&]() -> asio::awaitable<SyncResult> {
+    auto session = co_await ssh::Session::connect(host_for(sshd),
+                                                  ssh::SessionContext{&host_keys, &credentials});
+    auto result = co_await sync_node(*session, work, kitchen, files, log);
+    co_await session->close();
+    co_return result;
+  }());
+}
+
+std::string tree_sums(const std::string& dir) {
+  return run_shell_ok("cd '" + dir +
+                      "' && find . -type f ! -name .brigade-digest ! -name "
+                      "node.json ! -name solo.rb | sort | xargs -r sha256sum");
+}
+
+}  // namespace
+
+TEST_CASE("sync: node_work_path, node.json and solo.rb", "[sync]") {
+  CHECK(node_work_path("/srv/chef/{node}/work", "web1") == "/srv/chef/web1/work");
+  CHECK(node_work_path("/tmp/chef-solo", "web1") == "/tmp/chef-solo");
+  Node node;
+  node.name = "web1.example.com";
+  node.chef_environment = "production";
+  node.run_list = {{RunListEntry::Kind::role, "web"}, {RunListEntry::Kind::recipe, "ntp"}};
+  node.data = {{"name", "old"}, {"apache", {{"port", 80}}}};
+  auto json = nlohmann::json::parse(node_json(node));
+  CHECK(json["name"] == "web1.example.com");
+  CHECK(json["chef_environment"] == "production");
+  CHECK(json["run_list"] == nlohmann::json({"role[web]", "recipe[ntp]"}));
+  CHECK(json["apache"]["port"] == 80);
+  CHECK(solo_rb("/tmp/chef-solo", "production") ==
+        "# Written by brigade for chef-solo.\n"
+        "file_cache_path '/tmp/chef-solo/cache'\n"
+        "cookbook_path ['/tmp/chef-solo/cookbooks', '/tmp/chef-solo/site-cookbooks']\n"
+        "role_path '/tmp/chef-solo/roles'\n"
+        "data_bag_path '/tmp/chef-solo/data_bags'\n"
+        "environment_path '/tmp/chef-solo/environments'\n"
+        "environment 'production'\n");
+}
+
+TEST_CASE("sync: the tree arrives intact, stale files go, an unchanged kitchen is not sent",
+          "[sshd][sync]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  TempDir kitchen;
+  kitchen.write("cookbooks/nginx/recipes/default.rb", "package 'nginx'\n");
+  kitchen.write("roles/web.json", "{}\n");
+  std::string big(3 << 20, 'x');
+  for (std::size_t i = 0; i < big.size(); i += 97) {
+    big[i] = static_cast<char>('a' + i % 26);
+  }
+  kitchen.write("site-cookbooks/app/files/big.txt", big);
+  const std::vector<std::string> synced = {"cookbooks", "site-cookbooks", "roles"};
+  auto files = build_file_archive({{"node.json", "{\"name\": \"n1\"}\n"}, {"solo.rb", "# solo\n"}});
+  REQUIRE(files.ok());
+  const std::string work = sshd.path("work dir/n1");  // a space, to prove the quoting
+
+  auto first = build_kitchen_archive(kitchen.path(), synced);
+  REQUIRE(first.ok());
+  CHECK(sync(sshd, work, *first, *files).transferred);
+  CHECK(tree_sums(work) == tree_sums(kitchen.str()));
+  CHECK(run_shell_ok("cat '" + work + "/node.json'") == "{\"name\": \"n1\"}\n");
+  CHECK(run_shell_ok("cat '" + work + "/.brigade-digest'") == first->digest + "\n");
+
+  // Unchanged: nothing sent, node files still written.
+  std::ofstream(work + "/node.json") << "stale";
+  CHECK_FALSE(sync(sshd, work, *first, *files).transferred);
+  CHECK(run_shell_ok("cat '" + work + "/node.json'") == "{\"name\": \"n1\"}\n");
+
+  // Changed: the new tree replaces the old one; a file that is gone from the kitchen goes.
+  std::ofstream(work + "/cookbooks/leftover.rb") << "stale";
+  std::filesystem::remove(kitchen.path() / "roles/web.json");
+  kitchen.write("roles/db.json", "{\"run_list\": []}\n");
+  auto second = build_kitchen_archive(kitchen.path(), synced);
+  REQUIRE(second.ok());
+  CHECK(second->digest != first->digest);
+  CHECK(sync(sshd, work, *second, *files).transferred);
+  CHECK(tree_sums(work) == tree_sums(kitchen.str()));
+  CHECK_FALSE(std::filesystem::exists(work + "/cookbooks/leftover.rb"));
+  CHECK_FALSE(std::filesystem::exists(work + "/roles/web.json"));
+  CHECK_FALSE(std::filesystem::exists(work + ".brigade-new"));
+}
+
+TEST_CASE("sync: a remote failure names the step and the tool's message", "[sshd][sync]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  auto files = build_file_archive({{"node.json", "{}\n"}});
+  REQUIRE(files.ok());
+  KitchenArchive broken = *files;
+  broken.digest = "0123";
+  broken.gzip = std::make_shared<const std::string>("this is not gzip");
+  try {
+    sync(sshd, sshd.path("work"), broken, *files);
+    FAIL("expected the sync to fail");
+  } catch (const ssh::SshError& e) {
+    CHECK(std::string(e.what()).starts_with("sync failed while unpacking the kitchen: exit 2 ("));
+    CHECK(std::string(e.what()).find("gzip: stdin: not in gzip format") != std::string::npos);
+  }
+}
