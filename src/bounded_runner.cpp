@@ -17,7 +17,7 @@ BoundedRunner::BoundedRunner(std::size_t parallel)
     : parallel_(std::max<std::size_t>(parallel, 1)) {}
 
 asio::awaitable<void> BoundedRunner::worker(std::size_t count, const Task& task) {
-  while (!cancelled_ && next_ < count) {
+  while (!stopped() && next_ < count) {
     std::size_t index = next_++;
     co_await task(index);
   }
@@ -25,6 +25,7 @@ asio::awaitable<void> BoundedRunner::worker(std::size_t count, const Task& task)
 
 asio::awaitable<void> BoundedRunner::run(std::size_t count, Task task) {
   auto executor = co_await asio::this_coro::executor;
+  next_ = 0;
   const std::size_t workers = std::min(parallel_, count);
   // A timer that never expires on its own serves as the "all done" event (chat_server.cpp).
   asio::steady_timer all_done(executor, asio::steady_timer::time_point::max());

@@ -171,6 +171,18 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                           "Batch sizes: 10, 25% or a staged list 1,10,25% (default: one batch)");
   fix_command->add_option("--max-fail", fix_options.max_fail,
                           "Failures allowed before no further node starts: 3 or 10%");
+  int fix_timeout = 0;
+  fix_command
+      ->add_option("-t,--timeout", fix_timeout,
+                   "Seconds a node's deploy may take; then it is stopped and fails")
+      ->check(CLI::Range(1, 86400 * 7));
+  int batch_wait = 0;
+  fix_command->add_option("--batch-wait", batch_wait, "Seconds to pause between batches")
+      ->check(CLI::Range(0, 86400));
+  fix_command->add_option("--log-dir", fix_options.log_dir,
+                          "Where run logs go (default: logs/ in the kitchen)");
+  fix_command->add_option("--report", fix_options.report, "Also write the report here");
+  fix_command->add_flag("-y,--yes", fix_options.yes, "Deploy node:all without asking");
 
   ExecOptions exec_options;
   CLI::App* exec_command = app.add_subcommand(
@@ -261,6 +273,10 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   if (fix_command->parsed()) {
     fix_options.kitchen = kitchen;
     fix_options.environment = env;
+    if (fix_timeout > 0) {
+      fix_options.timeout = std::chrono::seconds(fix_timeout);
+    }
+    fix_options.batch_wait = std::chrono::seconds(batch_wait);
     return fix(fix_options, out, err);
   }
   if (exec_command->parsed()) {

@@ -108,6 +108,37 @@ std::string describe(const NodeExecResult& r) {
 
 }  // namespace
 
+Result<std::vector<ssh::HostConfig>> resolve_hosts(const Kitchen& kitchen,
+                                                   const SshSettings& settings,
+                                                   const std::vector<const Node*>& nodes) {
+  std::vector<ssh::HostConfig> hosts;
+  for (const Node* node : nodes) {
+    hosts.push_back(settings.resolve(node->name));
+    if (!hosts.back().proxy_jump && kitchen.config.gateway) {
+      hosts.back().proxy_jump = kitchen.config.gateway;
+    }
+    if (hosts.back().proxy_jump) {
+      return Diagnostic{.message = "node '" + node->name + "' is reached through " +
+                                   *hosts.back().proxy_jump +
+                                   " (ProxyJump or littlechef.cfg gateway): jump hosts are not "
+                                   "supported yet"};
+    }
+  }
+  return hosts;
+}
+
+void prepare_credentials(ssh::Credentials& credentials, const std::vector<ssh::HostConfig>& hosts) {
+  std::vector<std::string> identity_files;
+  for (const auto& host : hosts) {
+    identity_files.insert(identity_files.end(), host.identity_files.begin(),
+                          host.identity_files.end());
+  }
+  credentials.prepare(identity_files, prompt_on_terminal);
+  if (const char* agent_socket = std::getenv("SSH_AUTH_SOCK"); agent_socket && *agent_socket) {
+    credentials.connect_agent(agent_socket);
+  }
+}
+
 int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
   if (options.command.empty()) {
     print_error(err, Diagnostic{.message = "no command given",
@@ -132,22 +163,10 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
   for (const auto& warning : settings->warnings) {
     print_warning(err, warning);
   }
-  std::vector<ssh::HostConfig> hosts;
-  std::vector<std::string> identity_files;
-  for (const Node* node : selection->nodes) {
-    hosts.push_back(settings->resolve(node->name));
-    if (!hosts.back().proxy_jump && kitchen->config.gateway) {
-      hosts.back().proxy_jump = kitchen->config.gateway;
-    }
-    if (hosts.back().proxy_jump) {
-      print_error(err, Diagnostic{.message = "node '" + node->name + "' is reached through " +
-                                             *hosts.back().proxy_jump +
-                                             " (ProxyJump or littlechef.cfg gateway): jump hosts "
-                                             "are not supported yet"});
-      return kExitUsage;
-    }
-    identity_files.insert(identity_files.end(), hosts.back().identity_files.begin(),
-                          hosts.back().identity_files.end());
+  auto hosts = resolve_hosts(*kitchen, *settings, selection->nodes);
+  if (!hosts) {
+    print_error(err, hosts.error());
+    return kExitUsage;
   }
   std::string command;
   for (const auto& word : options.command) {
@@ -157,10 +176,7 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
   ssh::Libssh2Library library;
   ssh::HostKeyStore host_keys;
   ssh::Credentials credentials;
-  credentials.prepare(identity_files, prompt_on_terminal);
-  if (const char* agent_socket = std::getenv("SSH_AUTH_SOCK"); agent_socket && *agent_socket) {
-    credentials.connect_agent(agent_socket);
-  }
+  prepare_credentials(credentials, *hosts);
 
   asio::io_context context(1);
   BoundedRunner runner(options.parallel);
@@ -188,7 +204,7 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
   const auto started = std::chrono::steady_clock::now();
   asio::co_spawn(
       context,
-      exec_on_fleet(hosts, fleet, ssh::SessionContext{&host_keys, &credentials}, runner, printer),
+      exec_on_fleet(*hosts, fleet, ssh::SessionContext{&host_keys, &credentials}, runner, printer),
       [&](std::exception_ptr e, std::vector<NodeExecResult> r) {
         failure = e;
         results = std::move(r);

@@ -1,12 +1,249 @@
 #include "commands.hpp"
 
 #include <brigade/batch_plan.hpp>
+#include <brigade/deploy_engine.hpp>
 #include <brigade/exit_status.hpp>
+#include <brigade/kitchen_archive.hpp>
 #include <brigade/selector.hpp>
+#include <brigade/ssh/host_key_store.hpp>
+#include <brigade/ssh/libssh2_library.hpp>
 
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <map>
 #include <optional>
 
 namespace brigade {
+
+namespace {
+
+// Plain progress: one line per event, as it happens.
+class PlainPrinter : public DeployObserver {
+ public:
+  explicit PlainPrinter(std::ostream& out) : out_(out) {}
+  void batch_started(std::size_t batch, std::size_t batches, std::size_t nodes) override {
+    out_ << "Batch " << batch << " of " << batches << ": " << nodes
+         << (nodes == 1 ? " node" : " nodes") << '\n'
+         << std::flush;
+  }
+  void node_started(const NodeDeployResult&) override {}
+  void node_finished(const NodeDeployResult& node) override {
+    out_ << node.name << ": ";
+    switch (node.status) {
+      case NodeStatus::deployed:
+        out_ << "deployed";
+        break;
+      case NodeStatus::cancelled:
+        out_ << "cancelled";
+        break;
+      default:
+        out_ << "FAILED: " << node.error;
+    }
+    out_ << fmt::format(" ({:.1f} s{})\n", node.duration_s,
+                        node.transferred || node.status != NodeStatus::deployed
+                            ? ""
+                            : ", kitchen unchanged")
+         << std::flush;
+  }
+
+ private:
+  std::ostream& out_;
+};
+
+std::string new_run_id(const std::filesystem::path& log_root) {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &utc);
+  std::string id = stamp;
+  std::error_code ec;
+  for (int n = 2; std::filesystem::exists(log_root / id, ec); ++n) {
+    id = std::string(stamp) + "-" + std::to_string(n);
+  }
+  return id;
+}
+
+bool confirmed(std::size_t count, std::ostream& err) {
+  err << "Deploy to all " << count << " nodes? [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+}  // namespace
+
+int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& selection,
+           std::vector<NodeCount> sizes, std::optional<NodeCount> max_fail, std::ostream& out,
+           std::ostream& err) {
+  auto settings = load_ssh_settings(kitchen);
+  if (!settings) {
+    print_error(err, settings.error());
+    return kExitUsage;
+  }
+  for (const auto& warning : settings->warnings) {
+    print_warning(err, warning);
+  }
+  auto hosts = resolve_hosts(kitchen, *settings, selection.nodes);
+  if (!hosts) {
+    print_error(err, hosts.error());
+    return kExitUsage;
+  }
+  // Everything that can be wrong is checked before the first node is touched.
+  auto archive = build_kitchen_archive(kitchen.root, kitchen.config.deploy_sync);
+  if (!archive) {
+    print_error(err, archive.error());
+    return kExitUsage;
+  }
+  const bool all = std::find(options.selectors.begin(), options.selectors.end(), "node:all") !=
+                   options.selectors.end();
+  if (all && !options.yes && ::isatty(STDIN_FILENO) && !confirmed(selection.nodes.size(), err)) {
+    print_error(err, Diagnostic{.message = "not confirmed; nothing was deployed",
+                                .hint = "pass --yes to deploy every node without asking"});
+    return kExitUsage;
+  }
+
+  const std::filesystem::path log_root =
+      (options.log_dir.empty() ? kitchen.root / "logs" : std::filesystem::path(options.log_dir))
+          .lexically_normal();
+  RunReport report;
+  report.run_id = new_run_id(log_root);
+  const std::string log_dir = (log_root / report.run_id).string();
+  std::error_code ec;
+  std::filesystem::create_directories(log_dir, ec);
+  if (ec) {
+    print_error(err, Diagnostic{.file = log_dir,
+                                .message = "cannot create the log directory: " + ec.message()});
+    return kExitUsage;
+  }
+  std::filesystem::remove(log_root / "latest", ec);
+  std::filesystem::create_directory_symlink(report.run_id, log_root / "latest", ec);
+
+  report.started = std::chrono::system_clock::now();
+  report.selection = {
+      {"selectors", options.selectors},
+      {"environment",
+       options.environment ? nlohmann::json(*options.environment) : nlohmann::json(nullptr)},
+      {"parallel", options.parallel},
+      {"batch_size",
+       options.batch_size.empty() ? nlohmann::json(nullptr) : nlohmann::json(options.batch_size)},
+      {"max_fail",
+       options.max_fail.empty() ? nlohmann::json(nullptr) : nlohmann::json(options.max_fail)},
+      {"timeout_s",
+       options.timeout ? nlohmann::json(options.timeout->count()) : nlohmann::json(nullptr)}};
+
+  DeployOptions deploy_options;
+  deploy_options.parallel = options.parallel;
+  deploy_options.batch_sizes = std::move(sizes);
+  deploy_options.max_fail = max_fail;
+  deploy_options.timeout = options.timeout;
+  deploy_options.batch_wait = options.batch_wait;
+  deploy_options.command = kitchen.config.deploy_command.value_or(kDefaultConvergeCommand);
+  deploy_options.work_path = kitchen.config.node_work_path;
+  deploy_options.log_dir = log_dir;
+  std::vector<DeployTarget> targets;
+  for (std::size_t i = 0; i < selection.nodes.size(); ++i) {
+    targets.push_back({selection.nodes[i], (*hosts)[i]});
+  }
+
+  ssh::Libssh2Library library;
+  ssh::HostKeyStore host_keys;
+  ssh::Credentials credentials;
+  prepare_credentials(credentials, *hosts);
+  PlainPrinter printer(out);
+  DeployEngine engine(std::move(targets), std::move(deploy_options), *archive,
+                      ssh::SessionContext{&host_keys, &credentials}, printer);
+
+  asio::io_context context(1);
+  int interrupted_by = 0;
+  asio::signal_set signals(context, SIGINT, SIGTERM);
+  std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& e,
+                                                                    int signal) {
+    if (e) {
+      return;
+    }
+    if (interrupted_by != 0) {
+      std::_Exit(128 + signal);
+    }
+    interrupted_by = signal;
+    err << "brigade: interrupted, stopping the deploys in flight\n";
+    engine.interrupt();
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
+  std::exception_ptr failure;
+  const auto started = std::chrono::steady_clock::now();
+  asio::co_spawn(context, engine.run(), [&](std::exception_ptr e) {
+    failure = e;
+    signals.cancel();
+  });
+  context.run();
+
+  // The report is written whatever happened, then the summary: failures first.
+  report.finished = std::chrono::system_clock::now();
+  report.batches = engine.batches();
+  report.nodes = engine.results();
+  report.aborted = engine.aborted() || interrupted_by != 0 || failure != nullptr;
+  report.abort_reason = engine.aborted()            ? engine.abort_reason()
+                        : interrupted_by == SIGTERM ? "interrupted by SIGTERM"
+                        : interrupted_by != 0       ? "interrupted by SIGINT"
+                                                    : (failure ? "internal error" : "");
+  std::map<NodeStatus, std::size_t> counts;
+  for (const auto& node : report.nodes) {
+    ++counts[node.status];
+  }
+  report.exit_code = interrupted_by == SIGTERM                             ? kExitTerminated
+                     : interrupted_by != 0                                 ? kExitInterrupted
+                     : engine.aborted()                                    ? kExitAborted
+                     : counts[NodeStatus::deployed] == report.nodes.size() ? kExitSuccess
+                                                                           : kExitNodeFailed;
+  const std::string report_text = report.to_json().dump(2) + "\n";
+  const std::string report_file = log_dir + "/report.json";
+  for (const auto& file : {report_file, options.report}) {
+    if (file.empty()) {
+      continue;
+    }
+    if (auto written = write_file_atomically(file, report_text); !written) {
+      print_error(err, written.error());
+    }
+  }
+  if (failure) {
+    std::rethrow_exception(failure);
+  }
+  for (const auto& node : report.nodes) {
+    if (node.status != NodeStatus::failed) {
+      continue;
+    }
+    err << "FAILED " << node.name << ": " << node.error << '\n';
+    for (const auto& line : node.tail) {
+      err << "    " << line << '\n';
+    }
+  }
+  if (engine.aborted()) {
+    err << "brigade: run aborted: " << engine.abort_reason() << '\n';
+  }
+  double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  err << fmt::format(
+      "brigade: {} nodes: {} deployed, {} failed, {} skipped, {} cancelled, {} not "
+      "started in {:.1f} s\n",
+      report.nodes.size(), counts[NodeStatus::deployed], counts[NodeStatus::failed],
+      counts[NodeStatus::skipped], counts[NodeStatus::cancelled], counts[NodeStatus::not_started],
+      elapsed);
+  err << "brigade: logs in " << display_path(log_dir) << "/, report " << display_path(report_file)
+      << '\n';
+  return report.exit_code;
+}
 
 int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
   auto kitchen = open_kitchen(options.kitchen, err);
@@ -38,10 +275,7 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
     max_fail = *parsed;
   }
   if (!options.dry_run) {
-    print_error(err, Diagnostic{.message = "deploying is not available in this build yet: the SSH "
-                                           "transport has not landed",
-                                .hint = "run with --dry-run to see the plan"});
-    return kExitUsage;
+    return deploy(options, *kitchen, *selection, std::move(sizes), max_fail, out, err);
   }
   const auto& nodes = selection->nodes;
   const auto batches = plan_batches(nodes.size(), sizes);

@@ -3,6 +3,8 @@
 // The commands behind the CLI, each a function of its parsed options. Internal to brigade_core.
 
 #include <brigade/kitchen.hpp>
+#include <brigade/ssh/credentials.hpp>
+#include <brigade/ssh_settings.hpp>
 
 #include <chrono>
 #include <optional>
@@ -19,6 +21,14 @@ void print_warning(std::ostream& err, const Diagnostic& diagnostic);
 
 /// The kitchen named by `-k` (or found from the working directory), its warnings printed.
 Result<Kitchen> open_kitchen(const std::string& kitchen_option, std::ostream& err);
+
+/// The SSH settings of every node; jump hosts (not supported yet) are an error.
+Result<std::vector<ssh::HostConfig>> resolve_hosts(const Kitchen& kitchen,
+                                                   const SshSettings& settings,
+                                                   const std::vector<const Node*>& nodes);
+
+/// Passphrases (asked before any node is contacted) and the ssh-agent for `hosts`.
+void prepare_credentials(ssh::Credentials& credentials, const std::vector<ssh::HostConfig>& hosts);
 
 struct ListOptions {
   std::string kitchen;
@@ -38,6 +48,11 @@ struct FixOptions {
   std::size_t parallel = 16;
   std::string batch_size;  ///< As given; empty: one batch.
   std::string max_fail;    ///< As given; empty: no limit.
+  std::optional<std::chrono::seconds> timeout;
+  std::chrono::seconds batch_wait{0};
+  std::string log_dir;  ///< Empty: <kitchen>/logs.
+  std::string report;   ///< Another copy of report.json.
+  bool yes = false;     ///< No confirmation for node:all.
   bool dry_run = false;
 };
 

@@ -30,6 +30,10 @@ class BoundedRunner {
   void cancel();
   bool cancelled() const { return cancelled_; }
 
+  /// Stops starting tasks; those running finish normally.
+  void stop() { stopped_ = true; }
+  bool stopped() const { return stopped_ || cancelled_; }
+
   /// How many tasks have been started so far.
   std::size_t started() const { return next_; }
 
@@ -39,6 +43,7 @@ class BoundedRunner {
   std::size_t parallel_;
   std::size_t next_ = 0;
   bool cancelled_ = false;
+  bool stopped_ = false;
   std::vector<std::unique_ptr<asio::cancellation_signal>> signals_;
   std::exception_ptr first_error_;
 };

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <brigade/result.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace brigade {
+
+/// What became of one selected node in a run.
+enum class NodeStatus { deployed, failed, skipped, cancelled, not_started };
+
+/// "deployed", "failed", "skipped", "cancelled", "not_started".
+const char* node_status_name(NodeStatus status);
+
+/// One node's line in the report.
+struct NodeDeployResult {
+  std::string name;
+  NodeStatus status = NodeStatus::not_started;
+  std::optional<int> rc;  ///< The converge command's exit status, when it ran to its end.
+  std::string error;      ///< Why the deploy failed or did not run.
+  std::optional<std::chrono::system_clock::time_point> started;
+  std::optional<std::chrono::system_clock::time_point> finished;
+  double duration_s = 0;
+  std::size_t batch = 0;          ///< 1-based.
+  std::string log;                ///< The node's log file.
+  bool transferred = false;       ///< The kitchen was sent (false: the node already held it).
+  std::vector<std::string> tail;  ///< The last lines of output, for the summary.
+};
+
+/// Everything a run did, as written to report.json (see the README for the format).
+struct RunReport {
+  std::string run_id;
+  std::chrono::system_clock::time_point started;
+  std::chrono::system_clock::time_point finished;
+  int exit_code = 0;
+  bool aborted = false;
+  std::string abort_reason;
+  nlohmann::json selection;  ///< Selectors and options.
+  std::vector<std::vector<std::string>> batches;
+  std::vector<NodeDeployResult> nodes;
+
+  nlohmann::ordered_json to_json() const;
+};
+
+/// `2026-11-25T10:45:00.123Z`
+std::string iso8601_utc(std::chrono::system_clock::time_point when);
+
+/// Writes `text` to `path` through a temporary file and a rename, so that a reader never sees
+/// half a file, whatever happens to this process.
+Result<Ok> write_file_atomically(const std::string& path, const std::string& text);
+
+}  // namespace brigade

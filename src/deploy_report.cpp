@@ -1,0 +1,114 @@
+#include <brigade/deploy_report.hpp>
+
+#include <fmt/format.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+
+namespace brigade {
+
+const char* node_status_name(NodeStatus status) {
+  switch (status) {
+    case NodeStatus::deployed:
+      return "deployed";
+    case NodeStatus::failed:
+      return "failed";
+    case NodeStatus::skipped:
+      return "skipped";
+    case NodeStatus::cancelled:
+      return "cancelled";
+    case NodeStatus::not_started:
+      return "not_started";
+  }
+  return "unknown";
+}
+
+std::string iso8601_utc(std::chrono::system_clock::time_point when) {
+  const auto since_epoch = when.time_since_epoch();
+  const std::time_t seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch).count();
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%S", &utc);
+  return fmt::format("{}.{:03}Z", buffer, millis);
+}
+
+nlohmann::ordered_json RunReport::to_json() const {
+  auto when = [](const std::optional<std::chrono::system_clock::time_point>& t) {
+    return t ? nlohmann::ordered_json(iso8601_utc(*t)) : nlohmann::ordered_json(nullptr);
+  };
+  nlohmann::ordered_json report;
+  report["run_id"] = run_id;
+  report["started"] = iso8601_utc(started);
+  report["finished"] = iso8601_utc(finished);
+  report["exit_code"] = exit_code;
+  report["aborted"] = aborted;
+  report["abort_reason"] = aborted ? nlohmann::ordered_json(abort_reason) : nullptr;
+  report["selection"] = selection;
+  report["batches"] = batches;
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const auto& node : nodes) {
+    list.push_back({
+        {"name", node.name},
+        {"status", node_status_name(node.status)},
+        {"rc", node.rc ? nlohmann::ordered_json(*node.rc) : nlohmann::ordered_json(nullptr)},
+        {"error",
+         node.error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(node.error)},
+        {"started", when(node.started)},
+        {"finished", when(node.finished)},
+        {"duration_s", std::round(node.duration_s * 1000) / 1000},
+        {"batch", node.batch},
+        {"log",
+         node.log.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(node.log)},
+        {"kitchen_transferred", node.transferred},
+        {"hooks", nlohmann::ordered_json::array()},
+    });
+  }
+  report["nodes"] = list;
+  return report;
+}
+
+Result<Ok> write_file_atomically(const std::string& path, const std::string& text) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  const std::string temporary = fmt::format("{}.tmp.{}", path, ::getpid());
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return Diagnostic{.file = temporary,
+                      .message = std::string("cannot write: ") + std::strerror(errno)};
+  }
+  std::size_t written = 0;
+  while (written < text.size()) {
+    ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      int saved = errno;
+      ::close(fd);
+      ::unlink(temporary.c_str());
+      return Diagnostic{.file = temporary,
+                        .message = std::string("cannot write: ") + std::strerror(saved)};
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  ::fsync(fd);
+  ::close(fd);
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    int saved = errno;
+    ::unlink(temporary.c_str());
+    return Diagnostic{.file = path,
+                      .message = std::string("cannot replace: ") + std::strerror(saved)};
+  }
+  return Ok{};
+}
+
+}  // namespace brigade
