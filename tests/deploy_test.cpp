@@ -1,0 +1,225 @@
+#include "support/process.hpp"
+#include "support/sshd.hpp"
+
+#include <brigade/cli.hpp>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+using brigade::test::run_shell_ok;
+using brigade::test::Sshd;
+using brigade::test::TempDir;
+
+namespace {
+
+struct CliRun {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+CliRun run_cli(std::vector<std::string> args) {
+  args.insert(args.begin(), "brigade");
+  std::vector<const char*> argv;
+  for (const auto& a : args) {
+    argv.push_back(a.c_str());
+  }
+  std::ostringstream out;
+  std::ostringstream err;
+  int status = brigade::run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {status, out.str(), err.str()};
+}
+
+// A kitchen of `nodes` fleet nodes whose converge command is `command`.
+void make_kitchen(const TempDir& kitchen, const Sshd& sshd, int nodes, const std::string& command) {
+  kitchen.write("littlechef.cfg", fmt::format("[userinfo]\nssh-config = {}\n[kitchen]\n"
+                                              "node_work_path = {}/work/{{node}}\n[deploy]\n"
+                                              "command = {}\n",
+                                              sshd.ssh_config_file(), sshd.dir().str(), command));
+  kitchen.write("cookbooks/demo/recipes/default.rb", "log 'hello'\n");
+  kitchen.write("environments/production.json", "{}");
+  for (int i = 1; i <= nodes; ++i) {
+    kitchen.write(fmt::format("nodes/n{:02}.fleet.test.json", i),
+                  "{\"chef_environment\": \"production\", \"run_list\": [\"recipe[demo]\"]}");
+  }
+}
+
+nlohmann::json latest_report(const TempDir& kitchen) {
+  return nlohmann::json::parse(run_shell_ok("cat " + kitchen.str() + "/logs/latest/report.json"));
+}
+
+}  // namespace
+
+TEST_CASE("deploy: batches run in order, the parallel bound holds, slots are refilled",
+          "[sshd][deploy]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  TempDir kitchen;
+  const std::string times = sshd.path("times");
+  // The converge step records when it starts and ends, on the node's side; a few are slower.
+  make_kitchen(kitchen, sshd, 20,
+               "echo {node} start $(date +%s%N) >> " + times +
+                   "; case {node} in n0[2468]*) sleep 0.6;; *) sleep 0.2;; esac; echo {node} "
+                   "end $(date +%s%N) >> " +
+                   times);
+  auto run = run_cli({"fix", "-k", kitchen.str(), "node:all", "--yes", "--batch-size", "1,4,50%",
+                      "--parallel", "3"});
+  INFO(run.err);
+  CHECK(run.status == 0);
+
+  std::map<std::string, std::pair<long long, long long>> spans;
+  std::istringstream lines(run_shell_ok("cat " + times));
+  for (std::string node, what; lines >> node >> what;) {
+    long long at = 0;
+    lines >> at;
+    (what == "start" ? spans[node].first : spans[node].second) = at;
+  }
+  REQUIRE(spans.size() == 20);
+
+  auto report = latest_report(kitchen);
+  REQUIRE(report["batches"].size() == 4);  // 1, 4, 10, 5
+  CHECK(report["batches"][0] == nlohmann::json({"n01.fleet.test"}));
+  CHECK(report["batches"][1].size() == 4);
+  CHECK(report["batches"][2].size() == 10);
+  CHECK(report["batches"][3].size() == 5);
+  // Every node of a batch ends before any node of the next batch starts.
+  for (std::size_t b = 0; b + 1 < report["batches"].size(); ++b) {
+    long long last_end = 0;
+    for (const auto& node : report["batches"][b]) {
+      last_end = std::max(last_end, spans[node.get<std::string>()].second);
+    }
+    for (const auto& node : report["batches"][b + 1]) {
+      CHECK(spans[node.get<std::string>()].first > last_end);
+    }
+  }
+  // Never more than 3 converging at once, and 3 at once did happen (the window was used).
+  std::vector<std::pair<long long, int>> events;
+  for (const auto& [node, span] : spans) {
+    events.emplace_back(span.first, +1);
+    events.emplace_back(span.second, -1);
+  }
+  std::sort(events.begin(), events.end());
+  int running = 0;
+  int most = 0;
+  for (const auto& [at, delta] : events) {
+    running += delta;
+    most = std::max(most, running);
+  }
+  CHECK(most <= 3);
+  CHECK(most == 3);
+  for (const auto& node : report["nodes"]) {
+    CHECK(node["status"] == "deployed");
+    CHECK(node["rc"] == 0);
+  }
+}
+
+TEST_CASE("deploy: the report holds every field, an unreachable node fails, others deploy",
+          "[sshd][deploy]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  TempDir kitchen;
+  make_kitchen(kitchen, sshd, 4,
+               "test -f {work_path}/cookbooks/demo/recipes/default.rb && "
+               "grep -q '\"recipe\\[demo\\]\"' {work_path}/node.json");
+  // n04 points at a closed port.
+  const auto closed = brigade::test::free_loopback_port();
+  kitchen.write("ssh_config", fmt::format("Host n04.fleet.test\n  Port {}\nHost *\nInclude {}\n",
+                                          closed, sshd.ssh_config_file()));
+  std::string cfg = run_shell_ok("cat " + kitchen.str() + "/littlechef.cfg");
+  kitchen.write("littlechef.cfg",
+                cfg.replace(cfg.find(sshd.ssh_config_file()), sshd.ssh_config_file().size(),
+                            kitchen.str() + "/ssh_config"));
+  auto run = run_cli(
+      {"fix", "-k", kitchen.str(), "node:all", "--yes", "--report", kitchen.str() + "/copy.json"});
+  INFO(run.err);
+  CHECK(run.status == 1);
+  CHECK(run.err.find(fmt::format("FAILED n04.fleet.test: unreachable: connect to 127.0.0.1 port "
+                                 "{}: Connection refused\n",
+                                 closed)) != std::string::npos);
+  auto report = latest_report(kitchen);
+  CHECK(report == nlohmann::json::parse(run_shell_ok("cat " + kitchen.str() + "/copy.json")));
+  for (const char* field : {"run_id", "started", "finished", "exit_code", "aborted", "abort_reason",
+                            "selection", "batches", "nodes"}) {
+    CHECK(report.contains(field));
+  }
+  CHECK(report["exit_code"] == 1);
+  CHECK(report["aborted"] == false);
+  CHECK(report["selection"]["selectors"] == nlohmann::json({"node:all"}));
+  REQUIRE(report["nodes"].size() == 4);
+  for (const auto& node : report["nodes"]) {
+    for (const char* field : {"name", "status", "rc", "error", "started", "finished", "duration_s",
+                              "batch", "log", "hooks"}) {
+      CHECK(node.contains(field));
+    }
+    if (node["name"] == "n04.fleet.test") {
+      CHECK(node["status"] == "failed");
+      CHECK(node["rc"].is_null());
+    } else {
+      CHECK(node["status"] == "deployed");
+      CHECK(node["rc"] == 0);
+      CHECK(std::filesystem::exists(node["log"].get<std::string>()));
+    }
+  }
+}
+
+TEST_CASE("deploy: --max-fail stops new starts exactly when the budget is exceeded",
+          "[sshd][deploy]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  TempDir kitchen;
+  make_kitchen(kitchen, sshd, 10, "exit 3");
+  auto run = run_cli(
+      {"fix", "-k", kitchen.str(), "node:all", "--yes", "--parallel", "1", "--max-fail", "2"});
+  CHECK(run.status == 4);
+  CHECK(run.err.find("brigade: run aborted: 3 failures exceed --max-fail 2\n") !=
+        std::string::npos);
+  auto report = latest_report(kitchen);
+  CHECK(report["aborted"] == true);
+  CHECK(report["abort_reason"] == "3 failures exceed --max-fail 2");
+  std::map<std::string, int> statuses;
+  for (const auto& node : report["nodes"]) {
+    ++statuses[node["status"].get<std::string>()];
+  }
+  CHECK(statuses == std::map<std::string, int>{{"failed", 3}, {"not_started", 7}});
+}
+
+TEST_CASE("deploy: --timeout cancels a node's deploy and stops its command", "[sshd][deploy]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  TempDir kitchen;
+  make_kitchen(kitchen, sshd, 1, "echo $$ > " + sshd.path("pid") + "; exec sleep 60");
+  auto run = run_cli({"fix", "-k", kitchen.str(), "node:all", "--yes", "--timeout", "2"});
+  CHECK(run.status == 1);
+  CHECK(run.err.find("FAILED n01.fleet.test: timeout: timed out after 2 s (--timeout); the "
+                     "command was stopped\n") != std::string::npos);
+  int pid = std::stoi(run_shell_ok("cat " + sshd.path("pid")));
+  bool alive = true;
+  for (int attempt = 0; attempt < 100 && alive; ++attempt) {
+    alive = ::kill(pid, 0) == 0;
+    if (alive) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  CHECK_FALSE(alive);
+}
