@@ -13,23 +13,26 @@ constexpr const char* kDigestFile = ".brigade-digest";
 // Forwards lines to the node's log and keeps them for an error message or a result.
 class CapturingSink : public ssh::OutputSink {
  public:
-  explicit CapturingSink(ssh::OutputSink& log) : log_(log) {}
+  explicit CapturingSink(ssh::OutputSink* log) : log_(log) {}
   void on_line(ssh::OutputStream stream, std::string_view line) override {
-    log_.on_line(stream, line);
+    if (log_ != nullptr) {
+      log_->on_line(stream, line);
+    }
     (stream == ssh::OutputStream::out ? out : err).emplace_back(line);
   }
   std::vector<std::string> out;
   std::vector<std::string> err;
 
  private:
-  ssh::OutputSink& log_;
+  ssh::OutputSink* log_;
 };
 
-// Runs a step of the sync; a non-zero exit fails the sync with the command's stderr.
+// Runs a step of the sync; a non-zero exit fails the sync with the command's stderr. Output
+// goes to `log` when there is one (not for the digest, which is data, not news).
 asio::awaitable<std::vector<std::string>> run_step(ssh::Session& session, const char* what,
                                                    std::string command,
                                                    std::shared_ptr<const std::string> input,
-                                                   ssh::OutputSink& log) {
+                                                   ssh::OutputSink* log) {
   CapturingSink sink(log);
   ssh::ExecRequest request{std::move(command), false, std::move(input)};
   auto result = co_await session.exec(std::move(request), sink);
@@ -104,7 +107,7 @@ asio::awaitable<SyncResult> sync_node(ssh::Session& session, std::string work_pa
   SyncResult result;
   auto held =
       co_await run_step(session, "reading the kitchen digest on the node",
-                        "cat " + work + "/" + kDigestFile + " 2>/dev/null || true", nullptr, log);
+                        "cat " + work + "/" + kDigestFile + " 2>/dev/null || true", nullptr, nullptr);
   if (held.empty() || held.front() != kitchen.digest) {
     // Unpack beside the old tree and swap: the work path then holds exactly the new content,
     // and an interrupted transfer leaves the old tree in place.
@@ -112,11 +115,11 @@ asio::awaitable<SyncResult> sync_node(ssh::Session& session, std::string work_pa
                       fmt::format("set -e; rm -rf {1}; mkdir -p {1}; tar -xzf - -C {1}; "
                                   "printf '%s\\n' {2} > {1}/{3}; rm -rf {0}; mv {1} {0}",
                                   work, fresh, kitchen.digest, kDigestFile),
-                      kitchen.gzip, log);
+                      kitchen.gzip, &log);
     result.transferred = true;
   }
   co_await run_step(session, "writing node.json and solo.rb",
-                    "set -e; mkdir -p " + work + "; tar -xzf - -C " + work, node_files.gzip, log);
+                    "set -e; mkdir -p " + work + "; tar -xzf - -C " + work, node_files.gzip, &log);
   co_return result;
 }
 

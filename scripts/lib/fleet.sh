@@ -78,7 +78,7 @@ CONFIG
   [ -f "$dir/kitchen/environments/production.json" ] ||
     echo '{"name": "production"}' >"$dir/kitchen/environments/production.json"
   for i in $(seq 1 "$count"); do
-    printf '{"chef_environment": "production", "run_list": []}\n' \
+    printf '{"chef_environment": "production", "run_list": ["role[web]"]}\n' \
       >"$dir/kitchen/nodes/$(printf 'node%04d' "$i").fleet.test.json"
     printf 'node%04d.fleet.test\n' "$i"
   done >"$dir/hosts"
