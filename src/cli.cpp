@@ -183,6 +183,11 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                           "Where run logs go (default: logs/ in the kitchen)");
   fix_command->add_option("--report", fix_options.report, "Also write the report here");
   fix_command->add_flag("-y,--yes", fix_options.yes, "Deploy node:all without asking");
+  fix_command
+      ->add_option("--rerun", fix_options.rerun,
+                   "'failed': the nodes the latest run did not deploy (failed, skipped, "
+                   "cancelled, not started)")
+      ->check(CLI::IsMember({"failed"}));
 
   ExecOptions exec_options;
   CLI::App* exec_command = app.add_subcommand(

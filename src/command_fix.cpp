@@ -3,6 +3,7 @@
 #include <brigade/batch_plan.hpp>
 #include <brigade/deploy_engine.hpp>
 #include <brigade/exit_status.hpp>
+#include <brigade/json_file.hpp>
 #include <brigade/kitchen_archive.hpp>
 #include <brigade/selector.hpp>
 #include <brigade/ssh/host_key_store.hpp>
@@ -245,13 +246,60 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   return report.exit_code;
 }
 
+// The names of the nodes the latest run did not deploy, read from its report.
+Result<std::vector<std::string>> nodes_to_rerun(const Kitchen& kitchen, const FixOptions& options) {
+  const std::filesystem::path log_root =
+      (options.log_dir.empty() ? kitchen.root / "logs" : std::filesystem::path(options.log_dir))
+          .lexically_normal();
+  const std::string file = (log_root / "latest" / "report.json").string();
+  auto report = read_json_file(file);
+  if (!report) {
+    Diagnostic error = report.error();
+    error.hint = "--rerun failed needs the report of an earlier run";
+    return error;
+  }
+  if (!report->value.contains("nodes") || !report->value["nodes"].is_array()) {
+    return report->error_at({"nodes"}, "expected the list of nodes of a run report");
+  }
+  std::vector<std::string> names;
+  for (const auto& node : report->value["nodes"]) {
+    if (node.value("status", "") != "deployed" && node.contains("name") &&
+        node["name"].is_string()) {
+      names.push_back(node["name"].get<std::string>());
+    }
+  }
+  return names;
+}
+
 int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
   auto kitchen = open_kitchen(options.kitchen, err);
   if (!kitchen) {
     print_error(err, kitchen.error());
     return kExitUsage;
   }
-  auto selection = select_nodes(*kitchen, options.selectors, options.environment);
+  std::vector<std::string> selectors = options.selectors;
+  if (!options.rerun.empty()) {
+    if (!selectors.empty()) {
+      print_error(err, Diagnostic{.message = "--rerun failed selects the nodes itself; give no "
+                                             "selector with it"});
+      return kExitUsage;
+    }
+    auto names = nodes_to_rerun(*kitchen, options);
+    if (!names) {
+      print_error(err, names.error());
+      return kExitUsage;
+    }
+    if (names->empty()) {
+      err << "brigade: nothing to rerun: the latest run deployed every node\n";
+      return kExitSuccess;
+    }
+    std::string selector = "node:";
+    for (const auto& name : *names) {
+      selector += (selector.size() > 5 ? "," : "") + name;
+    }
+    selectors = {selector};
+  }
+  auto selection = select_nodes(*kitchen, selectors, options.environment);
   if (!selection) {
     print_error(err, selection.error());
     return kExitUsage;
@@ -275,7 +323,9 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
     max_fail = *parsed;
   }
   if (!options.dry_run) {
-    return deploy(options, *kitchen, *selection, std::move(sizes), max_fail, out, err);
+    FixOptions resolved = options;
+    resolved.selectors = selectors;
+    return deploy(resolved, *kitchen, *selection, std::move(sizes), max_fail, out, err);
   }
   const auto& nodes = selection->nodes;
   const auto batches = plan_batches(nodes.size(), sizes);

@@ -53,6 +53,7 @@ struct FixOptions {
   std::string log_dir;  ///< Empty: <kitchen>/logs.
   std::string report;   ///< Another copy of report.json.
   bool yes = false;     ///< No confirmation for node:all.
+  std::string rerun;    ///< "failed": the nodes the latest run did not deploy.
   bool dry_run = false;
 };
 

@@ -105,9 +105,9 @@ asio::awaitable<SyncResult> sync_node(ssh::Session& session, std::string work_pa
   const std::string work = ssh::shell_quote(work_path);
   const std::string fresh = ssh::shell_quote(work_path + ".brigade-new");
   SyncResult result;
-  auto held =
-      co_await run_step(session, "reading the kitchen digest on the node",
-                        "cat " + work + "/" + kDigestFile + " 2>/dev/null || true", nullptr, nullptr);
+  auto held = co_await run_step(session, "reading the kitchen digest on the node",
+                                "cat " + work + "/" + kDigestFile + " 2>/dev/null || true", nullptr,
+                                nullptr);
   if (held.empty() || held.front() != kitchen.digest) {
     // Unpack beside the old tree and swap: the work path then holds exactly the new content,
     // and an interrupted transfer leaves the old tree in place.

@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -222,4 +224,95 @@ TEST_CASE("deploy: --timeout cancels a node's deploy and stops its command", "[s
     }
   }
   CHECK_FALSE(alive);
+}
+
+TEST_CASE("deploy: SIGINT mid-run leaves a complete report and exits 130", "[sshd][deploy]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  TempDir kitchen;
+  std::filesystem::create_directories(sshd.path("pids"));
+  make_kitchen(kitchen, sshd, 10, "echo $$ > " + sshd.path("pids") + "/$$; exec sleep 600");
+  pid_t child = ::fork();
+  if (child == 0) {
+    [[maybe_unused]] auto* in = std::freopen("/dev/null", "r", stdin);
+    [[maybe_unused]] auto* out = std::freopen((kitchen.str() + "/out").c_str(), "w", stdout);
+    [[maybe_unused]] auto* err = std::freopen((kitchen.str() + "/err").c_str(), "w", stderr);
+    ::execl(BRIGADE_BINARY, BRIGADE_BINARY, "fix", "-k", kitchen.str().c_str(), "node:all",
+            "--parallel", "4", "--yes", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  auto running = [&] {
+    return std::distance(std::filesystem::directory_iterator(sshd.path("pids")),
+                         std::filesystem::directory_iterator());
+  };
+  for (int attempt = 0; attempt < 600 && running() < 4; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(running() == 4);
+  ::kill(child, SIGINT);
+  int status = 0;
+  bool exited = false;
+  for (int attempt = 0; attempt < 200 && !exited; ++attempt) {
+    exited = ::waitpid(child, &status, WNOHANG) == child;
+    if (!exited) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  if (!exited) {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, &status, 0);
+  }
+  REQUIRE(exited);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  auto report = latest_report(kitchen);
+  CHECK(report["exit_code"] == 130);
+  CHECK(report["aborted"] == true);
+  CHECK(report["abort_reason"] == "interrupted by SIGINT");
+  std::map<std::string, int> statuses;
+  for (const auto& node : report["nodes"]) {
+    ++statuses[node["status"].get<std::string>()];
+  }
+  CHECK(statuses == std::map<std::string, int>{{"cancelled", 4}, {"not_started", 6}});
+  CHECK(run_shell_ok("cat " + kitchen.str() + "/err")
+            .find("brigade: 10 nodes: 0 deployed, 0 "
+                  "failed, 0 skipped, 4 cancelled, 6 "
+                  "not started") != std::string::npos);
+}
+
+TEST_CASE("deploy: --rerun failed selects what the latest run did not deploy", "[sshd][deploy]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  TempDir kitchen;
+  // n02 and n05 fail while a marker file is absent.
+  const std::string marker = sshd.path("fixed");
+  make_kitchen(kitchen, sshd, 6,
+               "case {node} in n02*|n05*) test -f " + marker + ";; *) true;; esac");
+  auto none = run_cli({"fix", "-k", kitchen.str(), "--rerun", "failed"});
+  CHECK(none.status == 2);
+  CHECK(none.err.find("report.json: cannot read file: No such file or directory, --rerun failed "
+                      "needs the report of an earlier run") != std::string::npos);
+
+  auto first = run_cli(
+      {"fix", "-k", kitchen.str(), "node:all", "--yes", "--parallel", "1", "--max-fail", "1"});
+  CHECK(first.status == 4);  // n02 fails, n05 fails: 2 > 1, so n06 never starts
+  auto plan = run_cli({"fix", "-k", kitchen.str(), "--rerun", "failed", "--dry-run"});
+  CHECK(plan.status == 0);
+  CHECK(plan.out.find("Batch 1 of 1 (3 nodes):\n  n02.fleet.test\n  n05.fleet.test\n  "
+                      "n06.fleet.test\n") != std::string::npos);
+  run_shell_ok("touch " + marker);
+  auto rerun = run_cli({"fix", "-k", kitchen.str(), "--rerun", "failed"});
+  CHECK(rerun.status == 0);
+  CHECK(latest_report(kitchen)["nodes"].size() == 3);
+  auto nothing = run_cli({"fix", "-k", kitchen.str(), "--rerun", "failed"});
+  CHECK(nothing.status == 0);
+  CHECK(nothing.err == "brigade: nothing to rerun: the latest run deployed every node\n");
+  auto both = run_cli({"fix", "-k", kitchen.str(), "--rerun", "failed", "node:all"});
+  CHECK(both.status == 2);
 }

@@ -360,6 +360,7 @@ TEST_CASE("brigade exec: SIGINT stops the commands in flight, prints the summary
 
   pid_t child = ::fork();
   if (child == 0) {
+    [[maybe_unused]] auto* in = std::freopen("/dev/null", "r", stdin);
     [[maybe_unused]] auto* out = std::freopen((kitchen.str() + "/out").c_str(), "w", stdout);
     [[maybe_unused]] auto* err = std::freopen((kitchen.str() + "/err").c_str(), "w", stderr);
     ::execl(BRIGADE_BINARY, BRIGADE_BINARY, "exec", "-k", kitchen.str().c_str(), "node:all", "--",
