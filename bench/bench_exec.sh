@@ -5,6 +5,10 @@
 #
 #   bench/bench_exec.sh                      # N = 100 500 1000, parallel 32 128
 #   BENCH_SIZES="100" BENCH_PARALLEL="32" bench/bench_exec.sh
+#   BENCH_TOOLS="brigade brigade-fix brigade-fix-again pdsh" bench/bench_exec.sh   # deploy overhead
+#
+# brigade-fix is `brigade fix node:all` with converge command `echo ok` on a fresh node work path
+# (the kitchen is sent); brigade-fix-again repeats it (the kitchen is unchanged, not sent).
 #
 # The sshd-CPU floor is sshd's CPU time divided by the cores: no client can finish sooner.
 set -euo pipefail
@@ -29,10 +33,13 @@ fi
 # shellcheck source=../scripts/lib/fleet.sh
 source scripts/lib/fleet.sh
 dir=$(mktemp -d /tmp/brigade-bench-XXXXXX)
-trap 'fleet_stop "$dir"; rm -rf "$dir"' EXIT
+trap 'fleet_stop "$dir"; rm -rf "$dir" /tmp/brigade-fleet' EXIT
 largest=0
 for n in $sizes; do [ "$n" -gt "$largest" ] && largest=$n; done
 fleet_start "$dir" "$largest" >/dev/null
+mkdir -p "$dir/kitchen/cookbooks/bench/recipes"
+echo "log 'bench'" >"$dir/kitchen/cookbooks/bench/recipes/default.rb"
+printf '\n[deploy]\ncommand = echo ok\n' >>"$dir/kitchen/littlechef.cfg"
 sshd_pid=$(cat "$dir/sshd.pid")
 ticks=$(getconf CLK_TCK)
 cores=$(nproc)
@@ -47,6 +54,13 @@ run_tool() { # tool n parallel -> command on stdout of `$dir/out`
     brigade)
       "$root/build/brigade" exec -k "$dir/kitchen" --parallel "$p" \
         $(sed 's/^/node:/' "$dir/hosts.$n" | paste -sd, | sed 's/,node:/,/g') -- echo ok ;;
+    brigade-fix)
+      rm -rf /tmp/brigade-fleet
+      "$root/build/brigade" fix -k "$dir/kitchen" --yes --parallel "$p" \
+        $(sed 's/^/node:/' "$dir/hosts.$n" | paste -sd, | sed 's/,node:/,/g') ;;
+    brigade-fix-again)
+      "$root/build/brigade" fix -k "$dir/kitchen" --yes --parallel "$p" \
+        $(sed 's/^/node:/' "$dir/hosts.$n" | paste -sd, | sed 's/,node:/,/g') ;;
     pdsh)
       PDSH_RCMD_TYPE=ssh PDSH_SSH_ARGS_APPEND="-F $dir/ssh_config" \
         pdsh -f "$p" -w "^$dir/hosts.$n" 'echo ok' ;;
@@ -71,7 +85,7 @@ for n in $sizes; do
         >"$dir/out" 2>"$dir/err" || true
       after=$(sshd_cpu)
       read -r wall user sys rss <"$dir/time"
-      ok=$(grep -c ': ok$' "$dir/out" || true)
+      ok=$(grep -c ': ok$\|: deployed' "$dir/out" || true)
       fail=$((n - ok))
       cpu=$(echo "$user + $sys" | bc)
       sshd=$(echo "$after - $before" | bc)

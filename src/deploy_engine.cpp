@@ -145,19 +145,16 @@ asio::awaitable<void> DeployEngine::deploy_node(std::size_t index) {
     log.note("connecting to " + target.host.host_name + " port " +
              std::to_string(target.host.port));
     auto session = co_await ssh::Session::connect(target.host, context_);
-    auto node_files = build_file_archive(
-        {{"node.json", node_json(node)}, {"solo.rb", solo_rb(work_path, node.chef_environment)}});
-    if (!node_files) {
-      throw ssh::SshError(ssh::FailureKind::config, node_files.error().render());
-    }
-    auto synced = co_await sync_node(*session, work_path, kitchen_, *node_files, log);
-    result.transferred = synced.transferred;
-    log.note(synced.transferred
-                 ? fmt::format("kitchen sent to {} ({} bytes)", work_path, kitchen_.gzip->size())
-                 : "kitchen unchanged on the node, not sent");
+    std::vector<ArchiveFile> node_files = {{"node.json", node_json(node)},
+                                           {"solo.rb", solo_rb(work_path, node.chef_environment)}};
     log.note("running: " + command);
-    ssh::ExecRequest request{command};
-    auto ended = co_await session->exec(std::move(request), log);
+    auto converged = co_await sync_and_converge(*session, work_path, kitchen_,
+                                                std::move(node_files), command, log);
+    result.transferred = converged.transferred;
+    log.note(converged.transferred ? fmt::format("the kitchen was sent to {} first ({} bytes)",
+                                                 work_path, kitchen_.gzip->size())
+                                   : "the kitchen was unchanged on the node, not sent");
+    const ssh::ExecResult ended = converged.ended;
     co_await session->close();
     if (!ended.exit_signal.empty()) {
       throw ssh::SshError(ssh::FailureKind::protocol,

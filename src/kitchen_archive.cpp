@@ -197,12 +197,4 @@ Result<KitchenArchive> build_kitchen_archive(const fs::path& root,
   return finish(tar, files);
 }
 
-Result<KitchenArchive> build_file_archive(const std::vector<ArchiveFile>& files) {
-  TarWriter tar;
-  for (const auto& file : files) {
-    tar.add(file.name, '0', file.mode, file.content);
-  }
-  return finish(tar, files.size());
-}
-
 }  // namespace brigade

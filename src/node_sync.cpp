@@ -10,30 +10,26 @@ namespace {
 
 constexpr const char* kDigestFile = ".brigade-digest";
 
-// Forwards lines to the node's log and keeps them for an error message or a result.
-class CapturingSink : public ssh::OutputSink {
+// Forwards lines to the node's log and keeps stderr for an error message.
+class StepSink : public ssh::OutputSink {
  public:
-  explicit CapturingSink(ssh::OutputSink* log) : log_(log) {}
+  explicit StepSink(ssh::OutputSink& log) : log_(log) {}
   void on_line(ssh::OutputStream stream, std::string_view line) override {
-    if (log_ != nullptr) {
-      log_->on_line(stream, line);
+    log_.on_line(stream, line);
+    if (stream == ssh::OutputStream::err) {
+      err.emplace_back(line);
     }
-    (stream == ssh::OutputStream::out ? out : err).emplace_back(line);
   }
-  std::vector<std::string> out;
   std::vector<std::string> err;
 
  private:
-  ssh::OutputSink* log_;
+  ssh::OutputSink& log_;
 };
 
-// Runs a step of the sync; a non-zero exit fails the sync with the command's stderr. Output
-// goes to `log` when there is one (not for the digest, which is data, not news).
-asio::awaitable<std::vector<std::string>> run_step(ssh::Session& session, const char* what,
-                                                   std::string command,
-                                                   std::shared_ptr<const std::string> input,
-                                                   ssh::OutputSink* log) {
-  CapturingSink sink(log);
+// Runs a step of the sync; a non-zero exit fails the sync with the command's stderr.
+asio::awaitable<void> run_step(ssh::Session& session, const char* what, std::string command,
+                               std::shared_ptr<const std::string> input, ssh::OutputSink& log) {
+  StepSink sink(log);
   ssh::ExecRequest request{std::move(command), false, std::move(input)};
   auto result = co_await session.exec(std::move(request), sink);
   if (result.exit_status != 0) {
@@ -48,7 +44,6 @@ asio::awaitable<std::vector<std::string>> run_step(ssh::Session& session, const 
                                                : "signal " + result.exit_signal,
                     detail.empty() ? "" : " (" + detail + ")"));
   }
-  co_return sink.out;
 }
 
 }  // namespace
@@ -99,28 +94,75 @@ std::string solo_rb(const std::string& work_path, const std::string& environment
       under("data_bags"), under("environments"), quoted(environment));
 }
 
-asio::awaitable<SyncResult> sync_node(ssh::Session& session, std::string work_path,
-                                      const KitchenArchive& kitchen,
-                                      const KitchenArchive& node_files, ssh::OutputSink& log) {
+namespace {
+
+constexpr std::string_view kSyncNeeded = "brigade: kitchen out of date";
+constexpr int kSyncNeededStatus = 97;
+
+std::string unpack_command(const std::string& work_path, const std::string& digest) {
   const std::string work = ssh::shell_quote(work_path);
   const std::string fresh = ssh::shell_quote(work_path + ".brigade-new");
-  SyncResult result;
-  auto held = co_await run_step(session, "reading the kitchen digest on the node",
-                                "cat " + work + "/" + kDigestFile + " 2>/dev/null || true", nullptr,
-                                nullptr);
-  if (held.empty() || held.front() != kitchen.digest) {
-    // Unpack beside the old tree and swap: the work path then holds exactly the new content,
-    // and an interrupted transfer leaves the old tree in place.
-    co_await run_step(session, "unpacking the kitchen",
-                      fmt::format("set -e; rm -rf {1}; mkdir -p {1}; tar -xzf - -C {1}; "
-                                  "printf '%s\\n' {2} > {1}/{3}; rm -rf {0}; mv {1} {0}",
-                                  work, fresh, kitchen.digest, kDigestFile),
-                      kitchen.gzip, &log);
+  // Unpack beside the old tree and swap: the work path then holds exactly the new content,
+  // and an interrupted transfer leaves the old tree in place.
+  return fmt::format(
+      "set -e; rm -rf {1}; mkdir -p {1}; tar -xzf - -C {1}; "
+      "printf '%s\\n' {2} > {1}/{3}; rm -rf {0}; mv {1} {0}",
+      work, fresh, digest, kDigestFile);
+}
+
+// Passes the node's lines to the log, except the "out of date" marker, which it notes.
+class ConvergeSink : public ssh::OutputSink {
+ public:
+  explicit ConvergeSink(ssh::OutputSink& log) : log_(log) {}
+  void on_line(ssh::OutputStream stream, std::string_view line) override {
+    if (stream == ssh::OutputStream::out && line == kSyncNeeded) {
+      sync_needed = true;
+      return;
+    }
+    log_.on_line(stream, line);
+  }
+  bool sync_needed = false;
+
+ private:
+  ssh::OutputSink& log_;
+};
+
+}  // namespace
+
+asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::string work_path,
+                                                  const KitchenArchive& kitchen,
+                                                  std::vector<ArchiveFile> node_files,
+                                                  std::string converge, ssh::OutputSink& log) {
+  const std::string work = ssh::shell_quote(work_path);
+  // Only shell builtins before the converge command: every process started on the node is
+  // paid for by every node of every run.
+  std::string writes;
+  for (const auto& file : node_files) {
+    writes += fmt::format("printf '%s' {} > {}/{} || exit; ", ssh::shell_quote(file.content), work,
+                          ssh::shell_quote(file.name));
+  }
+  const std::string script = fmt::format(
+      "d=; {{ read -r d < {0}/{1}; }} 2>/dev/null; "
+      "if [ \"$d\" != {2} ]; then echo '{3}'; exit {4}; fi; {5}{6}",
+      work, kDigestFile, kitchen.digest, kSyncNeeded, kSyncNeededStatus, writes, converge);
+  ConvergeResult result;
+  for (int attempt = 0;; ++attempt) {
+    ConvergeSink sink(log);
+    ssh::ExecRequest request{script};
+    result.ended = co_await session.exec(std::move(request), sink);
+    if (!(sink.sync_needed && result.ended.exit_status == kSyncNeededStatus)) {
+      co_return result;
+    }
+    if (attempt > 0) {
+      throw ssh::SshError(ssh::FailureKind::channel,
+                          "sync failed: the kitchen was sent but the node still reports it out "
+                          "of date (is " +
+                              work_path + " writable?)");
+    }
+    co_await run_step(session, "unpacking the kitchen", unpack_command(work_path, kitchen.digest),
+                      kitchen.gzip, log);
     result.transferred = true;
   }
-  co_await run_step(session, "writing node.json and solo.rb",
-                    "set -e; mkdir -p " + work + "; tar -xzf - -C " + work, node_files.gzip, &log);
-  co_return result;
 }
 
 }  // namespace brigade

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 
-using brigade::build_file_archive;
 using brigade::build_kitchen_archive;
 using brigade::test::run_shell_ok;
 using brigade::test::TempDir;
@@ -77,13 +76,4 @@ TEST_CASE("kitchen archive: the digest follows the content, not the time", "[arc
   REQUIRE(changed.ok());
   CHECK(changed->digest != first->digest);
   CHECK(first->digest.size() == 64);
-}
-
-TEST_CASE("kitchen archive: per-node files", "[archive]") {
-  auto archive = build_file_archive({{"node.json", "{\"run_list\": []}\n"}, {"solo.rb", "x\n"}});
-  REQUIRE(archive.ok());
-  TempDir out;
-  write_archive(*archive, out.str() + "/n.tar.gz");
-  CHECK(run_shell_ok("tar -xzOf " + out.str() + "/n.tar.gz node.json") == "{\"run_list\": []}\n");
-  CHECK(run_shell_ok("tar -tzf " + out.str() + "/n.tar.gz") == "node.json\nsolo.rb\n");
 }

@@ -36,16 +36,16 @@ ssh::HostConfig host_for(const Sshd& sshd) {
   return config->resolve("n1.fleet.test", defaults);
 }
 
-SyncResult sync(const Sshd& sshd, const std::string& work, const KitchenArchive& kitchen,
-                const KitchenArchive& files) {
+ConvergeResult sync(const Sshd& sshd, const std::string& work, const KitchenArchive& kitchen,
+                    const std::vector<ArchiveFile>& files, const std::string& converge = "true") {
   static ssh::Libssh2Library library;
   ssh::HostKeyStore host_keys;
   ssh::Credentials credentials;
   NullSink log;
-  return brigade::test::run_async([&]() -> asio::awaitable<SyncResult> {
+  return brigade::test::run_async([&]() -> asio::awaitable<ConvergeResult> {
     auto session = co_await ssh::Session::connect(host_for(sshd),
                                                   ssh::SessionContext{&host_keys, &credentials});
-    auto result = co_await sync_node(*session, work, kitchen, files, log);
+    auto result = co_await sync_and_converge(*session, work, kitchen, files, converge, log);
     co_await session->close();
     co_return result;
   }());
@@ -98,20 +98,21 @@ TEST_CASE("sync: the tree arrives intact, stale files go, an unchanged kitchen i
   }
   kitchen.write("site-cookbooks/app/files/big.txt", big);
   const std::vector<std::string> synced = {"cookbooks", "site-cookbooks", "roles"};
-  auto files = build_file_archive({{"node.json", "{\"name\": \"n1\"}\n"}, {"solo.rb", "# solo\n"}});
-  REQUIRE(files.ok());
+  const std::vector<ArchiveFile> files = {{"node.json", "{\"name\": \"n1\"}\n"},
+                                          {"solo.rb", "# it's quoted\n"}};
   const std::string work = sshd.path("work dir/n1");  // a space, to prove the quoting
 
   auto first = build_kitchen_archive(kitchen.path(), synced);
   REQUIRE(first.ok());
-  CHECK(sync(sshd, work, *first, *files).transferred);
+  CHECK(sync(sshd, work, *first, files).transferred);
   CHECK(tree_sums(work) == tree_sums(kitchen.str()));
   CHECK(run_shell_ok("cat '" + work + "/node.json'") == "{\"name\": \"n1\"}\n");
+  CHECK(run_shell_ok("cat '" + work + "/solo.rb'") == "# it's quoted\n");
   CHECK(run_shell_ok("cat '" + work + "/.brigade-digest'") == first->digest + "\n");
 
   // Unchanged: nothing sent, node files still written.
   std::ofstream(work + "/node.json") << "stale";
-  CHECK_FALSE(sync(sshd, work, *first, *files).transferred);
+  CHECK_FALSE(sync(sshd, work, *first, files).transferred);
   CHECK(run_shell_ok("cat '" + work + "/node.json'") == "{\"name\": \"n1\"}\n");
 
   // Changed: the new tree replaces the old one; a file that is gone from the kitchen goes.
@@ -121,7 +122,7 @@ TEST_CASE("sync: the tree arrives intact, stale files go, an unchanged kitchen i
   auto second = build_kitchen_archive(kitchen.path(), synced);
   REQUIRE(second.ok());
   CHECK(second->digest != first->digest);
-  CHECK(sync(sshd, work, *second, *files).transferred);
+  CHECK(sync(sshd, work, *second, files).transferred);
   CHECK(tree_sums(work) == tree_sums(kitchen.str()));
   CHECK_FALSE(std::filesystem::exists(work + "/cookbooks/leftover.rb"));
   CHECK_FALSE(std::filesystem::exists(work + "/roles/web.json"));
@@ -134,16 +135,29 @@ TEST_CASE("sync: a remote failure names the step and the tool's message", "[sshd
     return;
   }
   Sshd sshd;
-  auto files = build_file_archive({{"node.json", "{}\n"}});
-  REQUIRE(files.ok());
-  KitchenArchive broken = *files;
+  KitchenArchive broken;
   broken.digest = "0123";
   broken.gzip = std::make_shared<const std::string>("this is not gzip");
   try {
-    sync(sshd, sshd.path("work"), broken, *files);
+    sync(sshd, sshd.path("work"), broken, {{"node.json", "{}\n"}});
     FAIL("expected the sync to fail");
   } catch (const ssh::SshError& e) {
     CHECK(std::string(e.what()).starts_with("sync failed while unpacking the kitchen: exit 2 ("));
     CHECK(std::string(e.what()).find("gzip: stdin: not in gzip format") != std::string::npos);
   }
+}
+
+TEST_CASE("sync: the converge command's status comes back", "[sshd][sync]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  TempDir kitchen;
+  kitchen.write("cookbooks/a/recipes/default.rb", "x\n");
+  auto archive = build_kitchen_archive(kitchen.path(), {"cookbooks"});
+  REQUIRE(archive.ok());
+  auto result = sync(sshd, sshd.path("work"), *archive, {{"node.json", "{}\n"}}, "exit 5");
+  CHECK(result.transferred);
+  CHECK(result.ended.exit_status == 5);
 }

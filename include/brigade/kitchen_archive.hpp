@@ -18,7 +18,7 @@ struct KitchenArchive {
   std::size_t tar_bytes = 0;
 };
 
-/// A file to add at the top of an archive (node.json, solo.rb).
+/// A file written into a node's work path beside the kitchen (node.json, solo.rb).
 struct ArchiveFile {
   std::string name;
   std::string content;
@@ -30,8 +30,5 @@ struct ArchiveFile {
 /// digest. Symbolic links are kept as links. An unreadable file is an error naming it.
 Result<KitchenArchive> build_kitchen_archive(const std::filesystem::path& root,
                                              const std::vector<std::string>& directories);
-
-/// A small archive of `files` (per-node files).
-Result<KitchenArchive> build_file_archive(const std::vector<ArchiveFile>& files);
 
 }  // namespace brigade

@@ -20,17 +20,21 @@ std::string node_json(const Node& node);
 /// solo.rb for chef-solo, every path under `work_path`.
 std::string solo_rb(const std::string& work_path, const std::string& environment);
 
-/// What a sync did.
-struct SyncResult {
-  bool transferred = false;  ///< False when the node already held the kitchen's digest.
+/// How a deploy's remote part ended.
+struct ConvergeResult {
+  ssh::ExecResult ended;
+  bool transferred = false;  ///< The kitchen had to be sent first.
 };
 
-/// Brings `work_path` on the node to exactly the kitchen archive's content (stale files
-/// removed, as LittleChef's rsync --delete does) plus `node_files`. The kitchen is sent only
-/// when the digest kept on the node differs. Progress and the remote tools' messages go to
-/// `log`. Throws ssh::SshError; a remote failure is FailureKind::channel with its output.
-asio::awaitable<SyncResult> sync_node(ssh::Session& session, std::string work_path,
-                                      const KitchenArchive& kitchen,
-                                      const KitchenArchive& node_files, ssh::OutputSink& log);
+/// Deploys with as little remote work as possible: one remote command checks the kitchen
+/// digest, writes the node's text files (carried in the command itself, written by the shell's
+/// own printf) and runs `converge` (stopped if the connection goes). Only when the node's
+/// kitchen is out of date does it end early; the kitchen is then sent (one stream) and the
+/// command run again. An unchanged kitchen costs one channel and no extra process on the node,
+/// as a bare `brigade exec` does.
+asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::string work_path,
+                                                  const KitchenArchive& kitchen,
+                                                  std::vector<ArchiveFile> node_files,
+                                                  std::string converge, ssh::OutputSink& log);
 
 }  // namespace brigade

@@ -74,7 +74,9 @@ CONFIG
   if [ -f "$template/littlechef.cfg.deploy" ]; then
     cat "$template/littlechef.cfg.deploy" >>"$dir/kitchen/littlechef.cfg"
   fi
-  mkdir -p "$dir/kitchen/environments"
+  mkdir -p "$dir/kitchen/environments" "$dir/kitchen/roles"
+  [ -f "$dir/kitchen/roles/web.json" ] ||
+    echo '{"name": "web", "run_list": []}' >"$dir/kitchen/roles/web.json"
   [ -f "$dir/kitchen/environments/production.json" ] ||
     echo '{"name": "production"}' >"$dir/kitchen/environments/production.json"
   for i in $(seq 1 "$count"); do
