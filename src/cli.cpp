@@ -40,6 +40,16 @@ Result<Kitchen> open_kitchen(const std::string& kitchen_option, std::ostream& er
   return kitchen;
 }
 
+Result<SshSettings> open_ssh_settings(const Kitchen& kitchen, std::ostream& err) {
+  auto settings = load_ssh_settings(kitchen);
+  if (settings) {
+    for (const auto& warning : settings->warnings) {
+      print_warning(err, warning);
+    }
+  }
+  return settings;
+}
+
 int init(const std::string& directory, std::ostream& out, std::ostream& err) {
   auto created = init_kitchen(directory.empty() ? "." : directory);
   if (!created) {

@@ -155,13 +155,10 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
     print_error(err, selection.error());
     return kExitUsage;
   }
-  auto settings = load_ssh_settings(*kitchen);
+  auto settings = open_ssh_settings(*kitchen, err);
   if (!settings) {
     print_error(err, settings.error());
     return kExitUsage;
-  }
-  for (const auto& warning : settings->warnings) {
-    print_warning(err, warning);
   }
   auto hosts = resolve_hosts(*kitchen, *settings, selection->nodes);
   if (!hosts) {
@@ -262,13 +259,10 @@ int ssh_config(const SshConfigOptions& options, std::ostream& out, std::ostream&
     print_error(err, kitchen.error());
     return kExitUsage;
   }
-  auto settings = load_ssh_settings(*kitchen);
+  auto settings = open_ssh_settings(*kitchen, err);
   if (!settings) {
     print_error(err, settings.error());
     return kExitUsage;
-  }
-  for (const auto& warning : settings->warnings) {
-    print_warning(err, warning);
   }
   if (kitchen->find_node(options.node) == nullptr) {
     print_warning(

@@ -87,13 +87,10 @@ bool confirmed(std::size_t count, std::ostream& err) {
 int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& selection,
            std::vector<NodeCount> sizes, std::optional<NodeCount> max_fail, std::ostream& out,
            std::ostream& err) {
-  auto settings = load_ssh_settings(kitchen);
+  auto settings = open_ssh_settings(kitchen, err);
   if (!settings) {
     print_error(err, settings.error());
     return kExitUsage;
-  }
-  for (const auto& warning : settings->warnings) {
-    print_warning(err, warning);
   }
   auto hosts = resolve_hosts(kitchen, *settings, selection.nodes);
   if (!hosts) {

@@ -22,6 +22,9 @@ void print_warning(std::ostream& err, const Diagnostic& diagnostic);
 /// The kitchen named by `-k` (or found from the working directory), its warnings printed.
 Result<Kitchen> open_kitchen(const std::string& kitchen_option, std::ostream& err);
 
+/// The kitchen's ssh_config settings, their warnings printed.
+Result<SshSettings> open_ssh_settings(const Kitchen& kitchen, std::ostream& err);
+
 /// The SSH settings of every node; jump hosts (not supported yet) are an error.
 Result<std::vector<ssh::HostConfig>> resolve_hosts(const Kitchen& kitchen,
                                                    const SshSettings& settings,

@@ -1,3 +1,4 @@
+#include "support/cli_run.hpp"
 #include "support/temp_dir.hpp"
 
 #include <brigade/cli.hpp>
@@ -9,28 +10,16 @@
 #include <filesystem>
 #include <sstream>
 
+using brigade::test::CliRun;
+
 namespace {
+
+CliRun run(std::vector<std::string> args) {
+  return brigade::test::run_brigade(std::move(args));
+}
 
 const std::string kFixture = std::string(BRIGADE_FIXTURES) + "/littlechef_kitchen";
 const std::string kExampleKitchen = std::string(BRIGADE_CONF_DIR) + "/kitchen";
-
-struct CliRun {
-  int status;
-  std::string out;
-  std::string err;
-};
-
-CliRun run(std::vector<std::string> args) {
-  args.insert(args.begin(), "brigade");
-  std::vector<const char*> argv;
-  for (const auto& a : args) {
-    argv.push_back(a.c_str());
-  }
-  std::ostringstream out;
-  std::ostringstream err;
-  int status = brigade::run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {status, out.str(), err.str()};
-}
 
 // Warnings the fixture kitchen always prints (it is meant to carry them).
 std::string without_warnings(const std::string& err) {

@@ -1,3 +1,4 @@
+#include "support/cli_run.hpp"
 #include "support/process.hpp"
 #include "support/sshd.hpp"
 
@@ -22,24 +23,6 @@ using brigade::test::Sshd;
 using brigade::test::TempDir;
 
 namespace {
-
-struct CliRun {
-  int status;
-  std::string out;
-  std::string err;
-};
-
-CliRun run_cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "brigade");
-  std::vector<const char*> argv;
-  for (const auto& a : args) {
-    argv.push_back(a.c_str());
-  }
-  std::ostringstream out;
-  std::ostringstream err;
-  int status = brigade::run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {status, out.str(), err.str()};
-}
 
 // A kitchen of `nodes` fleet nodes whose converge command is `command`.
 void make_kitchen(const TempDir& kitchen, const Sshd& sshd, int nodes, const std::string& command) {
@@ -76,8 +59,8 @@ TEST_CASE("deploy: batches run in order, the parallel bound holds, slots are ref
                    "; case {node} in n0[2468]*) sleep 0.6;; *) sleep 0.2;; esac; echo {node} "
                    "end $(date +%s%N) >> " +
                    times);
-  auto run = run_cli({"fix", "-k", kitchen.str(), "node:all", "--yes", "--batch-size", "1,4,50%",
-                      "--parallel", "3"});
+  auto run = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes",
+                                         "--batch-size", "1,4,50%", "--parallel", "3"});
   INFO(run.err);
   CHECK(run.status == 0);
 
@@ -146,7 +129,7 @@ TEST_CASE("deploy: the report holds every field, an unreachable node fails, othe
   kitchen.write("littlechef.cfg",
                 cfg.replace(cfg.find(sshd.ssh_config_file()), sshd.ssh_config_file().size(),
                             kitchen.str() + "/ssh_config"));
-  auto run = run_cli(
+  auto run = brigade::test::run_brigade(
       {"fix", "-k", kitchen.str(), "node:all", "--yes", "--report", kitchen.str() + "/copy.json"});
   INFO(run.err);
   CHECK(run.status == 1);
@@ -188,7 +171,7 @@ TEST_CASE("deploy: --max-fail stops new starts exactly when the budget is exceed
   Sshd sshd;
   TempDir kitchen;
   make_kitchen(kitchen, sshd, 10, "exit 3");
-  auto run = run_cli(
+  auto run = brigade::test::run_brigade(
       {"fix", "-k", kitchen.str(), "node:all", "--yes", "--parallel", "1", "--max-fail", "2"});
   CHECK(run.status == 4);
   CHECK(run.err.find("brigade: run aborted: 3 failures exceed --max-fail 2\n") !=
@@ -211,7 +194,8 @@ TEST_CASE("deploy: --timeout cancels a node's deploy and stops its command", "[s
   Sshd sshd;
   TempDir kitchen;
   make_kitchen(kitchen, sshd, 1, "echo $$ > " + sshd.path("pid") + "; exec sleep 60");
-  auto run = run_cli({"fix", "-k", kitchen.str(), "node:all", "--yes", "--timeout", "2"});
+  auto run = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "node:all", "--yes", "--timeout", "2"});
   CHECK(run.status == 1);
   CHECK(run.err.find("FAILED n01.fleet.test: timeout: timed out after 2 s (--timeout); the "
                      "command was stopped\n") != std::string::npos);
@@ -235,15 +219,9 @@ TEST_CASE("deploy: SIGINT mid-run leaves a complete report and exits 130", "[ssh
   TempDir kitchen;
   std::filesystem::create_directories(sshd.path("pids"));
   make_kitchen(kitchen, sshd, 10, "echo $$ > " + sshd.path("pids") + "/$$; exec sleep 600");
-  pid_t child = ::fork();
-  if (child == 0) {
-    [[maybe_unused]] auto* in = std::freopen("/dev/null", "r", stdin);
-    [[maybe_unused]] auto* out = std::freopen((kitchen.str() + "/out").c_str(), "w", stdout);
-    [[maybe_unused]] auto* err = std::freopen((kitchen.str() + "/err").c_str(), "w", stderr);
-    ::execl(BRIGADE_BINARY, BRIGADE_BINARY, "fix", "-k", kitchen.str().c_str(), "node:all",
-            "--parallel", "4", "--yes", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  int child = brigade::test::spawn_brigade(
+      {"fix", "-k", kitchen.str(), "node:all", "--parallel", "4", "--yes"}, kitchen.str() + "/out",
+      kitchen.str() + "/err");
   auto running = [&] {
     return std::distance(std::filesystem::directory_iterator(sshd.path("pids")),
                          std::filesystem::directory_iterator());
@@ -253,21 +231,7 @@ TEST_CASE("deploy: SIGINT mid-run leaves a complete report and exits 130", "[ssh
   }
   REQUIRE(running() == 4);
   ::kill(child, SIGINT);
-  int status = 0;
-  bool exited = false;
-  for (int attempt = 0; attempt < 200 && !exited; ++attempt) {
-    exited = ::waitpid(child, &status, WNOHANG) == child;
-    if (!exited) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
-  if (!exited) {
-    ::kill(child, SIGKILL);
-    ::waitpid(child, &status, 0);
-  }
-  REQUIRE(exited);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 130);
+  CHECK(brigade::test::wait_for_exit(child, 10000) == 130);
   auto report = latest_report(kitchen);
   CHECK(report["exit_code"] == 130);
   CHECK(report["aborted"] == true);
@@ -294,25 +258,27 @@ TEST_CASE("deploy: --rerun failed selects what the latest run did not deploy", "
   const std::string marker = sshd.path("fixed");
   make_kitchen(kitchen, sshd, 6,
                "case {node} in n02*|n05*) test -f " + marker + ";; *) true;; esac");
-  auto none = run_cli({"fix", "-k", kitchen.str(), "--rerun", "failed"});
+  auto none = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--rerun", "failed"});
   CHECK(none.status == 2);
   CHECK(none.err.find("report.json: cannot read file: No such file or directory, --rerun failed "
                       "needs the report of an earlier run") != std::string::npos);
 
-  auto first = run_cli(
+  auto first = brigade::test::run_brigade(
       {"fix", "-k", kitchen.str(), "node:all", "--yes", "--parallel", "1", "--max-fail", "1"});
   CHECK(first.status == 4);  // n02 fails, n05 fails: 2 > 1, so n06 never starts
-  auto plan = run_cli({"fix", "-k", kitchen.str(), "--rerun", "failed", "--dry-run"});
+  auto plan =
+      brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--rerun", "failed", "--dry-run"});
   CHECK(plan.status == 0);
   CHECK(plan.out.find("Batch 1 of 1 (3 nodes):\n  n02.fleet.test\n  n05.fleet.test\n  "
                       "n06.fleet.test\n") != std::string::npos);
   run_shell_ok("touch " + marker);
-  auto rerun = run_cli({"fix", "-k", kitchen.str(), "--rerun", "failed"});
+  auto rerun = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--rerun", "failed"});
   CHECK(rerun.status == 0);
   CHECK(latest_report(kitchen)["nodes"].size() == 3);
-  auto nothing = run_cli({"fix", "-k", kitchen.str(), "--rerun", "failed"});
+  auto nothing = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--rerun", "failed"});
   CHECK(nothing.status == 0);
   CHECK(nothing.err == "brigade: nothing to rerun: the latest run deployed every node\n");
-  auto both = run_cli({"fix", "-k", kitchen.str(), "--rerun", "failed", "node:all"});
+  auto both =
+      brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--rerun", "failed", "node:all"});
   CHECK(both.status == 2);
 }

@@ -1,3 +1,4 @@
+#include "support/cli_run.hpp"
 #include "support/process.hpp"
 #include "support/sshd.hpp"
 
@@ -26,6 +27,7 @@
 #include <thread>
 
 using namespace brigade;
+using brigade::test::lines_of;
 using brigade::test::Sshd;
 
 namespace {
@@ -50,33 +52,6 @@ ssh::HostConfig host_for(const Sshd& sshd, const std::string& name, int connect_
 
 bool process_alive(int pid) {
   return ::kill(pid, 0) == 0;
-}
-
-struct CliRun {
-  int status;
-  std::string out;
-  std::string err;
-};
-
-CliRun run_cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "brigade");
-  std::vector<const char*> argv;
-  for (const auto& a : args) {
-    argv.push_back(a.c_str());
-  }
-  std::ostringstream out;
-  std::ostringstream err;
-  int status = brigade::run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {status, out.str(), err.str()};
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    lines.push_back(line);
-  }
-  return lines;
 }
 
 }  // namespace
@@ -183,8 +158,9 @@ TEST_CASE("brigade exec over 300 nodes: prefixed lines, failures and the summary
   kitchen.write("nodes/down1.fleet.test.json", "{}");
   kitchen.write("nodes/down2.fleet.test.json", "{}");
 
-  auto run = run_cli({"exec", "-k", kitchen.str(), "--parallel", "32", "node:all", "--", "echo",
-                      "out", "line;", "echo", "err", "line", ">&2"});
+  auto run =
+      brigade::test::run_brigade({"exec", "-k", kitchen.str(), "--parallel", "32", "node:all", "--",
+                                  "echo", "out", "line;", "echo", "err", "line", ">&2"});
   CHECK(run.status == 1);
   auto out = lines_of(run.out);
   REQUIRE(out.size() == 300);
@@ -218,25 +194,28 @@ TEST_CASE("brigade exec over 300 nodes: prefixed lines, failures and the summary
       err.back(),
       std::regex(R"(brigade: 302 nodes: 300 ok, 2 failed \(2 unreachable\) in \d+\.\d s)")));
 
-  auto codes = run_cli({"exec", "-k", kitchen.str(), "node:n00*", "--", "exit 3"});
+  auto codes =
+      brigade::test::run_brigade({"exec", "-k", kitchen.str(), "node:n00*", "--", "exit 3"});
   CHECK(codes.status == 1);
   CHECK(lines_of(codes.err).back().starts_with("brigade: 9 nodes: 0 ok, 9 failed (9 exit status)"));
   CHECK(codes.err.find("FAILED n001.fleet.test: exit 3\n") != std::string::npos);
 
-  auto slow = run_cli({"exec", "-k", kitchen.str(), "--timeout", "1", "node:n001.fleet.test", "--",
-                       "echo started; sleep 30"});
+  auto slow = brigade::test::run_brigade({"exec", "-k", kitchen.str(), "--timeout", "1",
+                                          "node:n001.fleet.test", "--", "echo started; sleep 30"});
   CHECK(slow.status == 1);
   CHECK(slow.out == "n001.fleet.test: started\n");
   CHECK(slow.err.find("FAILED n001.fleet.test: timeout: timed out after 1 s (--timeout); the "
                       "command was stopped\n") != std::string::npos);
 
-  auto tty = run_cli({"exec", "-k", kitchen.str(), "--pty", "node:n001.fleet.test", "--",
-                      "test -t 1 && echo on a terminal; echo to stderr >&2"});
+  auto tty =
+      brigade::test::run_brigade({"exec", "-k", kitchen.str(), "--pty", "node:n001.fleet.test",
+                                  "--", "test -t 1 && echo on a terminal; echo to stderr >&2"});
   CHECK(tty.status == 0);
   CHECK(tty.out == "n001.fleet.test: on a terminal\nn001.fleet.test: to stderr\n");
 
-  auto ok = run_cli({"exec", "-k", kitchen.str(), "--json", "node:n001.fleet.test", "--",
-                     "echo hi; echo oops >&2; kill -TERM $$"});
+  auto ok =
+      brigade::test::run_brigade({"exec", "-k", kitchen.str(), "--json", "node:n001.fleet.test",
+                                  "--", "echo hi; echo oops >&2; kill -TERM $$"});
   CHECK(ok.status == 1);
   INFO(ok.out);
   CHECK(ok.out.starts_with(
@@ -329,13 +308,13 @@ TEST_CASE("brigade ssh-config prints a node's resolved settings", "[exec][cli]")
   kitchen.write("littlechef.cfg",
                 "[userinfo]\nuser = deploy\npassword = hunter2\nssh-config = ssh_config\n");
   kitchen.write("nodes/web1.json", "{}");
-  auto run = run_cli({"ssh-config", "-k", kitchen.str(), "web1"});
+  auto run = brigade::test::run_brigade({"ssh-config", "-k", kitchen.str(), "web1"});
   CHECK(run.status == 0);
   CHECK(run.out.find("host web1\nhostname 10.1.2.3\nuser deploy\nport 2222\n") == 0);
   CHECK(run.out.find("/.ssh/web_deploy\n") != std::string::npos);
   CHECK(run.out.find("connecttimeout 4\n") != std::string::npos);
   CHECK(run.out.find("hunter2") == std::string::npos);
-  auto typo = run_cli({"ssh-config", "-k", kitchen.str(), "webl"});
+  auto typo = brigade::test::run_brigade({"ssh-config", "-k", kitchen.str(), "webl"});
   CHECK(typo.status == 0);
   CHECK(typo.err.find(
             "brigade: warning: 'webl' is not a node of this kitchen, did you mean 'web1'?") !=
@@ -358,15 +337,8 @@ TEST_CASE("brigade exec: SIGINT stops the commands in flight, prints the summary
   std::filesystem::create_directories(sshd.path("pids"));
   const std::string command = "echo $$ > " + sshd.path("pids") + "/$$; exec sleep 600";
 
-  pid_t child = ::fork();
-  if (child == 0) {
-    [[maybe_unused]] auto* in = std::freopen("/dev/null", "r", stdin);
-    [[maybe_unused]] auto* out = std::freopen((kitchen.str() + "/out").c_str(), "w", stdout);
-    [[maybe_unused]] auto* err = std::freopen((kitchen.str() + "/err").c_str(), "w", stderr);
-    ::execl(BRIGADE_BINARY, BRIGADE_BINARY, "exec", "-k", kitchen.str().c_str(), "node:all", "--",
-            command.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  int child = brigade::test::spawn_brigade({"exec", "-k", kitchen.str(), "node:all", "--", command},
+                                           kitchen.str() + "/out", kitchen.str() + "/err");
   auto count_pids = [&] {
     return std::distance(std::filesystem::directory_iterator(sshd.path("pids")),
                          std::filesystem::directory_iterator());
@@ -376,21 +348,7 @@ TEST_CASE("brigade exec: SIGINT stops the commands in flight, prints the summary
   }
   REQUIRE(count_pids() == kNodes);
   ::kill(child, SIGINT);
-  int status = 0;
-  bool exited = false;
-  for (int attempt = 0; attempt < 200 && !exited; ++attempt) {
-    exited = ::waitpid(child, &status, WNOHANG) == child;
-    if (!exited) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
-  if (!exited) {
-    ::kill(child, SIGKILL);
-    ::waitpid(child, &status, 0);
-  }
-  REQUIRE(exited);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 130);
+  CHECK(brigade::test::wait_for_exit(child, 10000) == 130);
   auto err = lines_of(brigade::test::run_shell_ok("cat " + kitchen.str() + "/err"));
   REQUIRE_FALSE(err.empty());
   CHECK(err.front() == "brigade: interrupted, stopping the commands in flight");

@@ -2,9 +2,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 namespace brigade::test {
 
@@ -29,6 +33,39 @@ std::string run_shell_ok(const std::string& command) {
   INFO(command);
   REQUIRE(result.status == 0);
   return result.output;
+}
+
+int spawn_brigade(const std::vector<std::string>& args, const std::string& out_file,
+                  const std::string& err_file) {
+  std::vector<std::string> words{BRIGADE_BINARY};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& word : words) {
+    argv.push_back(word.data());
+  }
+  argv.push_back(nullptr);
+  pid_t child = ::fork();
+  if (child == 0) {
+    [[maybe_unused]] auto* in = std::freopen("/dev/null", "r", stdin);
+    [[maybe_unused]] auto* out = std::freopen(out_file.c_str(), "w", stdout);
+    [[maybe_unused]] auto* err = std::freopen(err_file.c_str(), "w", stderr);
+    ::execv(BRIGADE_BINARY, argv.data());
+    ::_exit(127);
+  }
+  return child;
+}
+
+int wait_for_exit(int pid, int limit_ms) {
+  int status = 0;
+  for (int waited = 0; waited < limit_ms; waited += 20) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, 0);
+  return -1;
 }
 
 }  // namespace brigade::test

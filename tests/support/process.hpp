@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace brigade::test {
 
@@ -15,5 +16,13 @@ CommandOutput run_shell(const std::string& command);
 
 /// Runs `command`, failing the test (REQUIRE) when it exits non-zero; returns its stdout.
 std::string run_shell_ok(const std::string& command);
+
+/// Starts the brigade binary with `args`, stdin from /dev/null, stdout and stderr into files.
+int spawn_brigade(const std::vector<std::string>& args, const std::string& out_file,
+                  const std::string& err_file);
+
+/// Waits (at most `limit_ms`) for `pid` to exit; its exit status, or -1 if it was killed by a
+/// signal or did not exit in time (it is then killed).
+int wait_for_exit(int pid, int limit_ms);
 
 }  // namespace brigade::test
