@@ -8,10 +8,12 @@
 #include <brigade/selector.hpp>
 #include <brigade/ssh/host_key_store.hpp>
 #include <brigade/ssh/libssh2_library.hpp>
+#include <brigade/status_line.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
 #include <fmt/format.h>
 
 #include <unistd.h>
@@ -28,37 +30,79 @@ namespace brigade {
 
 namespace {
 
-// Plain progress: one line per event, as it happens.
-class PlainPrinter : public DeployObserver {
+std::string describe_result(const NodeDeployResult& node) {
+  std::string text = node.name + ": ";
+  switch (node.status) {
+    case NodeStatus::deployed:
+      text += "deployed";
+      break;
+    case NodeStatus::cancelled:
+      text += "cancelled";
+      break;
+    default:
+      text += "FAILED: " + node.error;
+  }
+  return text + fmt::format(" ({:.1f} s{})", node.duration_s,
+                            node.transferred || node.status != NodeStatus::deployed
+                                ? ""
+                                : ", kitchen unchanged");
+}
+
+// Progress: one line per event; on a terminal also a live status line under them (batch,
+// deployed, failed, skipped, running, elapsed). Lines go to `out` when it is not the
+// terminal's stdout (tests, pipes).
+class ProgressPrinter : public DeployObserver {
  public:
-  explicit PlainPrinter(std::ostream& out) : out_(out) {}
+  ProgressPrinter(std::ostream& out, bool live)
+      : out_(out), live_(live), terminal_(stdout, live, live ? StatusLine(stdout).width() : 80) {}
+
   void batch_started(std::size_t batch, std::size_t batches, std::size_t nodes) override {
-    out_ << "Batch " << batch << " of " << batches << ": " << nodes
-         << (nodes == 1 ? " node" : " nodes") << '\n'
-         << std::flush;
+    batch_ = batch;
+    batches_ = batches;
+    line(
+        fmt::format("Batch {} of {}: {} {}", batch, batches, nodes, nodes == 1 ? "node" : "nodes"));
   }
-  void node_started(const NodeDeployResult&) override {}
+  void node_started(const NodeDeployResult&) override {
+    ++running_;
+    refresh();
+  }
   void node_finished(const NodeDeployResult& node) override {
-    out_ << node.name << ": ";
-    switch (node.status) {
-      case NodeStatus::deployed:
-        out_ << "deployed";
-        break;
-      case NodeStatus::cancelled:
-        out_ << "cancelled";
-        break;
-      default:
-        out_ << "FAILED: " << node.error;
-    }
-    out_ << fmt::format(" ({:.1f} s{})\n", node.duration_s,
-                        node.transferred || node.status != NodeStatus::deployed
-                            ? ""
-                            : ", kitchen unchanged")
-         << std::flush;
+    --running_;
+    ++counts_[node.status];
+    line(describe_result(node));
   }
+  void refresh() {
+    if (!live_) {
+      return;
+    }
+    double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    terminal_.set_status(
+        fmt::format("[batch {}/{}] {} deployed, {} failed, {} skipped, {} "
+                    "running, {:.1f} s",
+                    batch_, batches_, counts_[NodeStatus::deployed], counts_[NodeStatus::failed],
+                    counts_[NodeStatus::skipped], running_, elapsed));
+  }
+  void finish() { terminal_.finish(); }
 
  private:
+  void line(const std::string& text) {
+    if (live_) {
+      terminal_.print_line(text);
+      refresh();
+    } else {
+      out_ << text << '\n' << std::flush;
+    }
+  }
+
   std::ostream& out_;
+  bool live_;
+  StatusLine terminal_;
+  std::size_t batch_ = 0;
+  std::size_t batches_ = 0;
+  std::size_t running_ = 0;
+  std::map<NodeStatus, std::size_t> counts_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
 std::string new_run_id(const std::filesystem::path& log_root) {
@@ -158,7 +202,10 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   ssh::HostKeyStore host_keys;
   ssh::Credentials credentials;
   prepare_credentials(credentials, *hosts);
-  PlainPrinter printer(out);
+  // The live status line only when our output is the process's stdout and it is a terminal.
+  const bool live = &out == &std::cout && StatusLine(stdout).smart();
+  std::cout.flush();
+  ProgressPrinter printer(out, live);
   DeployEngine engine(std::move(targets), std::move(deploy_options), *archive,
                       ssh::SessionContext{&host_keys, &credentials}, printer);
 
@@ -181,11 +228,29 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   signals.async_wait(on_signal);
   std::exception_ptr failure;
   const auto started = std::chrono::steady_clock::now();
+  // The elapsed time on the status line moves even when no node finishes.
+  asio::steady_timer tick(context);
+  bool running = true;
+  std::function<void(const asio::error_code&)> on_tick = [&](const asio::error_code& e) {
+    if (e || !running) {
+      return;
+    }
+    printer.refresh();
+    tick.expires_after(std::chrono::milliseconds(250));
+    tick.async_wait(on_tick);
+  };
+  if (live) {
+    tick.expires_after(std::chrono::milliseconds(250));
+    tick.async_wait(on_tick);
+  }
   asio::co_spawn(context, engine.run(), [&](std::exception_ptr e) {
     failure = e;
+    running = false;
+    tick.cancel();
     signals.cancel();
   });
   context.run();
+  printer.finish();
 
   // The report is written whatever happened, then the summary: failures first.
   report.finished = std::chrono::system_clock::now();

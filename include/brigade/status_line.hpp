@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace brigade {
+
+/// Prints whole lines, and on a capable terminal keeps one live status line under them,
+/// overprinted in place (\r, erase to end of line) and elided to the terminal's width, as
+/// ninja's LinePrinter does. Without a terminal, or with TERM=dumb or NO_COLOR set, it prints
+/// plain lines and no status line at all.
+class StatusLine {
+ public:
+  explicit StatusLine(std::FILE* stream);
+  /// For tests: decide the mode instead of asking the terminal.
+  StatusLine(std::FILE* stream, bool smart, std::size_t width);
+
+  bool smart() const { return smart_; }
+  std::size_t width() const { return width_; }
+
+  /// Prints `line` above the status line.
+  void print_line(std::string_view line);
+  /// Replaces the status line (ignored when not smart).
+  void set_status(std::string status);
+  /// Clears the status line for good (before a summary).
+  void finish();
+
+ private:
+  void redraw();
+
+  std::FILE* stream_;
+  bool smart_;
+  std::size_t width_;
+  std::string status_;
+  bool shown_ = false;
+};
+
+/// `text` cut to `width` characters with "..." in the middle when it is longer.
+std::string elide_middle(std::string_view text, std::size_t width);
+
+}  // namespace brigade
