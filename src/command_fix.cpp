@@ -15,6 +15,8 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <fmt/format.h>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/basic_file_sink.h>
 
 #include <unistd.h>
 
@@ -103,6 +105,39 @@ class ProgressPrinter : public DeployObserver {
   std::size_t running_ = 0;
   std::map<NodeStatus, std::size_t> counts_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+// The run's own log, beside the nodes' logs: every event with a UTC time stamp. It decorates
+// the terminal's observer, so the engine still reports to one.
+class RunLog : public DeployObserver {
+ public:
+  RunLog(const std::string& file, DeployObserver& next)
+      : logger_("run", std::make_shared<spdlog::sinks::basic_file_sink_st>(file, true)),
+        next_(next) {
+    logger_.set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %v", spdlog::pattern_time_type::utc);
+    logger_.flush_on(spdlog::level::info);
+  }
+  template <class... Args>
+  void info(fmt::format_string<Args...> format, Args&&... args) {
+    logger_.info(format, std::forward<Args>(args)...);
+  }
+  void batch_started(std::size_t batch, std::size_t batches, std::size_t nodes) override {
+    logger_.info("batch {} of {} started: {} nodes", batch, batches, nodes);
+    next_.batch_started(batch, batches, nodes);
+  }
+  void node_started(const NodeDeployResult& node) override {
+    logger_.info("{}: started (batch {})", node.name, node.batch);
+    next_.node_started(node);
+  }
+  void node_finished(const NodeDeployResult& node) override {
+    logger_.info("{}: {}{} in {:.3f} s, log {}", node.name, node_status_name(node.status),
+                 node.error.empty() ? "" : " (" + node.error + ")", node.duration_s, node.log);
+    next_.node_finished(node);
+  }
+
+ private:
+  spdlog::logger logger_;
+  DeployObserver& next_;
 };
 
 std::string new_run_id(const std::filesystem::path& log_root) {
@@ -206,8 +241,16 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   const bool live = &out == &std::cout && StatusLine(stdout).smart();
   std::cout.flush();
   ProgressPrinter printer(out, live);
+  RunLog run_log(log_dir + "/run.log", printer);
+  run_log.info(
+      "run {} started: {} nodes in {} batches, selectors {}, kitchen {} ({} files, "
+      "digest {})",
+      report.run_id, selection.nodes.size(),
+      plan_batches(selection.nodes.size(), deploy_options.batch_sizes).size(),
+      report.selection["selectors"].dump(), display_path(kitchen.root.string()), archive->files,
+      archive->digest);
   DeployEngine engine(std::move(targets), std::move(deploy_options), *archive,
-                      ssh::SessionContext{&host_keys, &credentials}, printer);
+                      ssh::SessionContext{&host_keys, &credentials}, run_log);
 
   asio::io_context context(1);
   int interrupted_by = 0;
@@ -222,6 +265,10 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
     }
     interrupted_by = signal;
     err << "brigade: interrupted, stopping the deploys in flight\n";
+    run_log.info(
+        "interrupted by signal {}: no node starts any more, those in flight are "
+        "cancelled",
+        signal);
     engine.interrupt();
     signals.async_wait(on_signal);
   };
@@ -270,6 +317,14 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
                      : engine.aborted()                                    ? kExitAborted
                      : counts[NodeStatus::deployed] == report.nodes.size() ? kExitSuccess
                                                                            : kExitNodeFailed;
+  if (engine.aborted()) {
+    run_log.info("run aborted: {}", engine.abort_reason());
+  }
+  run_log.info(
+      "run {} finished with exit code {}: {} deployed, {} failed, {} skipped, {} "
+      "cancelled, {} not started",
+      report.run_id, report.exit_code, counts[NodeStatus::deployed], counts[NodeStatus::failed],
+      counts[NodeStatus::skipped], counts[NodeStatus::cancelled], counts[NodeStatus::not_started]);
   const std::string report_text = report.to_json().dump(2) + "\n";
   const std::string report_file = log_dir + "/report.json";
   for (const auto& file : {report_file, options.report}) {

@@ -162,6 +162,49 @@ TEST_CASE("deploy: the report holds every field, an unreachable node fails, othe
   }
 }
 
+TEST_CASE("deploy: 300 nodes end with the right statuses, the run log beside their logs",
+          "[sshd][deploy]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  TempDir kitchen;
+  make_kitchen(kitchen, sshd, 0, "case {node} in n1[0-4]?.fleet.test) exit 7;; *) true;; esac");
+  for (int i = 1; i <= 300; ++i) {
+    kitchen.write(fmt::format("nodes/n{:03}.fleet.test.json", i),
+                  "{\"chef_environment\": \"production\", \"run_list\": [\"recipe[demo]\"]}");
+  }
+  kitchen.write("ssh_config",
+                "Host *\n  ConnectTimeout 60\nInclude " + sshd.ssh_config_file() + "\n");
+  std::string cfg = run_shell_ok("cat " + kitchen.str() + "/littlechef.cfg");
+  kitchen.write("littlechef.cfg",
+                cfg.replace(cfg.find(sshd.ssh_config_file()), sshd.ssh_config_file().size(),
+                            kitchen.str() + "/ssh_config"));
+  auto run = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "node:all", "--yes", "--parallel", "32", "--batch-size", "10%"});
+  INFO(run.err.substr(0, 2000));
+  CHECK(run.status == 1);
+  auto report = latest_report(kitchen);
+  CHECK(report["batches"].size() == 10);
+  std::map<std::string, int> statuses;
+  for (const auto& node : report["nodes"]) {
+    const std::string name = node["name"];
+    const bool should_fail = name >= "n100" && name < "n150";
+    CHECK(node["status"] == (should_fail ? "failed" : "deployed"));
+    CHECK(node["rc"] == (should_fail ? 7 : 0));
+    ++statuses[node["status"].get<std::string>()];
+  }
+  CHECK(statuses == std::map<std::string, int>{{"deployed", 250}, {"failed", 50}});
+  CHECK(run.err.find("brigade: 300 nodes: 250 deployed, 50 failed, 0 skipped, 0 cancelled, 0 "
+                     "not started") != std::string::npos);
+  auto run_log = run_shell_ok("cat " + kitchen.str() + "/logs/latest/run.log");
+  CHECK(run_log.find(" started: 300 nodes in 10 batches") != std::string::npos);
+  CHECK(run_log.find("n120.fleet.test: failed (the converge command exited with 7)") !=
+        std::string::npos);
+  CHECK(run_log.find("finished with exit code 1: 250 deployed, 50 failed") != std::string::npos);
+}
+
 TEST_CASE("deploy: --max-fail stops new starts exactly when the budget is exceeded",
           "[sshd][deploy]") {
   if (!brigade::test::can_run_sshd()) {
