@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <openssl/sha.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -439,4 +440,37 @@ TEST_CASE("ssh: keys from ssh-agent come first, and IdentitiesOnly limits them",
   CHECK(without_agent.agent() == nullptr);
   CHECK(without_agent.agent_problem().starts_with(
       "ssh-agent at " + sshd.path("no_agent_here.sock") + ": cannot connect: "));
+}
+
+TEST_CASE("ssh: password authentication, the password never shown", "[sshd][ssh]") {
+  if (!brigade::test::can_run_sshd() ||
+      brigade::test::run_shell("command -v useradd chpasswd userdel >/dev/null").status != 0) {
+    WARN("skipped: needs root and useradd to create a throw-away user");
+    return;
+  }
+  // A throw-away account with a password; removed at the end whatever happens.
+  const std::string user = "brigadepw" + std::to_string(::getpid());
+  brigade::test::run_shell_ok("useradd -M -s /bin/sh " + user + " && echo '" + user +
+                              ":c0rrect horse' | chpasswd");
+  struct RemoveUser {
+    std::string name;
+    ~RemoveUser() { brigade::test::run_shell("userdel " + name + " 2>/dev/null"); }
+  } remove_user{user};
+
+  Sshd::Options options;
+  options.extra_config = "PasswordAuthentication yes\nAllowUsers root " + user + "\n";
+  Sshd sshd(options);
+  auto config = config_for(sshd);
+  config.user = user;
+  config.identity_files = {};
+  config.password = "c0rrect horse";
+  auto run = run_command(config, {"id -un"});
+  CHECK(run.result.exit_status == 0);
+  CHECK(run.sink.out == std::vector<std::string>{user});
+
+  config.password = "wrong horse";
+  auto failure = failure_of(config);
+  CHECK(failure.starts_with("auth: authentication failed for " + user + "@127.0.0.1 port " +
+                            std::to_string(sshd.port()) + ": tried password (refused)"));
+  CHECK(failure.find("horse") == std::string::npos);
 }

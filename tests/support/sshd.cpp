@@ -93,7 +93,9 @@ void Sshd::start(const Options& options) {
 
   port_ = free_loopback_port();
   std::ofstream config(path("sshd_config"));
-  config << "ListenAddress 127.0.0.1:" << port_ << "\n"
+  // sshd keeps the first value it reads: a test's own settings go first.
+  config << options.extra_config << "\n"
+         << "ListenAddress 127.0.0.1:" << port_ << "\n"
          << "HostKey " << path("host_key") << "\n"
          << "AuthorizedKeysFile " << path("authorized_keys") << "\n"
          << "PidFile " << path("sshd.pid") << "\n"
@@ -108,8 +110,7 @@ void Sshd::start(const Options& options) {
          << "PrintLastLog no\n"
          << "MaxStartups 2000:30:2000\n"
          << "MaxSessions " << options.max_sessions << "\n"
-         << "SetEnv HOME=" << home() << "\n"
-         << options.extra_config << "\n";
+         << "SetEnv HOME=" << home() << "\n";
   config.close();
 
   std::ofstream(known_hosts_file()) << "[127.0.0.1]:" << port_ << " " << host_public_key() << "\n";

@@ -17,7 +17,7 @@ class Sshd {
   struct Options {
     int max_sessions = 10;
     std::string host_key_type = "ed25519";  ///< "rsa" for an RSA-only host.
-    std::string extra_config;               ///< Appended to sshd_config.
+    std::string extra_config;               ///< Put first in sshd_config (first value wins).
   };
 
   Sshd();
