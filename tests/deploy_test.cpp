@@ -253,7 +253,8 @@ TEST_CASE("deploy: --timeout cancels a node's deploy and stops its command", "[s
   CHECK_FALSE(alive);
 }
 
-TEST_CASE("deploy: SIGINT mid-run leaves a complete report and exits 130", "[sshd][deploy]") {
+TEST_CASE("deploy: SIGINT or SIGTERM mid-run leaves a complete report, exit 130 or 143",
+          "[sshd][deploy]") {
   if (!brigade::test::can_run_sshd()) {
     WARN("skipped: needs root to start sshd");
     return;
@@ -273,12 +274,21 @@ TEST_CASE("deploy: SIGINT mid-run leaves a complete report and exits 130", "[ssh
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   REQUIRE(running() == 4);
-  ::kill(child, SIGINT);
-  CHECK(brigade::test::wait_for_exit(child, 10000) == 130);
+  int signal = SIGINT;
+  int expected = 130;
+  std::string reason = "interrupted by SIGINT";
+  SECTION("SIGINT") {}
+  SECTION("SIGTERM") {
+    signal = SIGTERM;
+    expected = 143;
+    reason = "interrupted by SIGTERM";
+  }
+  ::kill(child, signal);
+  CHECK(brigade::test::wait_for_exit(child, 10000) == expected);
   auto report = latest_report(kitchen);
-  CHECK(report["exit_code"] == 130);
+  CHECK(report["exit_code"] == expected);
   CHECK(report["aborted"] == true);
-  CHECK(report["abort_reason"] == "interrupted by SIGINT");
+  CHECK(report["abort_reason"] == reason);
   std::map<std::string, int> statuses;
   for (const auto& node : report["nodes"]) {
     ++statuses[node["status"].get<std::string>()];
@@ -324,4 +334,50 @@ TEST_CASE("deploy: --rerun failed selects what the latest run did not deploy", "
   auto both =
       brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--rerun", "failed", "node:all"});
   CHECK(both.status == 2);
+}
+
+TEST_CASE("deploy: --batch-wait pauses between batches", "[sshd][deploy]") {
+  if (!brigade::test::can_run_sshd()) {
+    WARN("skipped: needs root to start sshd");
+    return;
+  }
+  Sshd sshd;
+  TempDir kitchen;
+  const std::string times = sshd.path("times");
+  make_kitchen(kitchen, sshd, 2,
+               "echo {node} start $(date +%s%N) >> " + times +
+                   "; echo {node} end $(date +%s%N) >> " + times);
+  auto run = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "node:all", "--yes", "--batch-size", "1", "--batch-wait", "1"});
+  CHECK(run.status == 0);
+  std::map<std::string, long long> at;
+  std::istringstream lines(run_shell_ok("cat " + times));
+  for (std::string node, what; lines >> node >> what;) {
+    lines >> at[node + " " + what];
+  }
+  // The second batch starts at least the wait after the first ended (connecting adds to it).
+  CHECK(at["n02.fleet.test start"] - at["n01.fleet.test end"] >= 1'000'000'000LL);
+}
+
+TEST_CASE("deploy: node:all asks on a terminal, and never without one", "[sshd][deploy]") {
+  if (!brigade::test::can_run_sshd() ||
+      brigade::test::run_shell("command -v script >/dev/null").status != 0) {
+    WARN("skipped: needs root and script(1)");
+    return;
+  }
+  Sshd sshd;
+  TempDir kitchen;
+  make_kitchen(kitchen, sshd, 2, "true");
+  // On a terminal (script(1) gives the command one), "n" declines: nothing is deployed.
+  auto declined = brigade::test::run_shell("echo n | script -qec '" + std::string(BRIGADE_BINARY) +
+                                           " fix -k " + kitchen.str() + " node:all' /dev/null");
+  CHECK(declined.status == 2);
+  CHECK(declined.output.find("Deploy to all 2 nodes? [y/N]") != std::string::npos);
+  CHECK(declined.output.find("not confirmed; nothing was deployed") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(kitchen.str() + "/logs/latest"));
+  // Without a terminal: no question, the run goes ahead.
+  auto unattended = brigade::test::run_shell(std::string(BRIGADE_BINARY) + " fix -k " +
+                                             kitchen.str() + " node:all </dev/null 2>&1");
+  CHECK(unattended.status == 0);
+  CHECK(unattended.output.find("Deploy to all") == std::string::npos);
 }
