@@ -14,6 +14,9 @@ namespace brigade {
 
 void print_error(std::ostream& err, const Diagnostic& diagnostic) {
   err << "brigade: error: " << diagnostic.render() << '\n';
+  for (const auto& more : diagnostic.also) {
+    print_error(err, more);
+  }
 }
 
 void print_warning(std::ostream& err, const Diagnostic& diagnostic) {

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace brigade {
 
@@ -14,6 +15,7 @@ struct Diagnostic {
   std::string message{};  ///< What is wrong and what was expected.
   std::string hint{};     ///< A suggestion ("did you mean 'web'?"), appended after a comma.
   std::string source_line{};  ///< The offending source line, shown with a caret under `column`.
+  std::vector<Diagnostic> also{};  ///< Further problems found in the same pass, reported together.
 
   /// `file:line:col: field: message, hint` followed by the source line and a caret, if known.
   std::string render() const;
