@@ -154,6 +154,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       {"nodes", "Nodes with environment, expanded roles and recipes, tags", list_nodes},
       {"roles", "Roles with their run_list and how many nodes use them", list_roles},
       {"environments", "Environments and how many nodes are in each", list_environments},
+      {"hooks", "Hook definitions from hooks/ and how many nodes each matches", list_hooks},
   };
   std::string environment;
   for (const auto& command : list_commands) {

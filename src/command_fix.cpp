@@ -3,6 +3,7 @@
 #include <brigade/batch_plan.hpp>
 #include <brigade/deploy_engine.hpp>
 #include <brigade/exit_status.hpp>
+#include <brigade/hooks.hpp>
 #include <brigade/json_file.hpp>
 #include <brigade/kitchen_archive.hpp>
 #include <brigade/selector.hpp>
@@ -416,6 +417,12 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
     }
     selectors = {selector};
   }
+  // Hook definitions are validated with the kitchen, before anything else happens.
+  auto hooks = load_hooks(kitchen->root);
+  if (!hooks) {
+    print_error(err, hooks.error());
+    return kExitUsage;
+  }
   auto selection = select_nodes(*kitchen, selectors, options.environment);
   if (!selection) {
     print_error(err, selection.error());
@@ -438,6 +445,15 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
       return kExitUsage;
     }
     max_fail = *parsed;
+  }
+  if (!options.dry_run && !hooks->empty()) {
+    // A hook that drains a load balancer must not be skipped silently.
+    print_error(err, Diagnostic{.file = display_path((kitchen->root / "hooks").string()),
+                                .message = std::to_string(hooks->size()) +
+                                           " hooks are defined, and this build does not run "
+                                           "hooks yet: refusing to deploy without them",
+                                .hint = "move hooks/ aside to deploy without hooks"});
+    return kExitUsage;
   }
   if (!options.dry_run) {
     FixOptions resolved = options;

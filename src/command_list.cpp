@@ -1,6 +1,7 @@
 #include "commands.hpp"
 
 #include <brigade/exit_status.hpp>
+#include <brigade/hooks.hpp>
 #include <brigade/selector.hpp>
 #include <brigade/text_table.hpp>
 
@@ -108,6 +109,61 @@ int list_roles(const ListOptions& options, std::ostream& out, std::ostream& err)
   TextTable table({"ROLE", "RUN_LIST", "NODES"});
   for (const auto& [name, role] : kitchen->roles) {
     table.add_row({name, join_or_dash(run_list_texts(role.run_list)), std::to_string(users[name])});
+  }
+  out << table.render();
+  return kExitSuccess;
+}
+
+int list_hooks(const ListOptions& options, std::ostream& out, std::ostream& err) {
+  auto kitchen = open_kitchen(options.kitchen, err);
+  if (!kitchen) {
+    print_error(err, kitchen.error());
+    return kExitUsage;
+  }
+  auto hooks = load_hooks(kitchen->root);
+  if (!hooks) {
+    print_error(err, hooks.error());
+    return kExitUsage;
+  }
+  auto matching = [&](const Hook& hook) {
+    std::vector<std::string> names;
+    for (const auto& node : kitchen->nodes) {
+      if (!node.dummy && hook.matches(node)) {
+        names.push_back(node.name);
+      }
+    }
+    return names;
+  };
+  auto filters_text = [](const Hook& hook) {
+    std::vector<std::string> parts;
+    for (const auto& [key, patterns] : hook.filters) {
+      parts.push_back(key + "=" + join_or_dash(patterns, "|"));
+    }
+    return join_or_dash(parts, " ");
+  };
+  if (options.json) {
+    nlohmann::ordered_json array = nlohmann::ordered_json::array();
+    for (const auto& hook : *hooks) {
+      nlohmann::ordered_json filters = nlohmann::ordered_json::object();
+      for (const auto& [key, patterns] : hook.filters) {
+        filters[key] = patterns;
+      }
+      array.push_back({{"name", hook.name},
+                       {"type", hook_type_name(hook.type)},
+                       {"exec", hook.exec},
+                       {"filters", filters},
+                       {"timeout_s", hook.timeout ? nlohmann::ordered_json(hook.timeout->count())
+                                                  : nlohmann::ordered_json(nullptr)},
+                       {"file", hook.file},
+                       {"nodes", matching(hook)}});
+    }
+    out << array.dump(2) << '\n';
+    return kExitSuccess;
+  }
+  TextTable table({"HOOK", "TYPE", "EXEC", "FILTERS", "NODES"});
+  for (const auto& hook : *hooks) {
+    table.add_row({hook.name, hook_type_name(hook.type), join_or_dash(hook.exec, " "),
+                   filters_text(hook), std::to_string(matching(hook).size())});
   }
   out << table.render();
   return kExitSuccess;

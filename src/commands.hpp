@@ -43,6 +43,7 @@ struct ListOptions {
 int list_nodes(const ListOptions& options, std::ostream& out, std::ostream& err);
 int list_roles(const ListOptions& options, std::ostream& out, std::ostream& err);
 int list_environments(const ListOptions& options, std::ostream& out, std::ostream& err);
+int list_hooks(const ListOptions& options, std::ostream& out, std::ostream& err);
 
 struct FixOptions {
   std::string kitchen;

@@ -1,6 +1,5 @@
-#include <brigade/hooks.hpp>
-
 #include <brigade/glob.hpp>
+#include <brigade/hooks.hpp>
 #include <brigade/json_file.hpp>
 #include <brigade/spellcheck.hpp>
 
@@ -17,9 +16,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<HookType, 4> kTypes = {
-    HookType::global_predeployhook, HookType::global_postdeployhook, HookType::predeployhook,
-    HookType::postdeployhook};
+constexpr std::array<HookType, 4> kTypes = {HookType::global_predeployhook,
+                                            HookType::global_postdeployhook,
+                                            HookType::predeployhook, HookType::postdeployhook};
 const std::vector<std::string> kFields = {"name", "type", "filters", "exec", "timeout"};
 const std::vector<std::string> kFilterKeys = {"chef_environment", "roles", "recipes", "nodes",
                                               "tags"};
@@ -70,7 +69,8 @@ std::optional<Hook> read_hook(const JsonFile& file, const JsonPath& where, std::
   if (auto it = value->find("name"); it == value->end()) {
     problems.push_back(file.error_at(where, "missing field 'name'"));
   } else if (!it->is_string() || it->get<std::string>().empty()) {
-    problems.push_back(file.error_at(at("name"), "expected a non-empty string, got " + json_kind(*it)));
+    problems.push_back(
+        file.error_at(at("name"), "expected a non-empty string, got " + json_kind(*it)));
   } else {
     hook.name = it->get<std::string>();
   }
@@ -107,8 +107,8 @@ std::optional<Hook> read_hook(const JsonFile& file, const JsonPath& where, std::
         if (!patterns.is_array() ||
             !std::all_of(patterns.begin(), patterns.end(),
                          [](const nlohmann::json& p) { return p.is_string(); })) {
-          problems.push_back(file.error_at(key_path, "expected an array of glob patterns, got " +
-                                                         json_kind(patterns)));
+          problems.push_back(file.error_at(
+              key_path, "expected an array of glob patterns, got " + json_kind(patterns)));
           continue;
         }
         hook.filters[key] = patterns.get<std::vector<std::string>>();
@@ -121,13 +121,15 @@ std::optional<Hook> read_hook(const JsonFile& file, const JsonPath& where, std::
   } else if (it->is_string() && !it->get<std::string>().empty()) {
     hook.exec = {it->get<std::string>()};
   } else if (it->is_array() && !it->empty() &&
-             std::all_of(it->begin(), it->end(), [](const nlohmann::json& w) { return w.is_string(); }) &&
+             std::all_of(it->begin(), it->end(),
+                         [](const nlohmann::json& w) { return w.is_string(); }) &&
              !(*it)[0].get<std::string>().empty()) {
     hook.exec = it->get<std::vector<std::string>>();
   } else {
-    problems.push_back(file.error_at(at("exec"), "expected an executable or a list of the "
-                                                 "executable and its arguments, got " +
-                                                     json_kind(*it)));
+    problems.push_back(file.error_at(at("exec"),
+                                     "expected an executable or a list of the "
+                                     "executable and its arguments, got " +
+                                         json_kind(*it)));
   }
   if (!hook.exec.empty()) {
     fs::path program(hook.exec.front());
@@ -137,17 +139,19 @@ std::optional<Hook> read_hook(const JsonFile& file, const JsonPath& where, std::
     hook.exec.front() = program.lexically_normal().string();
     std::error_code ec;
     if (!fs::exists(program, ec)) {
-      problems.push_back(file.error_at(at("exec"), "no such executable: " + display_path(program.string())));
+      problems.push_back(
+          file.error_at(at("exec"), "no such executable: " + display_path(program.string())));
     } else if (fs::is_directory(program, ec) || ::access(program.c_str(), X_OK) != 0) {
-      problems.push_back(file.error_at(at("exec"), "not executable: " + display_path(program.string()),
+      problems.push_back(file.error_at(at("exec"),
+                                       "not executable: " + display_path(program.string()),
                                        "make it so with chmod +x"));
     }
   }
   // timeout
   if (auto it = value->find("timeout"); it != value->end()) {
     if (!it->is_number() || it->get<double>() <= 0) {
-      problems.push_back(file.error_at(at("timeout"), "expected a positive number of seconds, got " +
-                                                          json_kind(*it)));
+      problems.push_back(file.error_at(
+          at("timeout"), "expected a positive number of seconds, got " + json_kind(*it)));
     } else {
       hook.timeout = std::chrono::seconds(static_cast<long long>(std::ceil(it->get<double>())));
     }
@@ -239,8 +243,8 @@ Result<std::vector<Hook>> load_hooks(const fs::path& root) {
       Diagnostic place = file->error_at(name_path, "");
       const std::string where = place.file + ":" + std::to_string(place.line);
       if (auto [it, fresh] = defined_at.emplace(hook->name, where); !fresh) {
-        problems.push_back(file->error_at(name_path, "duplicate hook name '" + hook->name +
-                                                         "', first defined at " + it->second));
+        problems.push_back(file->error_at(
+            name_path, "duplicate hook name '" + hook->name + "', first defined at " + it->second));
         continue;
       }
       hooks.push_back(std::move(*hook));

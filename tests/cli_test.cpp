@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <regex>
 #include <sstream>
 
 using brigade::test::CliRun;
@@ -256,4 +257,43 @@ TEST_CASE("cli: the example kitchen in conf/ loads cleanly", "[cli]") {
   CHECK(r.status == 0);
   CHECK(r.err.empty());
   CHECK(r.out.find("web01.example.com") != std::string::npos);
+}
+
+TEST_CASE("cli: list hooks, and fix refuses to deploy while hooks cannot run yet", "[cli][hooks]") {
+  brigade::test::TempDir kitchen;
+  kitchen.write("littlechef.cfg", "[userinfo]\n");
+  kitchen.write("nodes/web1.json", "{\"chef_environment\": \"production\"}");
+  kitchen.write("nodes/db1.json", "{\"chef_environment\": \"staging\"}");
+  kitchen.write("environments/production.json", "{}");
+  kitchen.write("environments/staging.json", "{}");
+  kitchen.write("hooks/drain", "#!/bin/sh\n");
+  std::filesystem::permissions(kitchen.path() / "hooks/drain", std::filesystem::perms::owner_exec,
+                               std::filesystem::perm_options::add);
+  kitchen.write("hooks/lb.json",
+                R"({"name": "drain", "type": "predeployhook", "exec": ["drain", "--pool", "www"],
+    "filters": {"chef_environment": ["prod*"]}})");
+  auto table = run({"list", "hooks", "-k", kitchen.str()});
+  CHECK(table.status == 0);
+  // Columns are two spaces apart; the EXEC column is as wide as the temporary path.
+  auto rows = brigade::test::lines_of(table.out);
+  REQUIRE(rows.size() == 2);
+  CHECK(std::regex_match(rows[0], std::regex("HOOK +TYPE +EXEC +FILTERS +NODES")));
+  CHECK(std::regex_match(rows[1],
+                         std::regex("drain +predeployhook +" + kitchen.str() +
+                                    "/hooks/drain --pool www +chef_environment=prod\\* +1")));
+  auto json = nlohmann::json::parse(run({"list", "hooks", "--json", "-k", kitchen.str()}).out);
+  CHECK(json[0]["nodes"] == nlohmann::json({"web1"}));
+  CHECK(json[0]["type"] == "predeployhook");
+
+  auto refused = run({"fix", "-k", kitchen.str(), "node:all", "--yes"});
+  CHECK(refused.status == 2);
+  CHECK(refused.err == "brigade: error: " + kitchen.str() +
+                           "/hooks: 1 hooks are defined, and this build does not run hooks yet: "
+                           "refusing to deploy without them, move hooks/ aside to deploy without "
+                           "hooks\n");
+  kitchen.write("hooks/bad.json", R"({"name": "x", "type": "predeployhok", "exec": "drain"})");
+  auto invalid = run({"fix", "-k", kitchen.str(), "node:all", "--dry-run"});
+  CHECK(invalid.status == 2);
+  CHECK(invalid.err.find("type: unknown hook type 'predeployhok', did you mean 'predeployhook'?") !=
+        std::string::npos);
 }

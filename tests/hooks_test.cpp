@@ -1,8 +1,8 @@
+#include "support/temp_dir.hpp"
+
 #include <brigade/hooks.hpp>
 
 #include <catch2/catch.hpp>
-
-#include "support/temp_dir.hpp"
 
 #include <filesystem>
 
@@ -52,8 +52,7 @@ TEST_CASE("hooks: the proposal pasted as is fails on its trailing comma", "[hook
                                  "                                    ^"});
 }
 
-TEST_CASE("hooks: with the comma fixed, both misspellings are named with suggestions",
-          "[hooks]") {
+TEST_CASE("hooks: with the comma fixed, both misspellings are named with suggestions", "[hooks]") {
   TempDir kitchen;
   std::string fixed = kProposal;
   fixed.replace(fixed.find("],\n},"), 5, "]\n},");
@@ -74,8 +73,7 @@ TEST_CASE("hooks: with the comma fixed, both misspellings are named with suggest
                    "            ^"});
 }
 
-TEST_CASE("hooks: definitions by file name, then position, exec resolved in hooks/",
-          "[hooks]") {
+TEST_CASE("hooks: definitions by file name, then position, exec resolved in hooks/", "[hooks]") {
   TempDir kitchen;
   write_executable(kitchen, "hooks/lb-drain");
   write_executable(kitchen, "hooks/bin/notify");
@@ -114,13 +112,16 @@ TEST_CASE("hooks: bad fields, types, executables and duplicate names", "[hooks]"
   const std::string b = kitchen.str() + "/hooks/b.json";
   auto errors = all_errors(load_hooks(kitchen.path()));
   REQUIRE(errors.size() == 5);
-  CHECK(errors[0].starts_with(a + ":2:3: filtres: unknown field 'filtres', did you mean 'filters'?"));
-  CHECK(errors[1].starts_with(a + ":2:29: timeout: expected a positive number of seconds, got a number"));
+  CHECK(
+      errors[0].starts_with(a + ":2:3: filtres: unknown field 'filtres', did you mean 'filters'?"));
+  CHECK(errors[1].starts_with(
+      a + ":2:29: timeout: expected a positive number of seconds, got a number"));
   CHECK(errors[2].starts_with(b + ":1:52: [0].exec: not executable: " + kitchen.str() +
                               "/hooks/not-exec, make it so with chmod +x"));
-  CHECK(errors[3].starts_with(b + ":2:82: [1].filters.roles: expected an array of glob patterns, got a string"));
-  CHECK(errors[4].starts_with(b + ":4:12: [3].name: duplicate hook name 'four', first defined at " + b +
-                              ":3"));
+  CHECK(errors[3].starts_with(
+      b + ":2:82: [1].filters.roles: expected an array of glob patterns, got a string"));
+  CHECK(errors[4].starts_with(b + ":4:12: [3].name: duplicate hook name 'four', first defined at " +
+                              b + ":3"));
 }
 
 TEST_CASE("hooks: filters match environment, roles, recipes, nodes and tags", "[hooks]") {

@@ -27,7 +27,7 @@ struct Hook {
   std::map<std::string, std::vector<std::string>> filters;
   std::vector<std::string> exec;  ///< The executable (resolved path) and its fixed arguments.
   std::optional<std::chrono::seconds> timeout;
-  std::string file;       ///< Where it is defined, as shown to the user.
+  std::string file;          ///< Where it is defined, as shown to the user.
   std::size_t position = 0;  ///< Its index in that file.
 
   bool matches(const Node& node) const;
