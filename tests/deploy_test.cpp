@@ -46,10 +46,7 @@ nlohmann::json latest_report(const TempDir& kitchen) {
 
 TEST_CASE("deploy: batches run in order, the parallel bound holds, slots are refilled",
           "[sshd][deploy]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   TempDir kitchen;
   const std::string times = sshd.path("times");
@@ -112,10 +109,7 @@ TEST_CASE("deploy: batches run in order, the parallel bound holds, slots are ref
 
 TEST_CASE("deploy: the report holds every field, an unreachable node fails, others deploy",
           "[sshd][deploy]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   TempDir kitchen;
   make_kitchen(kitchen, sshd, 4,
@@ -164,10 +158,7 @@ TEST_CASE("deploy: the report holds every field, an unreachable node fails, othe
 
 TEST_CASE("deploy: 300 nodes end with the right statuses, the run log beside their logs",
           "[sshd][deploy]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   TempDir kitchen;
   make_kitchen(kitchen, sshd, 0, "case {node} in n1[0-4]?.fleet.test) exit 7;; *) true;; esac");
@@ -207,10 +198,7 @@ TEST_CASE("deploy: 300 nodes end with the right statuses, the run log beside the
 
 TEST_CASE("deploy: --max-fail stops new starts exactly when the budget is exceeded",
           "[sshd][deploy]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   TempDir kitchen;
   make_kitchen(kitchen, sshd, 10, "exit 3");
@@ -230,10 +218,7 @@ TEST_CASE("deploy: --max-fail stops new starts exactly when the budget is exceed
 }
 
 TEST_CASE("deploy: --timeout cancels a node's deploy and stops its command", "[sshd][deploy]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   TempDir kitchen;
   make_kitchen(kitchen, sshd, 1, "echo $$ > " + sshd.path("pid") + "; exec sleep 60");
@@ -255,10 +240,7 @@ TEST_CASE("deploy: --timeout cancels a node's deploy and stops its command", "[s
 
 TEST_CASE("deploy: SIGINT or SIGTERM mid-run leaves a complete report, exit 130 or 143",
           "[sshd][deploy]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   TempDir kitchen;
   std::filesystem::create_directories(sshd.path("pids"));
@@ -301,10 +283,7 @@ TEST_CASE("deploy: SIGINT or SIGTERM mid-run leaves a complete report, exit 130 
 }
 
 TEST_CASE("deploy: --rerun failed selects what the latest run did not deploy", "[sshd][deploy]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   TempDir kitchen;
   // n02 and n05 fail while a marker file is absent.
@@ -337,10 +316,7 @@ TEST_CASE("deploy: --rerun failed selects what the latest run did not deploy", "
 }
 
 TEST_CASE("deploy: --batch-wait pauses between batches", "[sshd][deploy]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   TempDir kitchen;
   const std::string times = sshd.path("times");

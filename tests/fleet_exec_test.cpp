@@ -39,13 +39,7 @@ struct Collector : FleetExecObserver {
 };
 
 ssh::HostConfig host_for(const Sshd& sshd, const std::string& name, int connect_timeout) {
-  std::vector<Diagnostic> warnings;
-  auto config = ssh::SshConfig::load(sshd.ssh_config_file(), "", sshd.home(), warnings);
-  REQUIRE(config.ok());
-  ssh::HostDefaults defaults;
-  defaults.local_user = "root";
-  defaults.home = sshd.home();
-  auto host = config->resolve(name, defaults);
+  auto host = brigade::test::host_config(sshd, name);
   host.connect_timeout = std::chrono::seconds(connect_timeout);
   return host;
 }
@@ -58,10 +52,7 @@ bool process_alive(int pid) {
 
 TEST_CASE("fleet exec: cancelling 500 sessions in flight ends them all and stops the commands",
           "[sshd][exec][cancel]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   constexpr std::size_t kSessions = 500;
   Sshd sshd;
   std::filesystem::create_directories(sshd.path("pids"));
@@ -140,10 +131,7 @@ TEST_CASE("fleet exec: cancelling 500 sessions in flight ends them all and stops
 
 TEST_CASE("brigade exec over 300 nodes: prefixed lines, failures and the summary",
           "[sshd][exec][cli]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   brigade::test::TempDir kitchen;
   const auto closed_port = brigade::test::free_loopback_port();
@@ -224,10 +212,7 @@ TEST_CASE("brigade exec over 300 nodes: prefixed lines, failures and the summary
 
 TEST_CASE("accept-new: 200 new hosts at once are all recorded, the file intact",
           "[sshd][exec][known_hosts]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   constexpr int kHosts = 200;
   Sshd sshd;
   // One sshd, 200 distinct known_hosts names: a HostKeyAlias per node.
@@ -323,10 +308,7 @@ TEST_CASE("brigade ssh-config prints a node's resolved settings", "[exec][cli]")
 
 TEST_CASE("brigade exec: SIGINT stops the commands in flight, prints the summary, exits 130",
           "[sshd][exec][cli]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   constexpr int kNodes = 20;
   Sshd sshd;
   brigade::test::TempDir kitchen;

@@ -26,16 +26,6 @@ struct NullSink : ssh::OutputSink {
   void on_line(ssh::OutputStream, std::string_view) override {}
 };
 
-ssh::HostConfig host_for(const Sshd& sshd) {
-  std::vector<Diagnostic> warnings;
-  auto config = ssh::SshConfig::load(sshd.ssh_config_file(), "", sshd.home(), warnings);
-  REQUIRE(config.ok());
-  ssh::HostDefaults defaults;
-  defaults.local_user = "root";
-  defaults.home = sshd.home();
-  return config->resolve("n1.fleet.test", defaults);
-}
-
 ConvergeResult sync(const Sshd& sshd, const std::string& work, const KitchenArchive& kitchen,
                     const std::vector<ArchiveFile>& files, const std::string& converge = "true") {
   static ssh::Libssh2Library library;
@@ -43,7 +33,7 @@ ConvergeResult sync(const Sshd& sshd, const std::string& work, const KitchenArch
   ssh::Credentials credentials;
   NullSink log;
   return brigade::test::run_async([&]() -> asio::awaitable<ConvergeResult> {
-    auto session = co_await ssh::Session::connect(host_for(sshd),
+    auto session = co_await ssh::Session::connect(brigade::test::host_config(sshd),
                                                   ssh::SessionContext{&host_keys, &credentials});
     auto result = co_await sync_and_converge(*session, work, kitchen, files, converge, log);
     co_await session->close();
@@ -84,10 +74,7 @@ TEST_CASE("sync: node_work_path, node.json and solo.rb", "[sync]") {
 
 TEST_CASE("sync: the tree arrives intact, stale files go, an unchanged kitchen is not sent",
           "[sshd][sync]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   TempDir kitchen;
   kitchen.write("cookbooks/nginx/recipes/default.rb", "package 'nginx'\n");
@@ -130,10 +117,7 @@ TEST_CASE("sync: the tree arrives intact, stale files go, an unchanged kitchen i
 }
 
 TEST_CASE("sync: a remote failure names the step and the tool's message", "[sshd][sync]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   KitchenArchive broken;
   broken.digest = "0123";
@@ -148,10 +132,7 @@ TEST_CASE("sync: a remote failure names the step and the tool's message", "[sshd
 }
 
 TEST_CASE("sync: the converge command's status comes back", "[sshd][sync]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   TempDir kitchen;
   kitchen.write("cookbooks/a/recipes/default.rb", "x\n");

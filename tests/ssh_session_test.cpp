@@ -81,10 +81,7 @@ std::string failure_of(HostConfig config, ExecRequest request = {"true"}) {
 }  // namespace
 
 TEST_CASE("ssh: a command's output, stderr and exit status", "[sshd][ssh]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   auto run = run_command(config_for(sshd), {"echo hello; echo 'two words'; echo oops >&2; "
                                             "printf 'no newline'; exit 3"});
@@ -95,10 +92,7 @@ TEST_CASE("ssh: a command's output, stderr and exit status", "[sshd][ssh]") {
 }
 
 TEST_CASE("ssh: a command killed by a signal reports the signal", "[sshd][ssh]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   auto term = run_command(config_for(sshd), {"kill -TERM $$"});
   CHECK(term.result.exit_signal == "TERM");
@@ -110,10 +104,7 @@ TEST_CASE("ssh: a command killed by a signal reports the signal", "[sshd][ssh]")
 }
 
 TEST_CASE("ssh: 50 MB of output arrive complete and in order", "[sshd][ssh]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   // 7,000,000 lines, 54 MB; stderr interleaved every 100,000 lines.
   auto run =
@@ -131,10 +122,7 @@ TEST_CASE("ssh: 50 MB of output arrive complete and in order", "[sshd][ssh]") {
 }
 
 TEST_CASE("ssh: 50 MB streamed to stdin arrive intact", "[sshd][ssh]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   auto data = std::make_shared<std::string>();
   data->reserve(50 << 20);
@@ -158,10 +146,7 @@ TEST_CASE("ssh: 50 MB streamed to stdin arrive intact", "[sshd][ssh]") {
 }
 
 TEST_CASE("ssh: connection refused", "[sshd][ssh]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   auto config = config_for(sshd);
   sshd.stop();
@@ -170,10 +155,7 @@ TEST_CASE("ssh: connection refused", "[sshd][ssh]") {
 }
 
 TEST_CASE("ssh: a listener that never sends a banner fails at ConnectTimeout", "[sshd][ssh]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;  // for its keys and config; the silent listener takes the connection
   asio::io_context listener_context;
   asio::ip::tcp::acceptor silent(listener_context, {asio::ip::make_address("127.0.0.1"), 0});
@@ -189,10 +171,7 @@ TEST_CASE("ssh: a listener that never sends a banner fails at ConnectTimeout", "
 }
 
 TEST_CASE("ssh: a changed host key is refused with the old key's place", "[sshd][ssh]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   brigade::test::run_shell_ok("ssh-keygen -q -t ed25519 -N '' -f " + sshd.path("other_key"));
   std::string other = brigade::test::run_shell_ok("cut -d' ' -f1,2 " + sshd.path("other_key.pub"));
@@ -213,10 +192,7 @@ TEST_CASE("ssh: a changed host key is refused with the old key's place", "[sshd]
 }
 
 TEST_CASE("ssh: known_hosts entries by alias, hashed, and a revoked key", "[sshd][ssh]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   const std::string key = sshd.host_public_key();
   SECTION("HostKeyAlias") {
@@ -249,10 +225,7 @@ TEST_CASE("ssh: known_hosts entries by alias, hashed, and a revoked key", "[sshd
 }
 
 TEST_CASE("ssh: a key the server does not accept names what was tried", "[sshd][ssh]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   brigade::test::run_shell_ok("ssh-keygen -q -t ed25519 -N '' -f " + sshd.path("stranger"));
   auto config = config_for(sshd);
@@ -268,10 +241,7 @@ TEST_CASE("ssh: a key the server does not accept names what was tried", "[sshd][
 }
 
 TEST_CASE("ssh: an RSA key fails with the reason and what to do", "[sshd][ssh]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   brigade::test::run_shell_ok("ssh-keygen -q -t rsa -b 2048 -N '' -f " + sshd.path("rsa_key"));
   brigade::test::run_shell_ok("cat " + sshd.path("rsa_key.pub") + " >> " +
@@ -289,10 +259,7 @@ TEST_CASE("ssh: an RSA key fails with the reason and what to do", "[sshd][ssh]")
 }
 
 TEST_CASE("ssh: a host with only an RSA host key fails with the reason", "[sshd][ssh]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd::Options options;
   options.host_key_type = "rsa";
   Sshd sshd(options);
@@ -305,10 +272,7 @@ TEST_CASE("ssh: a host with only an RSA host key fails with the reason", "[sshd]
 }
 
 TEST_CASE("ssh: a key with a passphrase, from BRIGADE_KEY_PASSPHRASE", "[sshd][ssh]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   brigade::test::run_shell_ok("ssh-keygen -q -t ed25519 -N 's3cret words' -f " +
                               sshd.path("locked"));
@@ -357,10 +321,7 @@ TEST_CASE("ssh: a key with a passphrase, from BRIGADE_KEY_PASSPHRASE", "[sshd][s
 
 TEST_CASE("ssh: a peer that stops answering is dropped after ServerAliveCountMax keepalives",
           "[sshd][ssh]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   auto config = config_for(sshd);
   config.server_alive_interval = 1;
@@ -383,10 +344,7 @@ TEST_CASE("ssh: a peer that stops answering is dropped after ServerAliveCountMax
 
 TEST_CASE("ssh: keys from ssh-agent come first, and IdentitiesOnly limits them",
           "[sshd][ssh][agent]") {
-  if (!brigade::test::can_run_sshd()) {
-    WARN("skipped: needs root to start sshd");
-    return;
-  }
+  BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   const std::string socket = sshd.path("agent.sock");
   std::string pid_line = brigade::test::run_shell_ok("ssh-agent -a " + socket +

@@ -57,6 +57,16 @@ std::uint16_t free_loopback_port() {
   return ntohs(addr.sin_port);
 }
 
+ssh::HostConfig host_config(const Sshd& sshd, const std::string& name) {
+  std::vector<Diagnostic> warnings;
+  auto config = ssh::SshConfig::load(sshd.ssh_config_file(), "", sshd.home(), warnings);
+  REQUIRE(config.ok());
+  ssh::HostDefaults defaults;
+  defaults.local_user = "root";
+  defaults.home = sshd.home();
+  return config->resolve(name, defaults);
+}
+
 bool can_run_sshd() {
   return ::geteuid() == 0 && ::access("/usr/sbin/sshd", X_OK) == 0;
 }

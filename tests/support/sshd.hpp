@@ -2,6 +2,8 @@
 
 #include "support/temp_dir.hpp"
 
+#include <brigade/ssh/ssh_config.hpp>
+
 #include <sys/types.h>
 
 #include <cstdint>
@@ -61,4 +63,16 @@ std::uint16_t free_loopback_port();
 /// True when this process may start sshd (root); [sshd] tests are skipped with a warning if not.
 bool can_run_sshd();
 
+/// The settings `name` resolves to through `sshd`'s ssh_config, with nothing from this machine.
+ssh::HostConfig host_config(const Sshd& sshd, const std::string& name = "n1.fleet.test");
+
 }  // namespace brigade::test
+
+/// Skips the current test (with a warning) where sshd cannot be started.
+#define BRIGADE_REQUIRE_SSHD()                   \
+  do {                                           \
+    if (!brigade::test::can_run_sshd()) {        \
+      WARN("skipped: needs root to start sshd"); \
+      return;                                    \
+    }                                            \
+  } while (false)
