@@ -179,18 +179,17 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
   BoundedRunner runner(options.parallel);
   int interrupted_by = 0;
   asio::signal_set signals(context, SIGINT, SIGTERM);
-  std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& ec,
-                                                                    int signal) {
+  auto on_signal = [&](const asio::error_code& ec, int signal) {
     if (ec) {
       return;
     }
-    if (interrupted_by != 0) {
-      std::_Exit(128 + signal);  // a second signal: stop at once
-    }
     interrupted_by = signal;
+    // A second signal must end Brigade at once even if something holds the io thread (a wedged
+    // ssh-agent, say): the default action does not wait for this handler to run again.
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
     err << "brigade: interrupted, stopping the commands in flight\n";
     runner.cancel();
-    signals.async_wait(on_signal);
   };
   signals.async_wait(on_signal);
 

@@ -256,22 +256,21 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   asio::io_context context(1);
   int interrupted_by = 0;
   asio::signal_set signals(context, SIGINT, SIGTERM);
-  std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& e,
-                                                                    int signal) {
+  auto on_signal = [&](const asio::error_code& e, int signal) {
     if (e) {
       return;
     }
-    if (interrupted_by != 0) {
-      std::_Exit(128 + signal);
-    }
     interrupted_by = signal;
+    // A second signal must end Brigade at once even if something holds the io thread (a wedged
+    // ssh-agent, say): the default action does not wait for this handler to run again.
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
     err << "brigade: interrupted, stopping the deploys in flight\n";
     run_log.info(
         "interrupted by signal {}: no node starts any more, those in flight are "
         "cancelled",
         signal);
     engine.interrupt();
-    signals.async_wait(on_signal);
   };
   signals.async_wait(on_signal);
   std::exception_ptr failure;
