@@ -141,6 +141,12 @@ class RunLog : public DeployObserver {
   DeployObserver& next_;
 };
 
+// Where runs keep their logs: --log-dir, else logs/ in the kitchen.
+std::filesystem::path log_root_for(const Kitchen& kitchen, const FixOptions& options) {
+  return (options.log_dir.empty() ? kitchen.root / "logs" : std::filesystem::path(options.log_dir))
+      .lexically_normal();
+}
+
 std::string new_run_id(const std::filesystem::path& log_root) {
   std::time_t now = std::time(nullptr);
   std::tm utc{};
@@ -191,9 +197,7 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
     return kExitUsage;
   }
 
-  const std::filesystem::path log_root =
-      (options.log_dir.empty() ? kitchen.root / "logs" : std::filesystem::path(options.log_dir))
-          .lexically_normal();
+  const std::filesystem::path log_root = log_root_for(kitchen, options);
   RunReport report;
   report.run_id = new_run_id(log_root);
   const std::string log_dir = (log_root / report.run_id).string();
@@ -365,9 +369,7 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
 
 // The names of the nodes the latest run did not deploy, read from its report.
 Result<std::vector<std::string>> nodes_to_rerun(const Kitchen& kitchen, const FixOptions& options) {
-  const std::filesystem::path log_root =
-      (options.log_dir.empty() ? kitchen.root / "logs" : std::filesystem::path(options.log_dir))
-          .lexically_normal();
+  const std::filesystem::path log_root = log_root_for(kitchen, options);
   const std::string file = (log_root / "latest" / "report.json").string();
   auto report = read_json_file(file);
   if (!report) {
