@@ -1,0 +1,168 @@
+#include <brigade/local_process.hpp>
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+extern char** environ;
+
+namespace brigade {
+
+namespace {
+
+constexpr auto kKillAfter = std::chrono::seconds(5);
+constexpr auto tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+std::string signal_name(int signal) {
+  const char* abbreviation = sigabbrev_np(signal);
+  return abbreviation != nullptr ? abbreviation : std::to_string(signal);
+}
+
+// Reads one pipe to its end, cutting lines.
+asio::awaitable<void> drain(asio::posix::stream_descriptor& pipe, bool is_stderr,
+                            const LocalLineSink& sink) {
+  std::string partial;
+  char buffer[4096];
+  for (;;) {
+    auto [ec, n] = co_await pipe.async_read_some(asio::buffer(buffer), tuple);
+    if (ec) {
+      break;  // EOF (the program closed it) or cancelled
+    }
+    partial.append(buffer, n);
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = partial.find('\n', start)) != std::string::npos; start = nl + 1) {
+      sink(is_stderr, std::string_view(partial).substr(start, nl - start));
+    }
+    partial.erase(0, start);
+  }
+  if (!partial.empty()) {
+    sink(is_stderr, partial);
+  }
+}
+
+// Waits without throwing: on cancellation these end like the rest, and the state tells.
+asio::awaitable<void> wait_readable(asio::posix::stream_descriptor& descriptor) {
+  co_await descriptor.async_wait(asio::posix::stream_descriptor::wait_read, tuple);
+}
+asio::awaitable<void> wait_timer(asio::steady_timer& timer) {
+  co_await timer.async_wait(tuple);
+}
+
+}  // namespace
+
+asio::awaitable<LocalResult> run_local(LocalCommand command, LocalLineSink sink) {
+  using namespace asio::experimental::awaitable_operators;
+  auto executor = co_await asio::this_coro::executor;
+  const auto started = std::chrono::steady_clock::now();
+  LocalResult result;
+
+  int out[2];
+  int err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
+    sink(true, std::string("cannot create pipes: ") + std::strerror(errno));
+    result.exit_status = 127;
+    co_return result;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+  if (!command.working_directory.empty()) {
+    posix_spawn_file_actions_addchdir_np(&actions, command.working_directory.c_str());
+  }
+  // Our environment plus the command's own variables (later ones win).
+  std::vector<std::string> variables;
+  for (char** e = environ; *e != nullptr; ++e) {
+    variables.emplace_back(*e);
+  }
+  for (const auto& [name, value] : command.environment) {
+    std::erase_if(variables, [&](const std::string& v) { return v.starts_with(name + "="); });
+    variables.push_back(name + "=" + value);
+  }
+  std::vector<char*> envp;
+  for (auto& v : variables) {
+    envp.push_back(v.data());
+  }
+  envp.push_back(nullptr);
+  std::vector<char*> argv;
+  for (auto& a : command.argv) {
+    argv.push_back(a.data());
+  }
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  int rc = command.argv.empty()
+               ? EINVAL
+               : posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+  ::close(err[1]);
+  asio::posix::stream_descriptor out_pipe(executor, out[0]);
+  asio::posix::stream_descriptor err_pipe(executor, err[0]);
+  if (rc != 0) {
+    sink(true, "cannot run " + (command.argv.empty() ? std::string("nothing") : command.argv[0]) +
+                   ": " + std::strerror(rc));
+    result.exit_status = 127;
+    co_return result;
+  }
+  // The pidfd becomes readable when the process exits: its exit is awaited like any I/O.
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  asio::posix::stream_descriptor exited(executor, pidfd);
+
+  auto kill_and_wait = [&]() -> asio::awaitable<void> {
+    ::kill(pid, SIGTERM);
+    asio::steady_timer grace(executor, kKillAfter);
+    auto first = co_await (exited.async_wait(asio::posix::stream_descriptor::wait_read, tuple) ||
+                           grace.async_wait(tuple));
+    if (first.index() == 1) {
+      ::kill(pid, SIGKILL);
+      co_await exited.async_wait(asio::posix::stream_descriptor::wait_read, tuple);
+    }
+  };
+
+  asio::steady_timer deadline(executor, asio::steady_timer::time_point::max());
+  if (command.timeout) {
+    deadline.expires_after(*command.timeout);
+  }
+  auto ended = co_await (
+      (wait_readable(exited) && drain(out_pipe, false, sink) && drain(err_pipe, true, sink)) ||
+      wait_timer(deadline));
+  asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
+  if (state.cancelled() != asio::cancellation_type::none) {
+    result.cancelled = true;  // an aborted run, SIGINT
+  } else if (ended.index() == 1) {
+    result.timed_out = true;
+  }
+  if (result.cancelled || result.timed_out) {
+    // The program still goes, TERM then KILL, awaited on a fresh cancellation state so that
+    // these waits are not cancelled in turn.
+    co_await asio::this_coro::reset_cancellation_state();
+    co_await asio::this_coro::throw_if_cancelled(false);
+    co_await kill_and_wait();
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);  // it has exited: this reaps without waiting
+  if (WIFEXITED(status)) {
+    result.exit_status = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.signal = signal_name(WTERMSIG(status));
+  }
+  result.duration_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  co_return result;
+}
+
+}  // namespace brigade

@@ -1,0 +1,131 @@
+#include "support/async.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <brigade/local_process.hpp>
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <filesystem>
+
+using brigade::LocalCommand;
+using brigade::LocalResult;
+using brigade::run_local;
+using brigade::test::TempDir;
+
+namespace {
+
+struct Lines {
+  std::vector<std::string> out;
+  std::vector<std::string> err;
+  brigade::LocalLineSink sink() {
+    return [this](bool is_stderr, std::string_view line) {
+      (is_stderr ? err : out).emplace_back(line);
+    };
+  }
+};
+
+std::string script(const TempDir& dir, const std::string& name, const std::string& body) {
+  auto path = dir.write(name, "#!/bin/sh\n" + body);
+  std::filesystem::permissions(path, std::filesystem::perms::owner_exec,
+                               std::filesystem::perm_options::add);
+  return path.string();
+}
+
+LocalResult run(LocalCommand command, Lines& lines) {
+  return brigade::test::run_async(run_local(std::move(command), lines.sink()));
+}
+
+}  // namespace
+
+TEST_CASE("local process: arguments as given with no shell, output as lines", "[local]") {
+  TempDir dir;
+  auto echo = script(dir, "args", "for a in \"$@\"; do echo \"[$a]\"; done; echo err >&2; exit 4");
+  Lines lines;
+  auto result = run({{echo, "two words", "$HOME", "it's", "*", ""}, {}, {}, {}}, lines);
+  CHECK(result.exit_status == 4);
+  CHECK(result.signal.empty());
+  CHECK(lines.out == std::vector<std::string>{"[two words]", "[$HOME]", "[it's]", "[*]", "[]"});
+  CHECK(lines.err == std::vector<std::string>{"err"});
+}
+
+TEST_CASE("local process: working directory, environment, stdin from /dev/null", "[local]") {
+  TempDir dir;
+  auto show = script(dir, "show", "pwd; echo \"$BRIGADE_HOOK_NAME\"; cat; echo end");
+  Lines lines;
+  auto result = run({{show}, dir.str(), {{"BRIGADE_HOOK_NAME", "drain"}}, {}}, lines);
+  CHECK(result.exit_status == 0);
+  CHECK(lines.out ==
+        std::vector<std::string>{std::filesystem::canonical(dir.path()).string(), "drain", "end"});
+}
+
+TEST_CASE("local process: a signal, a missing program", "[local]") {
+  TempDir dir;
+  Lines lines;
+  auto killed = run({{script(dir, "die", "kill -TERM $$")}, {}, {}, {}}, lines);
+  CHECK(killed.signal == "TERM");
+  CHECK(killed.exit_status == -1);
+  Lines missing_lines;
+  auto missing = run({{dir.str() + "/nope"}, {}, {}, {}}, missing_lines);
+  CHECK(missing.exit_status == 127);
+  CHECK(missing_lines.err ==
+        std::vector<std::string>{"cannot run " + dir.str() + "/nope: No such file or directory"});
+}
+
+TEST_CASE("local process: past its timeout TERM, then KILL 5 s later", "[local]") {
+  TempDir dir;
+  Lines lines;
+  auto polite =
+      run({{script(dir, "slow", "echo started; exec sleep 30")}, {}, {}, std::chrono::seconds(1)},
+          lines);
+  CHECK(polite.timed_out);
+  CHECK(polite.signal == "TERM");
+  CHECK(lines.out == std::vector<std::string>{"started"});
+  Lines stubborn_lines;
+  auto stubborn =
+      run({{script(dir, "stubborn", "trap '' TERM; echo $$; while :; do sleep 1; done")},
+           {},
+           {},
+           std::chrono::seconds(1)},
+          stubborn_lines);
+  CHECK(stubborn.timed_out);
+  CHECK(stubborn.signal == "KILL");
+  CHECK(stubborn.duration_s >= 6.0);  // the 5 s grace was given, not a speed assertion
+}
+
+TEST_CASE("local process: cancellation stops the program and still reaps it", "[local]") {
+  TempDir dir;
+  auto pid_file = dir.str() + "/pid";
+  auto program = script(dir, "wait", "echo $$ > " + pid_file + "; exec sleep 30");
+  asio::io_context context(1);
+  asio::cancellation_signal cancel;
+  std::optional<LocalResult> result;
+  Lines lines;
+  asio::co_spawn(
+      context, run_local({{program}, {}, {}, {}}, lines.sink()),
+      asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e, LocalResult r) {
+        if (e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& x) {
+            FAIL(x.what());
+          }
+        }
+        result = r;
+      }));
+  asio::steady_timer later(context, std::chrono::milliseconds(500));
+  later.async_wait([&](asio::error_code) { cancel.emit(asio::cancellation_type::terminal); });
+  context.run_for(std::chrono::seconds(20));
+  REQUIRE(result.has_value());
+  CHECK(result->cancelled);
+  CHECK(result->signal == "TERM");
+  int pid = std::stoi(brigade::test::run_shell_ok("cat " + pid_file));
+  CHECK(::kill(pid, 0) != 0);  // gone and reaped
+}
