@@ -449,11 +449,15 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
   }
   if (!options.dry_run && !hooks->empty()) {
     // A hook that drains a load balancer must not be skipped silently.
-    print_error(err, Diagnostic{.file = display_path((kitchen->root / "hooks").string()),
-                                .message = std::to_string(hooks->size()) +
-                                           " hooks are defined, and this build does not run "
-                                           "hooks yet: refusing to deploy without them",
-                                .hint = "move hooks/ aside to deploy without hooks"});
+    print_error(
+        err, Diagnostic{.file = display_path((kitchen->root / "hooks").string()),
+                        .message = fmt::format("{} defined, and this build does not run "
+                                               "hooks yet: refusing to deploy without {}",
+                                               hooks->size() == 1
+                                                   ? "1 hook is"
+                                                   : std::to_string(hooks->size()) + " hooks are",
+                                               hooks->size() == 1 ? "it" : "them"),
+                        .hint = "move hooks/ aside to deploy without hooks"});
     return kExitUsage;
   }
   if (!options.dry_run) {

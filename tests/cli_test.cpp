@@ -288,8 +288,8 @@ TEST_CASE("cli: list hooks, and fix refuses to deploy while hooks cannot run yet
   auto refused = run({"fix", "-k", kitchen.str(), "node:all", "--yes"});
   CHECK(refused.status == 2);
   CHECK(refused.err == "brigade: error: " + kitchen.str() +
-                           "/hooks: 1 hooks are defined, and this build does not run hooks yet: "
-                           "refusing to deploy without them, move hooks/ aside to deploy without "
+                           "/hooks: 1 hook is defined, and this build does not run hooks yet: "
+                           "refusing to deploy without it, move hooks/ aside to deploy without "
                            "hooks\n");
   kitchen.write("hooks/bad.json", R"({"name": "x", "type": "predeployhok", "exec": "drain"})");
   auto invalid = run({"fix", "-k", kitchen.str(), "node:all", "--dry-run"});

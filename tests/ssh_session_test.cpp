@@ -54,13 +54,16 @@ struct Run {
   CollectingSink sink;
 };
 
-Run run_command(HostConfig config, ExecRequest request) {
+// Connects, runs `request`, says goodbye; `credentials` defaults to none (no agent, no
+// passphrases).
+Run run_command(HostConfig config, ExecRequest request, Credentials* credentials = nullptr) {
   static Libssh2Library library;
   HostKeyStore host_keys;
-  Credentials credentials;
+  Credentials none;
   Run run;
   run.result = run_async([&]() -> asio::awaitable<ExecResult> {
-    auto session = co_await Session::connect(config, SessionContext{&host_keys, &credentials});
+    auto session = co_await Session::connect(
+        config, SessionContext{&host_keys, credentials != nullptr ? credentials : &none});
     auto result = co_await session->exec(request, run.sink);
     co_await session->close();
     co_return result;
@@ -68,9 +71,10 @@ Run run_command(HostConfig config, ExecRequest request) {
   return run;
 }
 
-std::string failure_of(HostConfig config, ExecRequest request = {"true"}) {
+std::string failure_of(HostConfig config, ExecRequest request = {"true"},
+                       Credentials* credentials = nullptr) {
   try {
-    run_command(std::move(config), std::move(request));
+    run_command(std::move(config), std::move(request), credentials);
   } catch (const SshError& e) {
     return std::string(failure_kind_name(e.kind())) + ": " + e.what();
   }
@@ -285,37 +289,23 @@ TEST_CASE("ssh: a key with a passphrase, from BRIGADE_KEY_PASSPHRASE", "[sshd][s
 
   auto config = config_for(sshd);
   config.identity_files = {sshd.path("locked")};
-  static Libssh2Library library;
-  HostKeyStore host_keys;
   SECTION("no passphrase: skipped with the reason") {
     Credentials credentials;
     unsetenv("BRIGADE_KEY_PASSPHRASE");
     credentials.prepare(config.identity_files, nullptr);
-    CollectingSink sink;
-    try {
-      brigade::test::run_async([&]() -> asio::awaitable<void> {
-        auto session = co_await Session::connect(config, SessionContext{&host_keys, &credentials});
-      }());
-      FAIL("expected an authentication failure");
-    } catch (const SshError& e) {
-      CHECK(std::string(e.what()).find(sshd.path("locked") +
-                                       " (encrypted; no passphrase: set BRIGADE_KEY_PASSPHRASE)") !=
-            std::string::npos);
-    }
+    CHECK(failure_of(config, {"true"}, &credentials)
+              .find(sshd.path("locked") +
+                    " (encrypted; no passphrase: set BRIGADE_KEY_PASSPHRASE)") !=
+          std::string::npos);
   }
   SECTION("the passphrase from the environment") {
     Credentials credentials;
     setenv("BRIGADE_KEY_PASSPHRASE", "s3cret words", 1);
     credentials.prepare(config.identity_files, nullptr);
     unsetenv("BRIGADE_KEY_PASSPHRASE");
-    CollectingSink sink;
-    auto result = brigade::test::run_async([&]() -> asio::awaitable<ExecResult> {
-      auto session = co_await Session::connect(config, SessionContext{&host_keys, &credentials});
-      ExecRequest request{"echo unlocked"};
-      co_return co_await session->exec(std::move(request), sink);
-    }());
-    CHECK(result.exit_status == 0);
-    CHECK(sink.out == std::vector<std::string>{"unlocked"});
+    auto run = run_command(config, {"echo unlocked"}, &credentials);
+    CHECK(run.result.exit_status == 0);
+    CHECK(run.sink.out == std::vector<std::string>{"unlocked"});
   }
 }
 
@@ -358,8 +348,6 @@ TEST_CASE("ssh: keys from ssh-agent come first, and IdentitiesOnly limits them",
   brigade::test::run_shell_ok("SSH_AUTH_SOCK=" + socket + " ssh-add -q " + sshd.client_key() +
                               " 2>/dev/null");
 
-  static Libssh2Library library;
-  HostKeyStore host_keys;
   Credentials credentials;
   credentials.connect_agent(socket);
   REQUIRE(credentials.agent() != nullptr);
@@ -369,29 +357,18 @@ TEST_CASE("ssh: keys from ssh-agent come first, and IdentitiesOnly limits them",
   auto config = config_for(sshd);
   config.identities_only = false;
   config.identity_files = {sshd.path("no_such_key")};  // nothing on disk: the agent must do it
-  CollectingSink sink;
-  auto result = brigade::test::run_async([&]() -> asio::awaitable<ExecResult> {
-    auto session = co_await Session::connect(config, SessionContext{&host_keys, &credentials});
-    ExecRequest request{"echo via agent"};
-    co_return co_await session->exec(std::move(request), sink);
-  }());
-  CHECK(result.exit_status == 0);
-  CHECK(sink.out == std::vector<std::string>{"via agent"});
+  auto run = run_command(config, {"echo via agent"}, &credentials);
+  CHECK(run.result.exit_status == 0);
+  CHECK(run.sink.out == std::vector<std::string>{"via agent"});
 
   // IdentitiesOnly with another configured key: the agent's key is not offered.
   brigade::test::run_shell_ok("ssh-keygen -q -t ed25519 -N '' -f " + sshd.path("other"));
   config.identities_only = true;
   config.identity_files = {sshd.path("other")};
-  try {
-    brigade::test::run_async([&]() -> asio::awaitable<void> {
-      auto session = co_await Session::connect(config, SessionContext{&host_keys, &credentials});
-    }());
-    FAIL("expected an authentication failure");
-  } catch (const SshError& e) {
-    CHECK(std::string(e.what()).find("tried " + sshd.path("other") + " (refused by the server)") !=
-          std::string::npos);
-    CHECK(std::string(e.what()).find("agent key") == std::string::npos);
-  }
+  auto failure = failure_of(config, {"true"}, &credentials);
+  CHECK(failure.find("tried " + sshd.path("other") + " (refused by the server)") !=
+        std::string::npos);
+  CHECK(failure.find("agent key") == std::string::npos);
 
   Credentials without_agent;
   without_agent.connect_agent(sshd.path("no_agent_here.sock"));

@@ -34,9 +34,6 @@ class BoundedRunner {
   void stop() { stopped_ = true; }
   bool stopped() const { return stopped_ || cancelled_; }
 
-  /// How many tasks have been started so far.
-  std::size_t started() const { return next_; }
-
  private:
   asio::awaitable<void> worker(std::size_t count, const Task& task);
 

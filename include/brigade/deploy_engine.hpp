@@ -70,7 +70,6 @@ class DeployEngine {
   std::vector<std::vector<std::string>> batches() const;
   bool aborted() const { return aborted_; }
   const std::string& abort_reason() const { return abort_reason_; }
-  bool interrupted() const { return interrupted_; }
 
  private:
   asio::awaitable<void> deploy_node(std::size_t index);
