@@ -3,6 +3,7 @@
 #include <brigade/batch_plan.hpp>
 #include <brigade/deploy_engine.hpp>
 #include <brigade/exit_status.hpp>
+#include <brigade/hook_runner.hpp>
 #include <brigade/hooks.hpp>
 #include <brigade/json_file.hpp>
 #include <brigade/kitchen_archive.hpp>
@@ -16,6 +17,7 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/basic_file_sink.h>
 
@@ -33,6 +35,29 @@ namespace brigade {
 
 namespace {
 
+// "global pre hook", "post hook", … from the definition's type name.
+std::string hook_kind(const std::string& type) {
+  std::string kind = type.starts_with("global_") ? "global " : "";
+  return kind + (type.ends_with("predeployhook") ? "pre hook" : "post hook");
+}
+
+std::string hook_arguments(const std::vector<std::string>& args) {
+  if (args.size() > 6) {
+    return fmt::format("({} … {} arguments)", fmt::join(args.begin(), args.begin() + 4, " "),
+                       args.size());
+  }
+  return fmt::format("({})", fmt::join(args, " "));
+}
+
+// A global hook's node arguments, shortened for a plan.
+std::string hook_arguments_preview(const std::vector<std::string>& names) {
+  if (names.size() > 4) {
+    return fmt::format("{} … ({} nodes)", fmt::join(names.begin(), names.begin() + 3, " "),
+                       names.size());
+  }
+  return fmt::format("{}", fmt::join(names, " "));
+}
+
 std::string describe_result(const NodeDeployResult& node) {
   std::string text = node.name + ": ";
   switch (node.status) {
@@ -41,6 +66,9 @@ std::string describe_result(const NodeDeployResult& node) {
       break;
     case NodeStatus::cancelled:
       text += "cancelled";
+      break;
+    case NodeStatus::skipped:
+      text += "skipped: " + node.error;
       break;
     default:
       text += "FAILED: " + node.error;
@@ -73,6 +101,12 @@ class ProgressPrinter : public DeployObserver {
     --running_;
     ++counts_[node.status];
     line(describe_result(node));
+  }
+  void hook_finished(const std::string& node, const HookRecord& hook) override {
+    if (node.empty()) {  // node hooks show in their node's line
+      line(fmt::format("{} '{}': {} ({:.1f} s)", hook_kind(hook.type), hook.name, hook.outcome(),
+                       hook.duration_s));
+    }
   }
   void refresh() {
     if (!live_) {
@@ -135,6 +169,17 @@ class RunLog : public DeployObserver {
                  node.error.empty() ? "" : " (" + node.error + ")", node.duration_s, node.log);
     next_.node_finished(node);
   }
+  void hook_output(const std::string& node, const std::string& hook, bool is_stderr,
+                   std::string_view line) override {
+    logger_.info("{}[{}]{} {}", node.empty() ? "" : node + ": ", hook, is_stderr ? " [stderr]" : "",
+                 line);
+  }
+  void hook_finished(const std::string& node, const HookRecord& hook) override {
+    logger_.info("{}{} '{}' {}: {} in {:.3f} s", node.empty() ? "" : node + ": ",
+                 hook_kind(hook.type), hook.name, hook_arguments(hook.args), hook.outcome(),
+                 hook.duration_s);
+    next_.hook_finished(node, hook);
+  }
 
  private:
   spdlog::logger logger_;
@@ -171,8 +216,8 @@ bool confirmed(std::size_t count, std::ostream& err) {
 }  // namespace
 
 int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& selection,
-           std::vector<NodeCount> sizes, std::optional<NodeCount> max_fail, std::ostream& out,
-           std::ostream& err) {
+           std::vector<Hook> hooks, std::vector<NodeCount> sizes, std::optional<NodeCount> max_fail,
+           std::ostream& out, std::ostream& err) {
   auto settings = open_ssh_settings(kitchen, err);
   if (!settings) {
     print_error(err, settings.error());
@@ -233,6 +278,14 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   deploy_options.command = kitchen.config.deploy_command.value_or(kDefaultConvergeCommand);
   deploy_options.work_path = kitchen.config.node_work_path;
   deploy_options.log_dir = log_dir;
+  deploy_options.hooks = std::move(hooks);
+  std::filesystem::path kitchen_root = std::filesystem::absolute(kitchen.root).lexically_normal();
+  if (!kitchen_root.has_filename()) {
+    kitchen_root = kitchen_root.parent_path();  // given as "kitchen/"
+  }
+  deploy_options.hook_environment = {.kitchen = kitchen_root.string(),
+                                     .run_id = report.run_id,
+                                     .environment = options.environment};
   std::vector<DeployTarget> targets;
   for (std::size_t i = 0; i < selection.nodes.size(); ++i) {
     targets.push_back({selection.nodes[i], (*hosts)[i]});
@@ -266,15 +319,17 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
     }
     interrupted_by = signal;
     // A second signal must end Brigade at once even if something holds the io thread (a wedged
-    // ssh-agent, say): the default action does not wait for this handler to run again.
+    // ssh-agent, or a hook that ignores TERM for its 5 s): the default action does not wait for
+    // this handler to run again.
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
-    err << "brigade: interrupted, stopping the deploys in flight\n";
+    err << "brigade: interrupted, stopping the deploys and hooks in flight (global post hooks "
+           "still run; interrupt again to end at once)\n";
     run_log.info(
-        "interrupted by signal {}: no node starts any more, those in flight are "
+        "interrupted by signal {}: no node starts any more, deploys and hooks in flight are "
         "cancelled",
         signal);
-    engine.interrupt();
+    engine.interrupt(signal);
   };
   signals.async_wait(on_signal);
   std::exception_ptr failure;
@@ -307,6 +362,7 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   report.finished = std::chrono::system_clock::now();
   report.batches = engine.batches();
   report.nodes = engine.results();
+  report.hooks = engine.global_hooks();
   report.aborted = engine.aborted() || interrupted_by != 0 || failure != nullptr;
   report.abort_reason = engine.aborted()            ? engine.abort_reason()
                         : interrupted_by == SIGTERM ? "interrupted by SIGTERM"
@@ -316,11 +372,7 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   for (const auto& node : report.nodes) {
     ++counts[node.status];
   }
-  report.exit_code = interrupted_by == SIGTERM                             ? kExitTerminated
-                     : interrupted_by != 0                                 ? kExitInterrupted
-                     : engine.aborted()                                    ? kExitAborted
-                     : counts[NodeStatus::deployed] == report.nodes.size() ? kExitSuccess
-                                                                           : kExitNodeFailed;
+  report.exit_code = failure ? kExitAborted : engine.exit_code();
   if (engine.aborted()) {
     run_log.info("run aborted: {}", engine.abort_reason());
   }
@@ -343,10 +395,11 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
     std::rethrow_exception(failure);
   }
   for (const auto& node : report.nodes) {
-    if (node.status != NodeStatus::failed) {
+    if (node.status != NodeStatus::failed && node.status != NodeStatus::skipped) {
       continue;
     }
-    err << "FAILED " << node.name << ": " << node.error << '\n';
+    err << (node.status == NodeStatus::failed ? "FAILED " : "SKIPPED ") << node.name << ": "
+        << node.error << '\n';
     for (const auto& line : node.tail) {
       err << "    " << line << '\n';
     }
@@ -447,23 +500,11 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
     }
     max_fail = *parsed;
   }
-  if (!options.dry_run && !hooks->empty()) {
-    // A hook that drains a load balancer must not be skipped silently.
-    print_error(
-        err, Diagnostic{.file = display_path((kitchen->root / "hooks").string()),
-                        .message = fmt::format("{} defined, and this build does not run "
-                                               "hooks yet: refusing to deploy without {}",
-                                               hooks->size() == 1
-                                                   ? "1 hook is"
-                                                   : std::to_string(hooks->size()) + " hooks are",
-                                               hooks->size() == 1 ? "it" : "them"),
-                        .hint = "move hooks/ aside to deploy without hooks"});
-    return kExitUsage;
-  }
   if (!options.dry_run) {
     FixOptions resolved = options;
     resolved.selectors = selectors;
-    return deploy(resolved, *kitchen, *selection, std::move(sizes), max_fail, out, err);
+    return deploy(resolved, *kitchen, *selection, std::move(*hooks), std::move(sizes), max_fail,
+                  out, err);
   }
   const auto& nodes = selection->nodes;
   const auto batches = plan_batches(nodes.size(), sizes);
@@ -481,14 +522,52 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
         << plural(max_fail->budget(nodes.size()), "failure", "failures");
   }
   out << " (dry run, nothing is touched)\n";
+  // The hooks that would run, in their order: global ones with the nodes they would be given,
+  // node ones beside each node.
+  auto global_hooks = [&](HookType type, const char* title, const char* leading) {
+    bool first = true;
+    for (const auto& hook : *hooks) {
+      if (hook.type != type) {
+        continue;
+      }
+      auto names = matching_node_names(hook, nodes);
+      if (names.empty()) {
+        continue;
+      }
+      if (std::exchange(first, false)) {
+        out << title << ":\n";
+      }
+      out << "  " << hook.name << ": " << fmt::format("{}", fmt::join(hook.exec, " ")) << leading
+          << " " << hook_arguments_preview(names) << '\n';
+    }
+  };
+  auto node_hook_names = [&](HookType type, const Node& node) {
+    std::vector<std::string> names;
+    for (const Hook* hook : node_hooks(*hooks, type, node)) {
+      names.push_back("'" + hook->name + "'");
+    }
+    return names;
+  };
+  global_hooks(HookType::global_predeployhook, "Global pre hooks, in order", "");
   std::size_t next = 0;
   for (std::size_t b = 0; b < batches.size(); ++b) {
     out << "Batch " << b + 1 << " of " << batches.size() << " ("
         << plural(batches[b], "node", "nodes") << "):\n";
     for (std::size_t i = 0; i < batches[b]; ++i) {
-      out << "  " << nodes[next++]->name << '\n';
+      const Node& node = *nodes[next++];
+      out << "  " << node.name;
+      auto pre = node_hook_names(HookType::predeployhook, node);
+      auto post = node_hook_names(HookType::postdeployhook, node);
+      if (!pre.empty()) {
+        out << fmt::format("  pre hooks {}", fmt::join(pre, ", "));
+      }
+      if (!post.empty()) {
+        out << fmt::format("{} post hooks {}", pre.empty() ? " " : ";", fmt::join(post, ", "));
+      }
+      out << '\n';
     }
   }
+  global_hooks(HookType::global_postdeployhook, "Global post hooks, in order", " <exit code>");
   if (!selection->left_out.empty()) {
     out << "Left out (dummy):\n";
     for (const Node* node : selection->left_out) {

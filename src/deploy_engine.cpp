@@ -1,18 +1,20 @@
 #include "ssh/session_io.hpp"
 
 #include <brigade/deploy_engine.hpp>
+#include <brigade/exit_status.hpp>
 #include <brigade/node_sync.hpp>
 #include <brigade/ssh/ssh_error.hpp>
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <fmt/format.h>
 
+#include <csignal>
 #include <deque>
 #include <fstream>
 
 namespace brigade {
-
-namespace {
 
 // A node's log file, and the last lines kept for the summary.
 class NodeLog : public ssh::OutputSink {
@@ -29,6 +31,10 @@ class NodeLog : public ssh::OutputSink {
       lines_.pop_front();
     }
   }
+  void hook_line(const std::string& hook, bool is_stderr, std::string_view line) {
+    on_line(is_stderr ? ssh::OutputStream::err : ssh::OutputStream::out,
+            fmt::format("[{}] {}", hook, line));
+  }
   void note(const std::string& text) { file_ << "# brigade: " << text << '\n' << std::flush; }
   void close() {
     tail_.assign(lines_.begin(), lines_.end());
@@ -41,6 +47,8 @@ class NodeLog : public ssh::OutputSink {
   std::vector<std::string>& tail_;
   std::deque<std::string> lines_;
 };
+
+namespace {
 
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
   for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
@@ -84,13 +92,16 @@ std::vector<std::vector<std::string>> DeployEngine::batches() const {
   return out;
 }
 
-void DeployEngine::interrupt() {
-  interrupted_ = true;
+void DeployEngine::interrupt(int signal) {
+  interrupted_by_ = signal;
   if (current_ != nullptr) {
     current_->cancel();
   }
   if (pause_) {
     pause_->cancel();
+  }
+  if (in_global_hooks_) {
+    global_hooks_cancel_.emit(asio::cancellation_type::terminal);
   }
 }
 
@@ -106,15 +117,97 @@ void DeployEngine::count_failure() {
   }
 }
 
+void DeployEngine::abort_run(std::string reason) {
+  if (aborted_ && node_post_failed_) {
+    return;  // the first failure is the reason
+  }
+  aborted_ = true;
+  node_post_failed_ = true;
+  abort_reason_ = std::move(reason);
+  if (current_ != nullptr) {
+    current_->cancel();  // the run's cancellation: in-flight deploys and hooks are stopped
+  }
+}
+
+int DeployEngine::outcome_code() const {
+  if (interrupted_by_ != 0) {
+    return interrupted_by_ == SIGTERM ? kExitTerminated : kExitInterrupted;
+  }
+  if (global_pre_failed_) {
+    return kExitGlobalPreHook;
+  }
+  if (aborted_) {
+    return kExitAborted;
+  }
+  const bool all_deployed = std::all_of(results_.begin(), results_.end(), [](const auto& r) {
+    return r.status == NodeStatus::deployed;
+  });
+  return all_deployed ? kExitSuccess : kExitNodeFailed;
+}
+
+asio::awaitable<std::optional<std::size_t>> DeployEngine::run_global_hooks(
+    HookType type, std::vector<std::string> leading) {
+  std::vector<const Node*> nodes;
+  for (const auto& target : targets_) {
+    nodes.push_back(target.node);
+  }
+  std::vector<HookCall> calls;
+  for (const auto& hook : options_.hooks) {
+    if (hook.type != type) {
+      continue;
+    }
+    auto names = matching_node_names(hook, nodes);
+    if (names.empty()) {
+      continue;  // a global hook runs only when a selected node matches its filters
+    }
+    HookCall call{&hook, leading};
+    call.args.insert(call.args.end(), names.begin(), names.end());
+    calls.push_back(std::move(call));
+  }
+  if (calls.empty()) {
+    co_return std::nullopt;
+  }
+  HookOutput output = [this](const Hook& hook, bool is_stderr, std::string_view line) {
+    observer_.hook_output("", hook.name, is_stderr, line);
+  };
+  std::function<void(const HookRecord&)> finished = [this](const HookRecord& record) {
+    observer_.hook_finished("", record);
+  };
+  // Global post hooks all run, as they undo and notify; pre hooks stop at the first failure.
+  const OnHookFailure on_failure =
+      type == HookType::global_postdeployhook ? OnHookFailure::go_on : OnHookFailure::stop;
+  // Their own cancellation signal, so that interrupt() reaches them.
+  auto executor = co_await asio::this_coro::executor;
+  in_global_hooks_ = true;
+  auto failed = co_await asio::co_spawn(
+      executor,
+      run_hooks(std::move(calls), options_.hook_environment, std::nullopt, on_failure, output,
+                global_hooks_, finished),
+      asio::bind_cancellation_slot(global_hooks_cancel_.slot(), asio::use_awaitable));
+  in_global_hooks_ = false;
+  co_return failed;
+}
+
 asio::awaitable<void> DeployEngine::run() {
   auto executor = co_await asio::this_coro::executor;
+  // Named first: GCC 12 mishandles braced temporaries passed to a coroutine.
+  std::vector<std::string> no_leading_arguments;
+  if (auto failed = co_await run_global_hooks(HookType::global_predeployhook,
+                                              std::move(no_leading_arguments));
+      failed && interrupted_by_ == 0) {
+    const HookRecord& hook = global_hooks_[*failed];
+    global_pre_failed_ = true;
+    aborted_ = true;
+    abort_reason_ = fmt::format("global pre hook '{}' failed ({}): no node was deployed", hook.name,
+                                hook.outcome());
+  }
   std::size_t first = 0;
-  for (std::size_t b = 0; b < batch_sizes_.size() && !aborted_ && !interrupted_; ++b) {
+  for (std::size_t b = 0; b < batch_sizes_.size() && !aborted_ && interrupted_by_ == 0; ++b) {
     if (b > 0 && options_.batch_wait.count() > 0) {
       pause_.emplace(executor, options_.batch_wait);
       co_await pause_->async_wait(asio::experimental::as_tuple(asio::use_awaitable));
       pause_.reset();
-      if (interrupted_) {
+      if (interrupted_by_ != 0) {
         break;
       }
     }
@@ -126,18 +219,23 @@ asio::awaitable<void> DeployEngine::run() {
     current_ = nullptr;
     first += batch_sizes_[b];
   }
+  const int outcome = outcome_code();
+  const std::size_t post_from = global_hooks_.size();
+  std::vector<std::string> outcome_argument = {std::to_string(outcome)};
+  auto failed =
+      co_await run_global_hooks(HookType::global_postdeployhook, std::move(outcome_argument));
+  exit_code_ = outcome_code();  // a signal may have come while they ran
+  // Unless a signal, a global pre hook or a node post hook decided, the global post hooks do:
+  // the first failure in order, else 0.
+  if (interrupted_by_ == 0 && !global_pre_failed_ && !node_post_failed_ &&
+      global_hooks_.size() > post_from) {
+    exit_code_ = failed ? global_hooks_[*failed].exit_code() : kExitSuccess;
+  }
 }
 
-asio::awaitable<void> DeployEngine::deploy_node(std::size_t index) {
-  const DeployTarget& target = targets_[index];
-  NodeDeployResult& result = results_[index];
+asio::awaitable<void> DeployEngine::converge_node(const DeployTarget& target,
+                                                  NodeDeployResult& result, NodeLog& log) {
   const Node& node = *target.node;
-  const auto started = std::chrono::steady_clock::now();
-  result.started = std::chrono::system_clock::now();
-  result.log = options_.log_dir + "/" + node.name + ".log";
-  observer_.node_started(result);
-  NodeLog log(result.log, result.tail);
-
   const std::string work_path = node_work_path(options_.work_path, node.name);
   const std::string command =
       render_command(options_.command, node.name, work_path, node.chef_environment);
@@ -182,6 +280,74 @@ asio::awaitable<void> DeployEngine::deploy_node(std::size_t index) {
     }
     result.status = NodeStatus::cancelled;
     result.error = "cancelled; the command was stopped";
+  }
+}
+
+asio::awaitable<void> DeployEngine::deploy_node(std::size_t index) {
+  const DeployTarget& target = targets_[index];
+  NodeDeployResult& result = results_[index];
+  const Node& node = *target.node;
+  const auto started = std::chrono::steady_clock::now();
+  result.started = std::chrono::system_clock::now();
+  result.log = options_.log_dir + "/" + node.name + ".log";
+  observer_.node_started(result);
+  NodeLog log(result.log, result.tail);
+
+  HookOutput output = [this, &log, &node](const Hook& hook, bool is_stderr, std::string_view line) {
+    log.hook_line(hook.name, is_stderr, line);
+    observer_.hook_output(node.name, hook.name, is_stderr, line);
+  };
+  std::function<void(const HookRecord&)> finished = [this, &log, &node](const HookRecord& hook) {
+    log.note(fmt::format("{} '{}': {} in {:.3f} s", hook.type, hook.name, hook.outcome(),
+                         hook.duration_s));
+    observer_.hook_finished(node.name, hook);
+  };
+  bool converge = true;
+  if (auto pre = node_hooks(options_.hooks, HookType::predeployhook, node); !pre.empty()) {
+    std::vector<HookCall> calls;
+    for (const Hook* hook : pre) {
+      calls.push_back({hook, {node.name}});
+    }
+    if (auto failed = co_await run_hooks(std::move(calls), options_.hook_environment, result.batch,
+                                         OnHookFailure::stop, output, result.hooks, finished)) {
+      const HookRecord& hook = result.hooks[*failed];
+      converge = false;
+      result.status = hook.cancelled ? NodeStatus::cancelled : NodeStatus::skipped;
+      result.error =
+          hook.cancelled
+              ? fmt::format("cancelled while its pre hook '{}' ran", hook.name)
+              : fmt::format("pre hook '{}' failed ({}): not deployed", hook.name, hook.outcome());
+    }
+  }
+  if (converge) {
+    co_await converge_node(target, result, log);
+  }
+  const bool attempted =
+      converge && (result.status == NodeStatus::deployed || result.status == NodeStatus::failed);
+  if (auto post = node_hooks(options_.hooks, HookType::postdeployhook, node);
+      attempted && !post.empty()) {
+    // A deploy that failed without an exit status of its own (connect, sync, timeout) is 1.
+    const std::string rc =
+        std::to_string(result.rc && result.status == NodeStatus::failed ? *result.rc
+                       : result.status == NodeStatus::deployed          ? 0
+                                                                        : 1);
+    std::vector<HookCall> calls;
+    for (const Hook* hook : post) {
+      calls.push_back({hook, {rc, node.name}});
+    }
+    if (auto failed = co_await run_hooks(std::move(calls), options_.hook_environment, result.batch,
+                                         OnHookFailure::stop, output, result.hooks, finished)) {
+      const HookRecord& hook = result.hooks[*failed];
+      if (hook.cancelled) {
+        result.status = NodeStatus::cancelled;
+        result.error = fmt::format("cancelled while its post hook '{}' ran", hook.name);
+      } else {
+        result.status = NodeStatus::failed;
+        result.error = fmt::format("post hook '{}' failed ({})", hook.name, hook.outcome());
+        abort_run(
+            fmt::format("post hook '{}' failed on {} ({})", hook.name, node.name, hook.outcome()));
+      }
+    }
   }
   log.note(std::string("result: ") + node_status_name(result.status) +
            (result.error.empty() ? "" : " (" + result.error + ")"));

@@ -29,6 +29,19 @@ const char* node_status_name(NodeStatus status) {
   return "unknown";
 }
 
+std::string HookRecord::outcome() const {
+  if (cancelled) {
+    return "cancelled";
+  }
+  if (timed_out) {
+    return "timed out";
+  }
+  if (!signal.empty()) {
+    return "killed by signal " + signal;
+  }
+  return rc ? "exit " + std::to_string(*rc) : "did not run";
+}
+
 std::string iso8601_utc(std::chrono::system_clock::time_point when) {
   const auto since_epoch = when.time_since_epoch();
   const std::time_t seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch).count();
@@ -40,6 +53,29 @@ std::string iso8601_utc(std::chrono::system_clock::time_point when) {
   std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%S", &utc);
   return fmt::format("{}.{:03}Z", buffer, millis);
 }
+
+namespace {
+
+nlohmann::ordered_json hooks_json(const std::vector<HookRecord>& hooks) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const auto& hook : hooks) {
+    list.push_back({
+        {"name", hook.name},
+        {"type", hook.type},
+        {"args", hook.args},
+        {"rc", hook.rc ? nlohmann::ordered_json(*hook.rc) : nlohmann::ordered_json(nullptr)},
+        {"signal", hook.signal.empty() ? nlohmann::ordered_json(nullptr)
+                                       : nlohmann::ordered_json(hook.signal)},
+        {"timed_out", hook.timed_out},
+        {"cancelled", hook.cancelled},
+        {"started", iso8601_utc(hook.started)},
+        {"duration_s", std::round(hook.duration_s * 1000) / 1000},
+    });
+  }
+  return list;
+}
+
+}  // namespace
 
 nlohmann::ordered_json RunReport::to_json() const {
   auto when = [](const std::optional<std::chrono::system_clock::time_point>& t) {
@@ -69,10 +105,11 @@ nlohmann::ordered_json RunReport::to_json() const {
         {"log",
          node.log.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(node.log)},
         {"kitchen_transferred", node.transferred},
-        {"hooks", nlohmann::ordered_json::array()},
+        {"hooks", hooks_json(node.hooks)},
     });
   }
   report["nodes"] = list;
+  report["hooks"] = hooks_json(hooks);
   return report;
 }
 

@@ -103,10 +103,17 @@ asio::awaitable<LocalResult> run_local(LocalCommand command, LocalLineSink sink)
     argv.push_back(a.data());
   }
   argv.push_back(nullptr);
+  // Its own process group, so that TERM and KILL reach what it started too (a script's sleep)
+  // and a terminal's Ctrl-C reaches Brigade alone, which then stops it.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
   pid_t pid = -1;
   int rc = command.argv.empty()
                ? EINVAL
-               : posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+               : posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), envp.data());
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   ::close(out[1]);
   ::close(err[1]);
@@ -123,12 +130,12 @@ asio::awaitable<LocalResult> run_local(LocalCommand command, LocalLineSink sink)
   asio::posix::stream_descriptor exited(executor, pidfd);
 
   auto kill_and_wait = [&]() -> asio::awaitable<void> {
-    ::kill(pid, SIGTERM);
+    ::kill(-pid, SIGTERM);
     asio::steady_timer grace(executor, kKillAfter);
     auto first = co_await (exited.async_wait(asio::posix::stream_descriptor::wait_read, tuple) ||
                            grace.async_wait(tuple));
     if (first.index() == 1) {
-      ::kill(pid, SIGKILL);
+      ::kill(-pid, SIGKILL);
       co_await exited.async_wait(asio::posix::stream_descriptor::wait_read, tuple);
     }
   };

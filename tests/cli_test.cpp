@@ -259,7 +259,7 @@ TEST_CASE("cli: the example kitchen in conf/ loads cleanly", "[cli]") {
   CHECK(r.out.find("web01.example.com") != std::string::npos);
 }
 
-TEST_CASE("cli: list hooks, and fix refuses to deploy while hooks cannot run yet", "[cli][hooks]") {
+TEST_CASE("cli: list hooks, and the hooks in fix's dry-run plan", "[cli][hooks]") {
   brigade::test::TempDir kitchen;
   kitchen.write("littlechef.cfg", "[userinfo]\n");
   kitchen.write("nodes/web1.json", "{\"chef_environment\": \"production\"}");
@@ -285,12 +285,21 @@ TEST_CASE("cli: list hooks, and fix refuses to deploy while hooks cannot run yet
   CHECK(json[0]["nodes"] == nlohmann::json({"web1"}));
   CHECK(json[0]["type"] == "predeployhook");
 
-  auto refused = run({"fix", "-k", kitchen.str(), "node:all", "--yes"});
-  CHECK(refused.status == 2);
-  CHECK(refused.err == "brigade: error: " + kitchen.str() +
-                           "/hooks: 1 hook is defined, and this build does not run hooks yet: "
-                           "refusing to deploy without it, move hooks/ aside to deploy without "
-                           "hooks\n");
+  kitchen.write("hooks/notify.json",
+                R"([{"name": "tell", "type": "global_predeployhook", "exec": "/bin/true"},
+                    {"name": "told", "type": "global_postdeployhook", "exec": "/bin/true",
+                     "filters": {"nodes": ["nothing*"]}}])");
+  auto plan = run({"fix", "-k", kitchen.str(), "node:all", "--dry-run"});
+  CHECK(plan.status == 0);
+  // Global hooks with the nodes they would get (a global hook matching no node is left out),
+  // node hooks beside their node.
+  CHECK(plan.out ==
+        "Plan: 2 nodes, 1 batch, at most 16 in flight (dry run, nothing is touched)\n"
+        "Global pre hooks, in order:\n"
+        "  tell: /bin/true db1 web1\n"
+        "Batch 1 of 1 (2 nodes):\n"
+        "  db1\n"
+        "  web1  pre hooks 'drain'\n");
   kitchen.write("hooks/bad.json", R"({"name": "x", "type": "predeployhok", "exec": "drain"})");
   auto invalid = run({"fix", "-k", kitchen.str(), "node:all", "--dry-run"});
   CHECK(invalid.status == 2);

@@ -1,4 +1,5 @@
 #include "support/cli_run.hpp"
+#include "support/fleet_kitchen.hpp"
 #include "support/process.hpp"
 #include "support/sshd.hpp"
 
@@ -22,27 +23,8 @@ using brigade::test::run_shell_ok;
 using brigade::test::Sshd;
 using brigade::test::TempDir;
 
-namespace {
-
-// A kitchen of `nodes` fleet nodes whose converge command is `command`.
-void make_kitchen(const TempDir& kitchen, const Sshd& sshd, int nodes, const std::string& command) {
-  kitchen.write("littlechef.cfg", fmt::format("[userinfo]\nssh-config = {}\n[kitchen]\n"
-                                              "node_work_path = {}/work/{{node}}\n[deploy]\n"
-                                              "command = {}\n",
-                                              sshd.ssh_config_file(), sshd.dir().str(), command));
-  kitchen.write("cookbooks/demo/recipes/default.rb", "log 'hello'\n");
-  kitchen.write("environments/production.json", "{}");
-  for (int i = 1; i <= nodes; ++i) {
-    kitchen.write(fmt::format("nodes/n{:02}.fleet.test.json", i),
-                  "{\"chef_environment\": \"production\", \"run_list\": [\"recipe[demo]\"]}");
-  }
-}
-
-nlohmann::json latest_report(const TempDir& kitchen) {
-  return nlohmann::json::parse(run_shell_ok("cat " + kitchen.str() + "/logs/latest/report.json"));
-}
-
-}  // namespace
+using brigade::test::latest_report;
+using brigade::test::make_fleet_kitchen;
 
 TEST_CASE("deploy: batches run in order, the parallel bound holds, slots are refilled",
           "[sshd][deploy]") {
@@ -51,11 +33,11 @@ TEST_CASE("deploy: batches run in order, the parallel bound holds, slots are ref
   TempDir kitchen;
   const std::string times = sshd.path("times");
   // The converge step records when it starts and ends, on the node's side; a few are slower.
-  make_kitchen(kitchen, sshd, 20,
-               "echo {node} start $(date +%s%N) >> " + times +
-                   "; case {node} in n0[2468]*) sleep 0.6;; *) sleep 0.2;; esac; echo {node} "
-                   "end $(date +%s%N) >> " +
-                   times);
+  make_fleet_kitchen(kitchen, sshd, 20,
+                     "echo {node} start $(date +%s%N) >> " + times +
+                         "; case {node} in n0[2468]*) sleep 0.6;; *) sleep 0.2;; esac; echo {node} "
+                         "end $(date +%s%N) >> " +
+                         times);
   auto run = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes",
                                          "--batch-size", "1,4,50%", "--parallel", "3"});
   INFO(run.err);
@@ -112,9 +94,9 @@ TEST_CASE("deploy: the report holds every field, an unreachable node fails, othe
   BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   TempDir kitchen;
-  make_kitchen(kitchen, sshd, 4,
-               "test -f {work_path}/cookbooks/demo/recipes/default.rb && "
-               "grep -q '\"recipe\\[demo\\]\"' {work_path}/node.json");
+  make_fleet_kitchen(kitchen, sshd, 4,
+                     "test -f {work_path}/cookbooks/demo/recipes/default.rb && "
+                     "grep -q '\"recipe\\[demo\\]\"' {work_path}/node.json");
   // n04 points at a closed port.
   const auto closed = brigade::test::free_loopback_port();
   kitchen.write("ssh_config", fmt::format("Host n04.fleet.test\n  Port {}\nHost *\nInclude {}\n",
@@ -161,7 +143,8 @@ TEST_CASE("deploy: 300 nodes end with the right statuses, the run log beside the
   BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   TempDir kitchen;
-  make_kitchen(kitchen, sshd, 0, "case {node} in n1[0-4]?.fleet.test) exit 7;; *) true;; esac");
+  make_fleet_kitchen(kitchen, sshd, 0,
+                     "case {node} in n1[0-4]?.fleet.test) exit 7;; *) true;; esac");
   for (int i = 1; i <= 300; ++i) {
     kitchen.write(fmt::format("nodes/n{:03}.fleet.test.json", i),
                   "{\"chef_environment\": \"production\", \"run_list\": [\"recipe[demo]\"]}");
@@ -201,7 +184,7 @@ TEST_CASE("deploy: --max-fail stops new starts exactly when the budget is exceed
   BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   TempDir kitchen;
-  make_kitchen(kitchen, sshd, 10, "exit 3");
+  make_fleet_kitchen(kitchen, sshd, 10, "exit 3");
   auto run = brigade::test::run_brigade(
       {"fix", "-k", kitchen.str(), "node:all", "--yes", "--parallel", "1", "--max-fail", "2"});
   CHECK(run.status == 4);
@@ -221,7 +204,7 @@ TEST_CASE("deploy: --timeout cancels a node's deploy and stops its command", "[s
   BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   TempDir kitchen;
-  make_kitchen(kitchen, sshd, 1, "echo $$ > " + sshd.path("pid") + "; exec sleep 60");
+  make_fleet_kitchen(kitchen, sshd, 1, "echo $$ > " + sshd.path("pid") + "; exec sleep 60");
   auto run = brigade::test::run_brigade(
       {"fix", "-k", kitchen.str(), "node:all", "--yes", "--timeout", "2"});
   CHECK(run.status == 1);
@@ -244,7 +227,7 @@ TEST_CASE("deploy: SIGINT or SIGTERM mid-run leaves a complete report, exit 130 
   Sshd sshd;
   TempDir kitchen;
   std::filesystem::create_directories(sshd.path("pids"));
-  make_kitchen(kitchen, sshd, 10, "echo $$ > " + sshd.path("pids") + "/$$; exec sleep 600");
+  make_fleet_kitchen(kitchen, sshd, 10, "echo $$ > " + sshd.path("pids") + "/$$; exec sleep 600");
   int child = brigade::test::spawn_brigade(
       {"fix", "-k", kitchen.str(), "node:all", "--parallel", "4", "--yes"}, kitchen.str() + "/out",
       kitchen.str() + "/err");
@@ -288,8 +271,8 @@ TEST_CASE("deploy: --rerun failed selects what the latest run did not deploy", "
   TempDir kitchen;
   // n02 and n05 fail while a marker file is absent.
   const std::string marker = sshd.path("fixed");
-  make_kitchen(kitchen, sshd, 6,
-               "case {node} in n02*|n05*) test -f " + marker + ";; *) true;; esac");
+  make_fleet_kitchen(kitchen, sshd, 6,
+                     "case {node} in n02*|n05*) test -f " + marker + ";; *) true;; esac");
   auto none = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--rerun", "failed"});
   CHECK(none.status == 2);
   CHECK(none.err.find("report.json: cannot read file: No such file or directory, --rerun failed "
@@ -320,9 +303,9 @@ TEST_CASE("deploy: --batch-wait pauses between batches", "[sshd][deploy]") {
   Sshd sshd;
   TempDir kitchen;
   const std::string times = sshd.path("times");
-  make_kitchen(kitchen, sshd, 2,
-               "echo {node} start $(date +%s%N) >> " + times +
-                   "; echo {node} end $(date +%s%N) >> " + times);
+  make_fleet_kitchen(kitchen, sshd, 2,
+                     "echo {node} start $(date +%s%N) >> " + times +
+                         "; echo {node} end $(date +%s%N) >> " + times);
   auto run = brigade::test::run_brigade(
       {"fix", "-k", kitchen.str(), "node:all", "--yes", "--batch-size", "1", "--batch-wait", "1"});
   CHECK(run.status == 0);
@@ -343,7 +326,7 @@ TEST_CASE("deploy: node:all asks on a terminal, and never without one", "[sshd][
   }
   Sshd sshd;
   TempDir kitchen;
-  make_kitchen(kitchen, sshd, 2, "true");
+  make_fleet_kitchen(kitchen, sshd, 2, "true");
   // On a terminal (script(1) gives the command one), "n" declines: nothing is deployed.
   auto declined = brigade::test::run_shell("echo n | script -qec '" + std::string(BRIGADE_BINARY) +
                                            " fix -k " + kitchen.str() + " node:all' /dev/null");

@@ -14,6 +14,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <thread>
 
 using brigade::LocalCommand;
 using brigade::LocalResult;
@@ -98,6 +99,28 @@ TEST_CASE("local process: past its timeout TERM, then KILL 5 s later", "[local]"
   CHECK(stubborn.timed_out);
   CHECK(stubborn.signal == "KILL");
   CHECK(stubborn.duration_s >= 6.0);  // the 5 s grace was given, not a speed assertion
+}
+
+TEST_CASE("local process: TERM reaches what the program started too", "[local]") {
+  TempDir dir;
+  Lines lines;
+  const std::string pid_file = dir.str() + "/child";
+  // A script's own child, in the background: stopping the script alone would leave it behind.
+  auto ended = run({{script(dir, "parent", "sleep 30 & echo $! > " + pid_file + "; wait")},
+                    {},
+                    {},
+                    std::chrono::seconds(1)},
+                   lines);
+  CHECK(ended.timed_out);
+  const pid_t child = std::stoi(brigade::test::run_shell_ok("cat " + pid_file));
+  bool gone = false;
+  for (int attempt = 0; attempt < 100 && !gone; ++attempt) {
+    gone = ::kill(child, 0) != 0 || brigade::test::run_shell("grep -q '^State:.*Z' /proc/" +
+                                                             std::to_string(child) + "/status")
+                                            .status == 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(gone);
 }
 
 TEST_CASE("local process: cancellation stops the program and still reaps it", "[local]") {

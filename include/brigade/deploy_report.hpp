@@ -17,6 +17,25 @@ enum class NodeStatus { deployed, failed, skipped, cancelled, not_started };
 /// "deployed", "failed", "skipped", "cancelled", "not_started".
 const char* node_status_name(NodeStatus status);
 
+/// One hook that ran, as the report lists it (per node, or at run level for global hooks).
+struct HookRecord {
+  std::string name;
+  std::string type;               ///< "predeployhook", …
+  std::vector<std::string> args;  ///< What Brigade added after the hook's own exec list.
+  std::optional<int> rc;          ///< Its exit status, when it exited by itself.
+  std::string signal;             ///< "TERM", "KILL", … when a signal ended it.
+  bool timed_out = false;
+  bool cancelled = false;  ///< Stopped because the run was aborted or interrupted.
+  std::chrono::system_clock::time_point started;
+  double duration_s = 0;
+
+  bool succeeded() const { return rc == 0 && !timed_out && !cancelled; }
+  /// "exit 3", "killed by signal KILL", "timed out after its 5 s", "cancelled", "exit 0".
+  std::string outcome() const;
+  /// The run's exit code this result stands for: rc, else 1.
+  int exit_code() const { return rc && !timed_out && !cancelled ? *rc : 1; }
+};
+
 /// One node's line in the report.
 struct NodeDeployResult {
   std::string name;
@@ -30,6 +49,7 @@ struct NodeDeployResult {
   std::string log;                ///< The node's log file.
   bool transferred = false;       ///< The kitchen was sent (false: the node already held it).
   std::vector<std::string> tail;  ///< The last lines of output, for the summary.
+  std::vector<HookRecord> hooks;  ///< The node's pre and post hooks that ran, in order.
 };
 
 /// Everything a run did, as written to report.json (see the README for the format).
@@ -43,6 +63,7 @@ struct RunReport {
   nlohmann::json selection;  ///< Selectors and options.
   std::vector<std::vector<std::string>> batches;
   std::vector<NodeDeployResult> nodes;
+  std::vector<HookRecord> hooks;  ///< Global pre and post hooks that ran, in order.
 
   nlohmann::ordered_json to_json() const;
 };

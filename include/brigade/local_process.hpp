@@ -32,9 +32,10 @@ struct LocalResult {
 using LocalLineSink = std::function<void(bool is_stderr, std::string_view line)>;
 
 /// Runs `command` with stdin from /dev/null, awaiting its exit (a pidfd) and its output (pipes)
-/// on the caller's io_context: nothing blocks. Cancellation or the timeout sends TERM, then
-/// KILL 5 s later, and still waits for the exit, so no process is left behind. A program that
-/// cannot be started ends with exit status 127 and the reason on the stderr sink.
+/// on the caller's io_context: nothing blocks. It runs in a process group of its own; cancellation
+/// or the timeout sends TERM to that group, then KILL 5 s later, and still waits for the exit, so
+/// no process is left behind. A program that cannot be started ends with exit status 127 and the
+/// reason on the stderr sink.
 asio::awaitable<LocalResult> run_local(LocalCommand command, LocalLineSink sink);
 
 }  // namespace brigade

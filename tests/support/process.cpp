@@ -59,13 +59,13 @@ int wait_for_exit(int pid, int limit_ms) {
   int status = 0;
   for (int waited = 0; waited < limit_ms; waited += 20) {
     if (::waitpid(pid, &status, WNOHANG) == pid) {
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ::kill(pid, SIGKILL);
   ::waitpid(pid, &status, 0);
-  return -1;
+  return kDidNotExit;
 }
 
 }  // namespace brigade::test

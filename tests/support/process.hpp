@@ -21,8 +21,11 @@ std::string run_shell_ok(const std::string& command);
 int spawn_brigade(const std::vector<std::string>& args, const std::string& out_file,
                   const std::string& err_file);
 
-/// Waits (at most `limit_ms`) for `pid` to exit; its exit status, or -1 if it was killed by a
-/// signal or did not exit in time (it is then killed).
+/// wait_for_exit's answer for a process that did not exit in time.
+inline constexpr int kDidNotExit = -1000;
+
+/// Waits (at most `limit_ms`) for `pid` to exit: its exit status, minus the signal's number if
+/// a signal ended it, or kDidNotExit if it did not exit in time (it is then killed).
 int wait_for_exit(int pid, int limit_ms);
 
 }  // namespace brigade::test
