@@ -126,24 +126,51 @@ TEST_CASE("cli: fix --dry-run shows staged batches and the failure budget", "[cl
   auto r = run({"fix", "-k", kExampleKitchen, "-n", "node:all", "--batch-size", "1,2,50%",
                 "--parallel", "4", "--max-fail", "20%"});
   CHECK(r.status == 0);
+  // The example kitchen's hooks show where they would run.
+  const std::string hooks = std::string(kExampleKitchen) + "/hooks/";
+  const std::string lb = "  pre hooks 'drain from lb'; post hooks 'restore to lb'";
   CHECK(r.out ==
         "Plan: 9 nodes, 4 batches, at most 4 in flight, stop after more than 1 failure (dry "
         "run, nothing is touched)\n"
-        "Batch 1 of 4 (1 node):\n"
-        "  api01.example.com\n"
-        "Batch 2 of 4 (2 nodes):\n"
-        "  api02.example.com\n"
-        "  db01.example.com\n"
-        "Batch 3 of 4 (5 nodes):\n"
-        "  db01.staging.example.com\n"
-        "  lb01.example.com\n"
-        "  web01.example.com\n"
-        "  web01.staging.example.com\n"
-        "  web02.example.com\n"
-        "Batch 4 of 4 (1 node):\n"
-        "  web03.example.com\n"
-        "Left out (dummy):\n"
-        "  build.example.com\n");
+        "Global pre hooks, in order:\n"
+        "  kitchen is up to date: " +
+            hooks +
+            "checkout-is-current api01.example.com api02.example.com db01.example.com … (9 "
+            "nodes)\n"
+            "  announce: " +
+            hooks +
+            "notify --channel #ops api01.example.com api02.example.com db01.example.com … (7 "
+            "nodes)\n"
+            "Batch 1 of 4 (1 node):\n"
+            "  api01.example.com" +
+            lb +
+            "\n"
+            "Batch 2 of 4 (2 nodes):\n"
+            "  api02.example.com" +
+            lb +
+            "\n"
+            "  db01.example.com\n"
+            "Batch 3 of 4 (5 nodes):\n"
+            "  db01.staging.example.com\n"
+            "  lb01.example.com\n"
+            "  web01.example.com" +
+            lb +
+            "\n"
+            "  web01.staging.example.com\n"
+            "  web02.example.com" +
+            lb +
+            "\n"
+            "Batch 4 of 4 (1 node):\n"
+            "  web03.example.com" +
+            lb +
+            "\n"
+            "Global post hooks, in order:\n"
+            "  report: " +
+            hooks +
+            "notify --channel #ops <exit code> api01.example.com api02.example.com "
+            "db01.example.com … (7 nodes)\n"
+            "Left out (dummy):\n"
+            "  build.example.com\n");
   auto bad = run({"fix", "-k", kExampleKitchen, "-n", "node:all", "--batch-size", "0"});
   CHECK(bad.status == 2);
   CHECK(bad.err ==
@@ -257,6 +284,21 @@ TEST_CASE("cli: the example kitchen in conf/ loads cleanly", "[cli]") {
   CHECK(r.status == 0);
   CHECK(r.err.empty());
   CHECK(r.out.find("web01.example.com") != std::string::npos);
+  // Its hooks are the README's worked example: valid, and planned around the right nodes.
+  auto hooks = run({"list", "hooks", "--json", "-k", kExampleKitchen});
+  CHECK(hooks.status == 0);
+  CHECK(hooks.err.empty());
+  auto listed = nlohmann::json::parse(hooks.out);
+  REQUIRE(listed.size() == 5);
+  CHECK(listed[1]["name"] == "drain from lb");
+  CHECK(listed[1]["nodes"] ==
+        nlohmann::json({"api01.example.com", "api02.example.com", "web01.example.com",
+                        "web02.example.com", "web03.example.com"}));
+  auto plan = run({"fix", "-k", kExampleKitchen, "node:web0*", "--dry-run"});
+  CHECK(plan.status == 0);
+  CHECK(plan.out.find("  web01.example.com  pre hooks 'drain from lb'; post hooks 'restore to "
+                      "lb'\n  web01.staging.example.com\n") != std::string::npos);
+  CHECK(plan.out.find("Global post hooks, in order:\n  report: ") != std::string::npos);
 }
 
 TEST_CASE("cli: list hooks, and the hooks in fix's dry-run plan", "[cli][hooks]") {
