@@ -10,42 +10,6 @@ namespace {
 
 constexpr const char* kDigestFile = ".brigade-digest";
 
-// Forwards lines to the node's log and keeps stderr for an error message.
-class StepSink : public ssh::OutputSink {
- public:
-  explicit StepSink(ssh::OutputSink& log) : log_(log) {}
-  void on_line(ssh::OutputStream stream, std::string_view line) override {
-    log_.on_line(stream, line);
-    if (stream == ssh::OutputStream::err) {
-      err.emplace_back(line);
-    }
-  }
-  std::vector<std::string> err;
-
- private:
-  ssh::OutputSink& log_;
-};
-
-// Runs a step of the sync; a non-zero exit fails the sync with the command's stderr.
-asio::awaitable<void> run_step(ssh::Session& session, const char* what, std::string command,
-                               std::shared_ptr<const std::string> input, ssh::OutputSink& log) {
-  StepSink sink(log);
-  ssh::ExecRequest request{std::move(command), false, std::move(input)};
-  auto result = co_await session.exec(std::move(request), sink);
-  if (result.exit_status != 0) {
-    std::string detail;
-    for (const auto& line : sink.err) {
-      detail += (detail.empty() ? "" : "; ") + line;
-    }
-    throw ssh::SshError(
-        ssh::FailureKind::channel,
-        fmt::format("sync failed while {}: {}{}", what,
-                    result.exit_signal.empty() ? "exit " + std::to_string(result.exit_status)
-                                               : "signal " + result.exit_signal,
-                    detail.empty() ? "" : " (" + detail + ")"));
-  }
-}
-
 }  // namespace
 
 std::string node_work_path(const std::string& pattern, const std::string& node) {
@@ -96,32 +60,59 @@ std::string solo_rb(const std::string& work_path, const std::string& environment
 
 namespace {
 
-constexpr std::string_view kSyncNeeded = "brigade: kitchen out of date";
-constexpr int kSyncNeededStatus = 97;
+// Lines the node's side of the deploy prints on stdout for Brigade alone.
+constexpr std::string_view kSendKitchen = "brigade: send the kitchen";
+constexpr std::string_view kKitchenUnpacked = "brigade: kitchen unpacked";
+constexpr std::string_view kSyncFailed = "brigade: sync failed";
 
-std::string unpack_command(const std::string& work_path, const std::string& digest) {
+// Takes the kitchen from stdin (exactly its size: the rest of stdin is the wrapper's) and
+// unpacks it beside the old tree, then swaps: the work path then holds exactly the new content,
+// and an interrupted transfer leaves the old tree in place.
+std::string unpack_script(const std::string& work_path, const KitchenArchive& kitchen) {
   const std::string work = ssh::shell_quote(work_path);
   const std::string fresh = ssh::shell_quote(work_path + ".brigade-new");
-  // Unpack beside the old tree and swap: the work path then holds exactly the new content,
-  // and an interrupted transfer leaves the old tree in place.
   return fmt::format(
-      "set -e; rm -rf {1}; mkdir -p {1}; tar -xzf - -C {1}; "
-      "printf '%s\\n' {2} > {1}/{3}; rm -rf {0}; mv {1} {0}",
-      work, fresh, digest, kDigestFile);
+      "echo '{4}'; "
+      "{{ {{ [ ! -e {1} ] || rm -rf {1}; }} && mkdir -p {1} && head -c {5} | tar -xzf - -C {1} && "
+      "printf '%s\\n' {2} > {1}/{3} && {{ [ ! -e {0} ] || rm -rf {0}; }} && mv {1} {0}; }} || "
+      "{{ r=$?; echo '{6}'; exit $r; }}; "
+      "echo '{7}'; ",
+      work, fresh, kitchen.digest, kDigestFile, kSendKitchen, kitchen.gzip->size(), kSyncFailed,
+      kKitchenUnpacked);
 }
 
-// Passes the node's lines to the log, except the "out of date" marker, which it notes.
+// Passes the node's lines to the log, except Brigade's own markers, which it notes; keeps the
+// sync's stderr for an error message.
 class ConvergeSink : public ssh::OutputSink {
  public:
   explicit ConvergeSink(ssh::OutputSink& log) : log_(log) {}
   void on_line(ssh::OutputStream stream, std::string_view line) override {
-    if (stream == ssh::OutputStream::out && line == kSyncNeeded) {
-      sync_needed = true;
-      return;
+    if (stream == ssh::OutputStream::out && !syncing_over) {
+      if (line == kKitchenUnpacked) {
+        transferred = true;
+        syncing_over = true;
+        return;
+      }
+      if (line == kSyncFailed) {
+        sync_failed = true;
+        syncing_over = true;
+        return;
+      }
+    }
+    if (stream == ssh::OutputStream::err && !syncing_over) {
+      // The tools' last words, for the error (bounded: with a current kitchen the sync never
+      // says it is over, and this is the converge command's stderr).
+      sync_errors.emplace_back(line);
+      if (sync_errors.size() > 10) {
+        sync_errors.erase(sync_errors.begin());
+      }
     }
     log_.on_line(stream, line);
   }
-  bool sync_needed = false;
+  bool syncing_over = false;
+  bool transferred = false;
+  bool sync_failed = false;
+  std::vector<std::string> sync_errors;
 
  private:
   ssh::OutputSink& log_;
@@ -134,8 +125,9 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
                                                   std::vector<ArchiveFile> node_files,
                                                   std::string converge, ssh::OutputSink& log) {
   const std::string work = ssh::shell_quote(work_path);
-  // Only shell builtins before the converge command: every process started on the node is
-  // paid for by every node of every run.
+  // Only shell builtins unless the kitchen must be sent: every process started on the node is
+  // paid for by every node of every run. One channel whatever happens: the node asks for the
+  // kitchen when its digest differs, and Brigade streams it on the same channel's stdin.
   std::string writes;
   for (const auto& file : node_files) {
     writes += fmt::format("printf '%s' {} > {}/{} || exit; ", ssh::shell_quote(file.content), work,
@@ -143,26 +135,25 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
   }
   const std::string script = fmt::format(
       "d=; {{ read -r d < {0}/{1}; }} 2>/dev/null; "
-      "if [ \"$d\" != {2} ]; then echo '{3}'; exit {4}; fi; {5}{6}",
-      work, kDigestFile, kitchen.digest, kSyncNeeded, kSyncNeededStatus, writes, converge);
+      "if [ \"$d\" != {2} ]; then {3}fi; {4}{5}",
+      work, kDigestFile, kitchen.digest, unpack_script(work_path, kitchen), writes,
+      ssh::stoppable_command(converge));
+  ConvergeSink sink(log);
+  ssh::ExecRequest request{script, false, kitchen.gzip, std::string(kSendKitchen)};
   ConvergeResult result;
-  for (int attempt = 0;; ++attempt) {
-    ConvergeSink sink(log);
-    ssh::ExecRequest request{script};
-    result.ended = co_await session.exec(std::move(request), sink);
-    if (!(sink.sync_needed && result.ended.exit_status == kSyncNeededStatus)) {
-      co_return result;
+  result.ended = co_await session.exec(std::move(request), sink);
+  result.transferred = sink.transferred;
+  if (sink.sync_failed) {
+    std::string detail;
+    for (const auto& line : sink.sync_errors) {
+      detail += (detail.empty() ? "" : "; ") + line;
     }
-    if (attempt > 0) {
-      throw ssh::SshError(ssh::FailureKind::channel,
-                          "sync failed: the kitchen was sent but the node still reports it out "
-                          "of date (is " +
-                              work_path + " writable?)");
-    }
-    co_await run_step(session, "unpacking the kitchen", unpack_command(work_path, kitchen.digest),
-                      kitchen.gzip, log);
-    result.transferred = true;
+    throw ssh::SshError(
+        ssh::FailureKind::channel,
+        fmt::format("sync failed while unpacking the kitchen: exit {}{}", result.ended.exit_status,
+                    detail.empty() ? "" : " (" + detail + ")"));
   }
+  co_return result;
 }
 
 }  // namespace brigade

@@ -149,6 +149,23 @@ TEST_CASE("ssh: 50 MB streamed to stdin arrive intact", "[sshd][ssh]") {
   CHECK(run.sink.out[1] == "0");  // sha256sum consumed everything
 }
 
+TEST_CASE("ssh: stdin on request goes only when asked for, and stdin stays open", "[sshd][ssh]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  auto data = std::make_shared<const std::string>("0123456789");
+  // Asked: the line is not passed on, exactly the data arrives, and stdin is still open after
+  // it (a read past it would wait: `timeout` ends it).
+  ExecRequest asked{"echo 'send it'; head -c 10; echo; timeout 1 cat; echo \"after $?\"", false,
+                    data, "send it"};
+  auto run = run_command(config_for(sshd), asked);
+  CHECK(run.result.exit_status == 0);
+  CHECK(run.sink.out == std::vector<std::string>{"0123456789", "after 124"});
+  // Not asked: nothing is sent (cat would have printed it before its timeout).
+  ExecRequest unasked{"timeout 1 cat; echo \"after $?\"", false, data, "send it"};
+  auto quiet = run_command(config_for(sshd), unasked);
+  CHECK(quiet.sink.out == std::vector<std::string>{"after 124"});
+}
+
 TEST_CASE("ssh: connection refused", "[sshd][ssh]") {
   BRIGADE_REQUIRE_SSHD();
   Sshd sshd;

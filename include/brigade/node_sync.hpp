@@ -26,12 +26,12 @@ struct ConvergeResult {
   bool transferred = false;  ///< The kitchen had to be sent first.
 };
 
-/// Deploys with as little remote work as possible: one remote command checks the kitchen
-/// digest, writes the node's text files (carried in the command itself, written by the shell's
-/// own printf) and runs `converge` (stopped if the connection goes). Only when the node's
-/// kitchen is out of date does it end early; the kitchen is then sent (one stream) and the
-/// command run again. An unchanged kitchen costs one channel and no extra process on the node,
-/// as a bare `brigade exec` does.
+/// Deploys with as little remote work as possible, on one channel: one remote command checks
+/// the kitchen digest, writes the node's text files (carried in the command itself, written by
+/// the shell's own printf) and runs `converge` (stopped if the connection goes). Only when the
+/// node's kitchen is out of date does the node ask for it; it is then streamed on the same
+/// channel's stdin and unpacked before the converge. An unchanged kitchen costs one channel and
+/// no extra process on the node, as a bare `brigade exec` does.
 asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::string work_path,
                                                   const KitchenArchive& kitchen,
                                                   std::vector<ArchiveFile> node_files,

@@ -69,11 +69,31 @@ asio::awaitable<void> Session::start_command(LIBSSH2_CHANNEL* channel, const Exe
 // the socket would not wake us for that (libssh2-asio.md §5.9).
 asio::awaitable<void> Session::pump(LIBSSH2_CHANNEL* channel, const ExecRequest& request,
                                     OutputSink& sink) {
-  LineSplitter out(sink, OutputStream::out, request.pty);
+  // Watches stdout for the line that asks for stdin, when there is one.
+  class AskingSink : public OutputSink {
+   public:
+    AskingSink(OutputSink& next, const std::string& ask) : next_(next), ask_(ask) {}
+    void on_line(OutputStream stream, std::string_view line) override {
+      if (!asked && !ask_.empty() && stream == OutputStream::out && line == ask_) {
+        asked = true;
+        return;
+      }
+      next_.on_line(stream, line);
+    }
+    bool asked = false;
+
+   private:
+    OutputSink& next_;
+    const std::string& ask_;
+  } asking(sink, request.stdin_on_line);
+  LineSplitter out(asking, OutputStream::out, request.pty);
   LineSplitter err(sink, OutputStream::err, request.pty);
   const std::string* input = request.stdin_data.get();
+  const bool on_request = input != nullptr && !request.stdin_on_line.empty();
   std::size_t written = 0;
-  bool eof_sent = input == nullptr;  // without stdin data, EOF means "stop" to the wrapper
+  // Without stdin data, or with data sent on request, EOF means "stop" to the wrapper: it is
+  // never sent; the channel's close is the EOF.
+  bool eof_sent = input == nullptr || on_request;
   // One buffer for every session on this thread: it is filled and emptied between two awaits,
   // so sessions never share it at the same time, and a session costs 64 KiB less.
   thread_local std::vector<char> buffer(kReadBuffer);
@@ -85,7 +105,7 @@ asio::awaitable<void> Session::pump(LIBSSH2_CHANNEL* channel, const ExecRequest&
     bool progress = false;
     // A write that returned EAGAIN must be repeated with the same arguments before any other
     // send on this session (§4.8): the chunk depends only on `written`, so it is.
-    if (input != nullptr && written < input->size()) {
+    if (input != nullptr && written < input->size() && (!on_request || asking.asked)) {
       std::size_t chunk = std::min(input->size() - written, kWriteChunk);
       ssize_t n = libssh2_channel_write(channel, input->data() + written, chunk);
       if (n >= 0) {

@@ -38,6 +38,11 @@ struct ExecRequest {
   /// Bytes fed to the command's stdin, then EOF. Without it the command's stdin is empty, and
   /// the command is wrapped so that it is stopped when the connection goes away.
   std::shared_ptr<const std::string> stdin_data{};
+  /// With stdin_data: hold it back until the command prints this line on stdout (the line is
+  /// not passed on), then send it and leave stdin open. The command is run as given: it must
+  /// read exactly the data's size and, for the rest, stop itself when stdin ends, as a command
+  /// that ends in stoppable_command() does.
+  std::string stdin_on_line{};
 };
 
 /// How a remote command ended.
