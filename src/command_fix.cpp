@@ -102,8 +102,13 @@ class ProgressPrinter : public DeployObserver {
     ++counts_[node.status];
     line(describe_result(node));
   }
+  void global_hook_started(const Hook& hook) override {
+    activity_ = fmt::format("{} '{}' running", hook_kind(hook_type_name(hook.type)), hook.name);
+    refresh();
+  }
   void hook_finished(const std::string& node, const HookRecord& hook) override {
     if (node.empty()) {  // node hooks show in their node's line
+      activity_.clear();
       line(fmt::format("{} '{}': {} ({:.1f} s)", hook_kind(hook.type), hook.name, hook.outcome(),
                        hook.duration_s));
     }
@@ -114,6 +119,10 @@ class ProgressPrinter : public DeployObserver {
     }
     double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    if (!activity_.empty()) {  // a global hook: no node runs beside it
+      terminal_.set_status(fmt::format("[{}] {:.1f} s", activity_, elapsed));
+      return;
+    }
     terminal_.set_status(
         fmt::format("[batch {}/{}] {} deployed, {} failed, {} skipped, {} "
                     "running, {:.1f} s",
@@ -139,6 +148,7 @@ class ProgressPrinter : public DeployObserver {
   std::size_t batches_ = 0;
   std::size_t running_ = 0;
   std::map<NodeStatus, std::size_t> counts_;
+  std::string activity_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
@@ -173,6 +183,10 @@ class RunLog : public DeployObserver {
                    std::string_view line) override {
     logger_.info("{}[{}]{} {}", node.empty() ? "" : node + ": ", hook, is_stderr ? " [stderr]" : "",
                  line);
+  }
+  void global_hook_started(const Hook& hook) override {
+    logger_.info("{} '{}' started", hook_kind(hook_type_name(hook.type)), hook.name);
+    next_.global_hook_started(hook);
   }
   void hook_finished(const std::string& node, const HookRecord& hook) override {
     logger_.info("{}{} '{}' {}: {} in {:.3f} s", node.empty() ? "" : node + ": ",

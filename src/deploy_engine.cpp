@@ -167,12 +167,12 @@ asio::awaitable<std::optional<std::size_t>> DeployEngine::run_global_hooks(
   if (calls.empty()) {
     co_return std::nullopt;
   }
-  HookOutput output = [this](const Hook& hook, bool is_stderr, std::string_view line) {
+  HookEvents events;
+  events.started = [this](const Hook& hook) { observer_.global_hook_started(hook); };
+  events.output = [this](const Hook& hook, bool is_stderr, std::string_view line) {
     observer_.hook_output("", hook.name, is_stderr, line);
   };
-  std::function<void(const HookRecord&)> finished = [this](const HookRecord& record) {
-    observer_.hook_finished("", record);
-  };
+  events.finished = [this](const HookRecord& record) { observer_.hook_finished("", record); };
   // Global post hooks all run, as they undo and notify; pre hooks stop at the first failure.
   const OnHookFailure on_failure =
       type == HookType::global_postdeployhook ? OnHookFailure::go_on : OnHookFailure::stop;
@@ -181,8 +181,8 @@ asio::awaitable<std::optional<std::size_t>> DeployEngine::run_global_hooks(
   in_global_hooks_ = true;
   auto failed = co_await asio::co_spawn(
       executor,
-      run_hooks(std::move(calls), options_.hook_environment, std::nullopt, on_failure, output,
-                global_hooks_, finished),
+      run_hooks(std::move(calls), options_.hook_environment, std::nullopt, on_failure,
+                std::move(events), global_hooks_),
       asio::bind_cancellation_slot(global_hooks_cancel_.slot(), asio::use_awaitable));
   in_global_hooks_ = false;
   co_return failed;
@@ -293,11 +293,12 @@ asio::awaitable<void> DeployEngine::deploy_node(std::size_t index) {
   observer_.node_started(result);
   NodeLog log(result.log, result.tail);
 
-  HookOutput output = [this, &log, &node](const Hook& hook, bool is_stderr, std::string_view line) {
+  HookEvents events;
+  events.output = [this, &log, &node](const Hook& hook, bool is_stderr, std::string_view line) {
     log.hook_line(hook.name, is_stderr, line);
     observer_.hook_output(node.name, hook.name, is_stderr, line);
   };
-  std::function<void(const HookRecord&)> finished = [this, &log, &node](const HookRecord& hook) {
+  events.finished = [this, &log, &node](const HookRecord& hook) {
     log.note(fmt::format("{} '{}': {} in {:.3f} s", hook.type, hook.name, hook.outcome(),
                          hook.duration_s));
     observer_.hook_finished(node.name, hook);
@@ -309,7 +310,7 @@ asio::awaitable<void> DeployEngine::deploy_node(std::size_t index) {
       calls.push_back({hook, {node.name}});
     }
     if (auto failed = co_await run_hooks(std::move(calls), options_.hook_environment, result.batch,
-                                         OnHookFailure::stop, output, result.hooks, finished)) {
+                                         OnHookFailure::stop, events, result.hooks)) {
       const HookRecord& hook = result.hooks[*failed];
       converge = false;
       result.status = hook.cancelled ? NodeStatus::cancelled : NodeStatus::skipped;
@@ -336,7 +337,7 @@ asio::awaitable<void> DeployEngine::deploy_node(std::size_t index) {
       calls.push_back({hook, {rc, node.name}});
     }
     if (auto failed = co_await run_hooks(std::move(calls), options_.hook_environment, result.batch,
-                                         OnHookFailure::stop, output, result.hooks, finished)) {
+                                         OnHookFailure::stop, events, result.hooks)) {
       const HookRecord& hook = result.hooks[*failed];
       if (hook.cancelled) {
         result.status = NodeStatus::cancelled;

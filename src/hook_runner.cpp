@@ -27,10 +27,11 @@ std::vector<std::string> matching_node_names(const Hook& hook,
   return names;
 }
 
-asio::awaitable<std::optional<std::size_t>> run_hooks(
-    std::vector<HookCall> calls, const HookEnvironment& environment,
-    std::optional<std::size_t> batch, OnHookFailure on_failure, HookOutput output,
-    std::vector<HookRecord>& records, std::function<void(const HookRecord&)> finished) {
+asio::awaitable<std::optional<std::size_t>> run_hooks(std::vector<HookCall> calls,
+                                                      const HookEnvironment& environment,
+                                                      std::optional<std::size_t> batch,
+                                                      OnHookFailure on_failure, HookEvents events,
+                                                      std::vector<HookRecord>& records) {
   std::optional<std::size_t> first_failure;
   for (auto& call : calls) {
     const Hook& hook = *call.hook;
@@ -58,9 +59,14 @@ asio::awaitable<std::optional<std::size_t>> run_hooks(
         command.environment.emplace_back("BRIGADE_BATCH", std::to_string(*batch));
       }
       command.timeout = hook.timeout;
-      LocalLineSink sink = [&output, &hook](bool is_stderr, std::string_view line) {
-        output(hook, is_stderr, line);
+      LocalLineSink sink = [&events, &hook](bool is_stderr, std::string_view line) {
+        if (events.output) {
+          events.output(hook, is_stderr, line);
+        }
       };
+      if (events.started) {
+        events.started(hook);
+      }
       const LocalResult ended = co_await run_local(std::move(command), sink);
       if (ended.exit_status >= 0 && !ended.cancelled && !ended.timed_out) {
         record.rc = ended.exit_status;
@@ -71,8 +77,8 @@ asio::awaitable<std::optional<std::size_t>> run_hooks(
       record.duration_s = ended.duration_s;
     }
     records.push_back(record);
-    if (finished) {
-      finished(records.back());
+    if (events.finished) {
+      events.finished(records.back());
     }
     if (!record.succeeded() && !first_failure) {
       first_failure = records.size() - 1;

@@ -220,6 +220,7 @@ TEST_CASE("hooks run: arguments, order, environment and output for all four type
 
   // Output: the run's log has every hook's lines, the node's log its own hooks' lines.
   const std::string run_log = run_shell_ok("cat " + kitchen.str() + "/logs/latest/run.log");
+  CHECK(run_log.find(" global pre hook 'announce' started\n") != std::string::npos);
   CHECK(run_log.find(" [announce] hello from announce\n") != std::string::npos);
   CHECK(run_log.find(" [announce] [stderr] warning from announce\n") != std::string::npos);
   CHECK(run_log.find(" n01.fleet.test: [drain] hello from drain\n") != std::string::npos);

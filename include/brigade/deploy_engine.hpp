@@ -52,6 +52,8 @@ class DeployObserver {
   virtual void batch_started(std::size_t batch, std::size_t batches, std::size_t nodes) = 0;
   virtual void node_started(const NodeDeployResult& node) = 0;
   virtual void node_finished(const NodeDeployResult& node) = 0;
+  /// A global hook starts (node hooks are part of their node's deploy).
+  virtual void global_hook_started(const Hook& /*hook*/) {}
   /// A line a hook printed; `node` is empty for a global hook.
   virtual void hook_output(const std::string& /*node*/, const std::string& /*hook*/,
                            bool /*is_stderr*/, std::string_view /*line*/) {}

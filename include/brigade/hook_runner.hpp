@@ -27,8 +27,13 @@ struct HookCall {
   std::vector<std::string> args;
 };
 
-/// Receives a hook's output, line by line (`true` for stderr).
-using HookOutput = std::function<void(const Hook& hook, bool is_stderr, std::string_view line)>;
+/// Who hears about hooks as they run; any of them may be empty.
+struct HookEvents {
+  std::function<void(const Hook& hook)> started;
+  /// A line of output (`true` for stderr).
+  std::function<void(const Hook& hook, bool is_stderr, std::string_view line)> output;
+  std::function<void(const HookRecord& record)> finished;
+};
 
 /// Hooks of `type` for one node, in definition order (file name, then position).
 std::vector<const Hook*> node_hooks(const std::vector<Hook>& hooks, HookType type,
@@ -44,12 +49,13 @@ enum class OnHookFailure { stop, go_on };
 /// Runs `calls` one after another on the caller's io_context, each with the kitchen as working
 /// directory, stdin from /dev/null and BRIGADE_HOOK_NAME, BRIGADE_HOOK_TYPE, BRIGADE_RUN_ID,
 /// BRIGADE_KITCHEN, BRIGADE_ENVIRONMENT and (node hooks) BRIGADE_BATCH added to the environment.
-/// Each one's record is appended to `records` as it ends; `finished` sees it too. Cancellation
+/// Each one's record is appended to `records` as it ends. Cancellation
 /// stops the running hook (TERM, then KILL 5 s later), which is recorded as cancelled, and
 /// runs no further hook. Returns the first failed record's index, or nothing when all succeeded.
-asio::awaitable<std::optional<std::size_t>> run_hooks(
-    std::vector<HookCall> calls, const HookEnvironment& environment,
-    std::optional<std::size_t> batch, OnHookFailure on_failure, HookOutput output,
-    std::vector<HookRecord>& records, std::function<void(const HookRecord&)> finished);
+asio::awaitable<std::optional<std::size_t>> run_hooks(std::vector<HookCall> calls,
+                                                      const HookEnvironment& environment,
+                                                      std::optional<std::size_t> batch,
+                                                      OnHookFailure on_failure, HookEvents events,
+                                                      std::vector<HookRecord>& records);
 
 }  // namespace brigade
