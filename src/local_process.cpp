@@ -1,11 +1,14 @@
 #include <brigade/local_process.hpp>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
+#include <fmt/format.h>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -24,6 +27,7 @@ namespace brigade {
 namespace {
 
 constexpr auto kKillAfter = std::chrono::seconds(5);
+constexpr auto kOutputGrace = std::chrono::seconds(2);
 constexpr auto tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 std::string signal_name(int signal) {
@@ -59,6 +63,17 @@ asio::awaitable<void> wait_readable(asio::posix::stream_descriptor& descriptor) 
 }
 asio::awaitable<void> wait_timer(asio::steady_timer& timer) {
   co_await timer.async_wait(tuple);
+}
+
+// Reads both pipes to their ends (or until they are cancelled), then says so through `done`
+// and `signal`: a task beside the wait for the program's exit.
+asio::awaitable<void> drain_both(asio::posix::stream_descriptor& out,
+                                 asio::posix::stream_descriptor& err, const LocalLineSink& sink,
+                                 bool& done, asio::steady_timer& signal) {
+  using namespace asio::experimental::awaitable_operators;
+  co_await (drain(out, false, sink) && drain(err, true, sink));
+  done = true;
+  signal.cancel();
 }
 
 }  // namespace
@@ -144,9 +159,12 @@ asio::awaitable<LocalResult> run_local(LocalCommand command, LocalLineSink sink)
   if (command.timeout) {
     deadline.expires_after(*command.timeout);
   }
-  auto ended = co_await (
-      (wait_readable(exited) && drain(out_pipe, false, sink) && drain(err_pipe, true, sink)) ||
-      wait_timer(deadline));
+  // The output is read by a task of its own, beside the wait for the exit.
+  bool output_done = false;
+  asio::steady_timer output_signal(executor, asio::steady_timer::time_point::max());
+  asio::co_spawn(executor, drain_both(out_pipe, err_pipe, sink, output_done, output_signal),
+                 asio::detached);
+  auto ended = co_await (wait_readable(exited) || wait_timer(deadline));
   asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
   if (state.cancelled() != asio::cancellation_type::none) {
     result.cancelled = true;  // an aborted run, SIGINT
@@ -160,6 +178,27 @@ asio::awaitable<LocalResult> run_local(LocalCommand command, LocalLineSink sink)
     co_await asio::this_coro::throw_if_cancelled(false);
     co_await kill_and_wait();
   }
+  // It has exited. What it started may still hold its output open (a daemon started without
+  // redirecting stdout): read on for a short grace, then stop reading rather than wait for
+  // them. These waits end by themselves, so a cancellation now must not interrupt them.
+  const bool throwing = co_await asio::this_coro::throw_if_cancelled();
+  co_await asio::this_coro::throw_if_cancelled(false);
+  if (!output_done) {
+    output_signal.expires_after(kOutputGrace);
+    co_await output_signal.async_wait(tuple);
+  }
+  if (!output_done) {
+    sink(true, fmt::format("brigade: processes it started still hold its output open {} s "
+                           "after its exit; their output is no longer read",
+                           kOutputGrace.count()));
+    out_pipe.cancel();
+    err_pipe.cancel();
+    output_signal.expires_at(asio::steady_timer::time_point::max());
+    while (!output_done) {
+      co_await output_signal.async_wait(tuple);
+    }
+  }
+  co_await asio::this_coro::throw_if_cancelled(throwing);
   int status = 0;
   ::waitpid(pid, &status, 0);  // it has exited: this reaps without waiting
   if (WIFEXITED(status)) {

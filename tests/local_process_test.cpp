@@ -123,6 +123,32 @@ TEST_CASE("local process: TERM reaches what the program started too", "[local]")
   CHECK(gone);
 }
 
+TEST_CASE("local process: output held open by a background child is read 2 s more, then left",
+          "[local]") {
+  TempDir dir;
+  Lines lines;
+  const std::string pid_file = dir.str() + "/child";
+  // A daemon started without redirecting its output keeps the pipes open after the exit.
+  auto ended = run(
+      {{script(dir, "starter",
+               "echo started; (sleep 30; echo late) & echo $! > " + pid_file + "; echo bye >&2")},
+       {},
+       {},
+       {}},
+      lines);
+  CHECK(ended.exit_status == 0);
+  CHECK_FALSE(ended.timed_out);
+  CHECK(ended.duration_s >= 2.0);  // the grace was given (not a speed assertion)
+  CHECK(ended.duration_s < 30.0);  // and the child was not waited for
+  CHECK(lines.out == std::vector<std::string>{"started"});
+  REQUIRE(lines.err.size() == 2);
+  CHECK(lines.err[0] == "bye");
+  CHECK(lines.err[1] ==
+        "brigade: processes it started still hold its output open 2 s after its exit; their "
+        "output is no longer read");
+  ::kill(std::stoi(brigade::test::run_shell_ok("cat " + pid_file)), SIGKILL);
+}
+
 TEST_CASE("local process: cancellation stops the program and still reaps it", "[local]") {
   TempDir dir;
   auto pid_file = dir.str() + "/pid";
