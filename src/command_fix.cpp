@@ -418,6 +418,15 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
       err << "    " << line << '\n';
     }
   }
+  for (const auto& hook : report.hooks) {
+    if (!hook.succeeded()) {
+      err << "FAILED " << hook_kind(hook.type) << " '" << hook.name << "': " << hook.outcome()
+          << '\n';
+      for (const auto& line : hook.tail) {
+        err << "    " << line << '\n';
+      }
+    }
+  }
   if (engine.aborted()) {
     err << "brigade: run aborted: " << engine.abort_reason() << '\n';
   }

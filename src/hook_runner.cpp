@@ -5,6 +5,10 @@
 
 namespace brigade {
 
+namespace {
+constexpr std::size_t kTailLines = 10;
+}  // namespace
+
 std::vector<const Hook*> node_hooks(const std::vector<Hook>& hooks, HookType type,
                                     const Node& node) {
   std::vector<const Hook*> out;
@@ -59,7 +63,11 @@ asio::awaitable<std::optional<std::size_t>> run_hooks(std::vector<HookCall> call
         command.environment.emplace_back("BRIGADE_BATCH", std::to_string(*batch));
       }
       command.timeout = hook.timeout;
-      LocalLineSink sink = [&events, &hook](bool is_stderr, std::string_view line) {
+      LocalLineSink sink = [&events, &hook, &record](bool is_stderr, std::string_view line) {
+        record.tail.emplace_back(line);
+        if (record.tail.size() > kTailLines) {
+          record.tail.erase(record.tail.begin());
+        }
         if (events.output) {
           events.output(hook, is_stderr, line);
         }

@@ -267,6 +267,9 @@ TEST_CASE("hooks run: a failing global pre hook deploys nothing, global post hoo
   INFO(run.err);
   // 3 whatever the global post hooks return (one of them exits 9).
   CHECK(run.status == 3);
+  CHECK(run.err.find("FAILED global pre hook 'clean checkout': exit 1\n"
+                     "    the checkout is not clean\n"
+                     "FAILED global post hook 'end downtime': exit 9\n") != std::string::npos);
   CHECK(run.err.find("brigade: run aborted: global pre hook 'clean checkout' failed (exit 1): no "
                      "node was deployed\n") != std::string::npos);
   // The first failure decided: "downtime" did not run; both post hooks ran and got 3.

@@ -28,6 +28,7 @@ struct HookRecord {
   bool cancelled = false;  ///< Stopped because the run was aborted or interrupted.
   std::chrono::system_clock::time_point started;
   double duration_s = 0;
+  std::vector<std::string> tail;  ///< Its last lines of output, for the summary.
 
   bool succeeded() const { return rc == 0 && !timed_out && !cancelled; }
   /// "exit 3", "killed by signal KILL", "timed out after its 5 s", "cancelled", "exit 0".
