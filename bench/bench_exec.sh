@@ -9,6 +9,9 @@
 #
 # brigade-fix is `brigade fix node:all` with converge command `echo ok` on a fresh node work path
 # (the kitchen is sent); brigade-fix-again repeats it (the kitchen is unchanged, not sent).
+# BENCH_WORK_ROOT (default /tmp/brigade-fleet) is where the nodes' work paths go: the nodes
+# unpack the kitchen there, so its file system's speed shows in brigade-fix (a tmpfs such as
+# /dev/shm/brigade-fleet leaves out the disk).
 #
 # The sshd-CPU floor is sshd's CPU time divided by the cores: no client can finish sooner.
 set -euo pipefail
@@ -17,6 +20,7 @@ root=$(pwd)
 sizes=${BENCH_SIZES:-"100 500 1000"}
 parallels=${BENCH_PARALLEL:-"32 128"}
 tools=${BENCH_TOOLS:-"brigade pdsh parallel-ssh xargs-ssh"}
+work_root=${BENCH_WORK_ROOT:-/tmp/brigade-fleet}
 
 scripts/setup
 cmake --build build -j"$(nproc)" --target brigade >/dev/null
@@ -33,12 +37,13 @@ fi
 # shellcheck source=../scripts/lib/fleet.sh
 source scripts/lib/fleet.sh
 dir=$(mktemp -d /tmp/brigade-bench-XXXXXX)
-trap 'fleet_stop "$dir"; rm -rf "$dir" /tmp/brigade-fleet' EXIT
+trap 'fleet_stop "$dir"; rm -rf "$dir" /tmp/brigade-fleet "$work_root"' EXIT
 largest=0
 for n in $sizes; do [ "$n" -gt "$largest" ] && largest=$n; done
 fleet_start "$dir" "$largest" >/dev/null
 mkdir -p "$dir/kitchen/cookbooks/bench/recipes"
 echo "log 'bench'" >"$dir/kitchen/cookbooks/bench/recipes/default.rb"
+sed -i "s|^node_work_path = .*|node_work_path = $work_root/{node}|" "$dir/kitchen/littlechef.cfg"
 printf '\n[deploy]\ncommand = echo ok\n' >>"$dir/kitchen/littlechef.cfg"
 sshd_pid=$(cat "$dir/sshd.pid")
 ticks=$(getconf CLK_TCK)
@@ -55,7 +60,7 @@ run_tool() { # tool n parallel -> command on stdout of `$dir/out`
       "$root/build/brigade" exec -k "$dir/kitchen" --parallel "$p" \
         $(sed 's/^/node:/' "$dir/hosts.$n" | paste -sd, | sed 's/,node:/,/g') -- echo ok ;;
     brigade-fix)
-      rm -rf /tmp/brigade-fleet
+      rm -rf "$work_root"
       "$root/build/brigade" fix -k "$dir/kitchen" --yes --parallel "$p" \
         $(sed 's/^/node:/' "$dir/hosts.$n" | paste -sd, | sed 's/,node:/,/g') ;;
     brigade-fix-again)
@@ -81,7 +86,7 @@ for n in $sizes; do
     for tool in $tools; do
       sleep 1
       before=$(sshd_cpu)
-      /usr/bin/time -f '%e %U %S %M' -o "$dir/time" bash -c "$(declare -f run_tool); dir=$dir root=$root; run_tool $tool $n $p" \
+      /usr/bin/time -f '%e %U %S %M' -o "$dir/time" bash -c "$(declare -f run_tool); dir=$dir root=$root work_root=$work_root; run_tool $tool $n $p" \
         >"$dir/out" 2>"$dir/err" || true
       after=$(sshd_cpu)
       read -r wall user sys rss <"$dir/time"

@@ -142,7 +142,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   add_kitchen_option(&app, kitchen);
 
   ListOptions list_options;
-  CLI::App* list = app.add_subcommand("list", "List the kitchen's nodes, roles or environments");
+  CLI::App* list =
+      app.add_subcommand("list", "List the kitchen's nodes, roles, environments or hooks");
   list->require_subcommand(1);
   list->allow_extras();
   struct ListCommand {
@@ -170,14 +171,16 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   }
 
   FixOptions fix_options;
-  CLI::App* fix_command = app.add_subcommand("fix", "Deploy the selected nodes");
+  CLI::App* fix_command = app.add_subcommand(
+      "fix", "Deploy the selected nodes in batches, with the kitchen's hooks around them");
   fix_command->allow_extras();
   add_kitchen_option(fix_command, kitchen);
   fix_command->add_option("selectors", fix_options.selectors,
                           "node:NAME[,NAME…], node:all, nodes_with_role:PATTERN, "
                           "nodes_with_recipe:PATTERN, nodes_with_tag:TAG");
   fix_command->add_option("-E,--env", environment, "Only nodes in this chef_environment");
-  fix_command->add_flag("-n,--dry-run", fix_options.dry_run, "Print the plan; touch no node");
+  fix_command->add_flag("-n,--dry-run", fix_options.dry_run,
+                        "Print the plan and its hooks; touch no node");
   fix_command->add_option("-p,--parallel", fix_options.parallel, "Nodes in flight at once")
       ->default_val(16)
       ->check(CLI::Range(1, 100000));

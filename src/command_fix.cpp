@@ -1,9 +1,10 @@
 #include "commands.hpp"
+#include "fix_plan.hpp"
+#include "fix_progress.hpp"
 
 #include <brigade/batch_plan.hpp>
 #include <brigade/deploy_engine.hpp>
 #include <brigade/exit_status.hpp>
-#include <brigade/hook_runner.hpp>
 #include <brigade/hooks.hpp>
 #include <brigade/json_file.hpp>
 #include <brigade/kitchen_archive.hpp>
@@ -17,9 +18,6 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <fmt/format.h>
-#include <fmt/ranges.h>
-#include <spdlog/logger.h>
-#include <spdlog/sinks/basic_file_sink.h>
 
 #include <unistd.h>
 
@@ -34,171 +32,6 @@
 namespace brigade {
 
 namespace {
-
-// "global pre hook", "post hook", … from the definition's type name.
-std::string hook_kind(const std::string& type) {
-  std::string kind = type.starts_with("global_") ? "global " : "";
-  return kind + (type.ends_with("predeployhook") ? "pre hook" : "post hook");
-}
-
-std::string hook_arguments(const std::vector<std::string>& args) {
-  if (args.size() > 6) {
-    return fmt::format("({} … {} arguments)", fmt::join(args.begin(), args.begin() + 4, " "),
-                       args.size());
-  }
-  return fmt::format("({})", fmt::join(args, " "));
-}
-
-// A global hook's node arguments, shortened for a plan.
-std::string hook_arguments_preview(const std::vector<std::string>& names) {
-  if (names.size() > 4) {
-    return fmt::format("{} … ({} nodes)", fmt::join(names.begin(), names.begin() + 3, " "),
-                       names.size());
-  }
-  return fmt::format("{}", fmt::join(names, " "));
-}
-
-std::string describe_result(const NodeDeployResult& node) {
-  std::string text = node.name + ": ";
-  switch (node.status) {
-    case NodeStatus::deployed:
-      text += "deployed";
-      break;
-    case NodeStatus::cancelled:
-      text += "cancelled";
-      break;
-    case NodeStatus::skipped:
-      text += "skipped: " + node.error;
-      break;
-    default:
-      text += "FAILED: " + node.error;
-  }
-  return text + fmt::format(" ({:.1f} s{})", node.duration_s,
-                            node.transferred || node.status != NodeStatus::deployed
-                                ? ""
-                                : ", kitchen unchanged");
-}
-
-// Progress: one line per event; on a terminal also a live status line under them (batch,
-// deployed, failed, skipped, running, elapsed). Lines go to `out` when it is not the
-// terminal's stdout (tests, pipes).
-class ProgressPrinter : public DeployObserver {
- public:
-  ProgressPrinter(std::ostream& out, bool live)
-      : out_(out), live_(live), terminal_(stdout, live, live ? StatusLine(stdout).width() : 80) {}
-
-  void batch_started(std::size_t batch, std::size_t batches, std::size_t nodes) override {
-    batch_ = batch;
-    batches_ = batches;
-    line(
-        fmt::format("Batch {} of {}: {} {}", batch, batches, nodes, nodes == 1 ? "node" : "nodes"));
-  }
-  void node_started(const NodeDeployResult&) override {
-    ++running_;
-    refresh();
-  }
-  void node_finished(const NodeDeployResult& node) override {
-    --running_;
-    ++counts_[node.status];
-    line(describe_result(node));
-  }
-  void global_hook_started(const Hook& hook) override {
-    activity_ = fmt::format("{} '{}' running", hook_kind(hook_type_name(hook.type)), hook.name);
-    refresh();
-  }
-  void hook_finished(const std::string& node, const HookRecord& hook) override {
-    if (node.empty()) {  // node hooks show in their node's line
-      activity_.clear();
-      line(fmt::format("{} '{}': {} ({:.1f} s)", hook_kind(hook.type), hook.name, hook.outcome(),
-                       hook.duration_s));
-    }
-  }
-  void refresh() {
-    if (!live_) {
-      return;
-    }
-    double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-    if (!activity_.empty()) {  // a global hook: no node runs beside it
-      terminal_.set_status(fmt::format("[{}] {:.1f} s", activity_, elapsed));
-      return;
-    }
-    terminal_.set_status(
-        fmt::format("[batch {}/{}] {} deployed, {} failed, {} skipped, {} "
-                    "running, {:.1f} s",
-                    batch_, batches_, counts_[NodeStatus::deployed], counts_[NodeStatus::failed],
-                    counts_[NodeStatus::skipped], running_, elapsed));
-  }
-  void finish() { terminal_.finish(); }
-
- private:
-  void line(const std::string& text) {
-    if (live_) {
-      terminal_.print_line(text);
-      refresh();
-    } else {
-      out_ << text << '\n' << std::flush;
-    }
-  }
-
-  std::ostream& out_;
-  bool live_;
-  StatusLine terminal_;
-  std::size_t batch_ = 0;
-  std::size_t batches_ = 0;
-  std::size_t running_ = 0;
-  std::map<NodeStatus, std::size_t> counts_;
-  std::string activity_;
-  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
-};
-
-// The run's own log, beside the nodes' logs: every event with a UTC time stamp. It decorates
-// the terminal's observer, so the engine still reports to one.
-class RunLog : public DeployObserver {
- public:
-  RunLog(const std::string& file, DeployObserver& next)
-      : logger_("run", std::make_shared<spdlog::sinks::basic_file_sink_st>(file, true)),
-        next_(next) {
-    logger_.set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %v", spdlog::pattern_time_type::utc);
-    logger_.flush_on(spdlog::level::info);
-  }
-  template <class... Args>
-  void info(fmt::format_string<Args...> format, Args&&... args) {
-    logger_.info(format, std::forward<Args>(args)...);
-  }
-  void batch_started(std::size_t batch, std::size_t batches, std::size_t nodes) override {
-    logger_.info("batch {} of {} started: {} nodes", batch, batches, nodes);
-    next_.batch_started(batch, batches, nodes);
-  }
-  void node_started(const NodeDeployResult& node) override {
-    logger_.info("{}: started (batch {})", node.name, node.batch);
-    next_.node_started(node);
-  }
-  void node_finished(const NodeDeployResult& node) override {
-    logger_.info("{}: {}{} in {:.3f} s, log {}", node.name, node_status_name(node.status),
-                 node.error.empty() ? "" : " (" + node.error + ")", node.duration_s, node.log);
-    next_.node_finished(node);
-  }
-  void hook_output(const std::string& node, const std::string& hook, bool is_stderr,
-                   std::string_view line) override {
-    logger_.info("{}[{}]{} {}", node.empty() ? "" : node + ": ", hook, is_stderr ? " [stderr]" : "",
-                 line);
-  }
-  void global_hook_started(const Hook& hook) override {
-    logger_.info("{} '{}' started", hook_kind(hook_type_name(hook.type)), hook.name);
-    next_.global_hook_started(hook);
-  }
-  void hook_finished(const std::string& node, const HookRecord& hook) override {
-    logger_.info("{}{} '{}' {}: {} in {:.3f} s", node.empty() ? "" : node + ": ",
-                 hook_kind(hook.type), hook.name, hook_arguments(hook.args), hook.outcome(),
-                 hook.duration_s);
-    next_.hook_finished(node, hook);
-  }
-
- private:
-  spdlog::logger logger_;
-  DeployObserver& next_;
-};
 
 // Where runs keep their logs: --log-dir, else logs/ in the kitchen.
 std::filesystem::path log_root_for(const Kitchen& kitchen, const FixOptions& options) {
@@ -529,74 +362,7 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
     return deploy(resolved, *kitchen, *selection, std::move(*hooks), std::move(sizes), max_fail,
                   out, err);
   }
-  const auto& nodes = selection->nodes;
-  const auto batches = plan_batches(nodes.size(), sizes);
-  auto plural = [](std::size_t n, const char* one, const char* many) {
-    return std::to_string(n) + " " + (n == 1 ? one : many);
-  };
-  out << "Plan: " << plural(nodes.size(), "node", "nodes");
-  if (options.environment) {
-    out << " in environment " << *options.environment;
-  }
-  out << ", " << plural(batches.size(), "batch", "batches") << ", at most " << options.parallel
-      << " in flight";
-  if (max_fail) {
-    out << ", stop after more than "
-        << plural(max_fail->budget(nodes.size()), "failure", "failures");
-  }
-  out << " (dry run, nothing is touched)\n";
-  // The hooks that would run, in their order: global ones with the nodes they would be given,
-  // node ones beside each node.
-  auto global_hooks = [&](HookType type, const char* title, const char* leading) {
-    bool first = true;
-    for (const auto& hook : *hooks) {
-      if (hook.type != type) {
-        continue;
-      }
-      auto names = matching_node_names(hook, nodes);
-      if (names.empty()) {
-        continue;
-      }
-      if (std::exchange(first, false)) {
-        out << title << ":\n";
-      }
-      out << "  " << hook.name << ": " << fmt::format("{}", fmt::join(hook.exec, " ")) << leading
-          << " " << hook_arguments_preview(names) << '\n';
-    }
-  };
-  auto node_hook_names = [&](HookType type, const Node& node) {
-    std::vector<std::string> names;
-    for (const Hook* hook : node_hooks(*hooks, type, node)) {
-      names.push_back("'" + hook->name + "'");
-    }
-    return names;
-  };
-  global_hooks(HookType::global_predeployhook, "Global pre hooks, in order", "");
-  std::size_t next = 0;
-  for (std::size_t b = 0; b < batches.size(); ++b) {
-    out << "Batch " << b + 1 << " of " << batches.size() << " ("
-        << plural(batches[b], "node", "nodes") << "):\n";
-    for (std::size_t i = 0; i < batches[b]; ++i) {
-      const Node& node = *nodes[next++];
-      out << "  " << node.name;
-      auto pre = node_hook_names(HookType::predeployhook, node);
-      auto post = node_hook_names(HookType::postdeployhook, node);
-      if (!pre.empty()) {
-        out << fmt::format("  pre hooks {}", fmt::join(pre, ", "));
-      }
-      if (!post.empty()) {
-        out << fmt::format("{} post hooks {}", pre.empty() ? " " : ";", fmt::join(post, ", "));
-      }
-      out << '\n';
-    }
-  }
-  global_hooks(HookType::global_postdeployhook, "Global post hooks, in order", " <exit code>");
-  if (!selection->left_out.empty()) {
-    out << "Left out (dummy):\n";
-    for (const Node* node : selection->left_out) {
-      out << "  " << node->name << '\n';
-    }
-  }
+  print_fix_plan(out, *selection, *hooks, sizes, max_fail, options);
   return kExitSuccess;
 }
 

@@ -1,0 +1,147 @@
+#include "fix_progress.hpp"
+
+#include <fmt/ranges.h>
+#include <spdlog/sinks/basic_file_sink.h>
+
+#include <memory>
+
+namespace brigade {
+
+namespace {
+
+// A hook's arguments for the run's log, shortened when a global hook gets many nodes.
+std::string hook_arguments(const std::vector<std::string>& args) {
+  if (args.size() > 6) {
+    return fmt::format("({} … {} arguments)", fmt::join(args.begin(), args.begin() + 4, " "),
+                       args.size());
+  }
+  return fmt::format("({})", fmt::join(args, " "));
+}
+
+}  // namespace
+
+std::string hook_kind(const std::string& type) {
+  std::string kind = type.starts_with("global_") ? "global " : "";
+  return kind + (type.ends_with("predeployhook") ? "pre hook" : "post hook");
+}
+
+std::string describe_result(const NodeDeployResult& node) {
+  std::string text = node.name + ": ";
+  switch (node.status) {
+    case NodeStatus::deployed:
+      text += "deployed";
+      break;
+    case NodeStatus::cancelled:
+      text += "cancelled";
+      break;
+    case NodeStatus::skipped:
+      text += "skipped: " + node.error;
+      break;
+    default:
+      text += "FAILED: " + node.error;
+  }
+  return text + fmt::format(" ({:.1f} s{})", node.duration_s,
+                            node.transferred || node.status != NodeStatus::deployed
+                                ? ""
+                                : ", kitchen unchanged");
+}
+
+ProgressPrinter::ProgressPrinter(std::ostream& out, bool live)
+    : out_(out), live_(live), terminal_(stdout, live, live ? StatusLine(stdout).width() : 80) {}
+
+void ProgressPrinter::batch_started(std::size_t batch, std::size_t batches, std::size_t nodes) {
+  batch_ = batch;
+  batches_ = batches;
+  line(fmt::format("Batch {} of {}: {} {}", batch, batches, nodes, nodes == 1 ? "node" : "nodes"));
+}
+
+void ProgressPrinter::node_started(const NodeDeployResult&) {
+  ++running_;
+  refresh();
+}
+
+void ProgressPrinter::node_finished(const NodeDeployResult& node) {
+  --running_;
+  ++counts_[node.status];
+  line(describe_result(node));
+}
+
+void ProgressPrinter::global_hook_started(const Hook& hook) {
+  activity_ = fmt::format("{} '{}' running", hook_kind(hook_type_name(hook.type)), hook.name);
+  refresh();
+}
+
+void ProgressPrinter::hook_finished(const std::string& node, const HookRecord& hook) {
+  if (node.empty()) {  // node hooks show in their node's line
+    activity_.clear();
+    line(fmt::format("{} '{}': {} ({:.1f} s)", hook_kind(hook.type), hook.name, hook.outcome(),
+                     hook.duration_s));
+  }
+}
+
+void ProgressPrinter::refresh() {
+  if (!live_) {
+    return;
+  }
+  double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  if (!activity_.empty()) {  // a global hook: no node runs beside it
+    terminal_.set_status(fmt::format("[{}] {:.1f} s", activity_, elapsed));
+    return;
+  }
+  terminal_.set_status(
+      fmt::format("[batch {}/{}] {} deployed, {} failed, {} skipped, {} running, {:.1f} s", batch_,
+                  batches_, counts_[NodeStatus::deployed], counts_[NodeStatus::failed],
+                  counts_[NodeStatus::skipped], running_, elapsed));
+}
+
+void ProgressPrinter::line(const std::string& text) {
+  if (live_) {
+    terminal_.print_line(text);
+    refresh();
+  } else {
+    out_ << text << '\n' << std::flush;
+  }
+}
+
+RunLog::RunLog(const std::string& file, DeployObserver& next)
+    : logger_("run", std::make_shared<spdlog::sinks::basic_file_sink_st>(file, true)), next_(next) {
+  logger_.set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %v", spdlog::pattern_time_type::utc);
+  logger_.flush_on(spdlog::level::info);
+}
+
+void RunLog::batch_started(std::size_t batch, std::size_t batches, std::size_t nodes) {
+  logger_.info("batch {} of {} started: {} nodes", batch, batches, nodes);
+  next_.batch_started(batch, batches, nodes);
+}
+
+void RunLog::node_started(const NodeDeployResult& node) {
+  logger_.info("{}: started (batch {})", node.name, node.batch);
+  next_.node_started(node);
+}
+
+void RunLog::node_finished(const NodeDeployResult& node) {
+  logger_.info("{}: {}{} in {:.3f} s, log {}", node.name, node_status_name(node.status),
+               node.error.empty() ? "" : " (" + node.error + ")", node.duration_s, node.log);
+  next_.node_finished(node);
+}
+
+void RunLog::global_hook_started(const Hook& hook) {
+  logger_.info("{} '{}' started", hook_kind(hook_type_name(hook.type)), hook.name);
+  next_.global_hook_started(hook);
+}
+
+void RunLog::hook_output(const std::string& node, const std::string& hook, bool is_stderr,
+                         std::string_view line) {
+  logger_.info("{}[{}]{} {}", node.empty() ? "" : node + ": ", hook, is_stderr ? " [stderr]" : "",
+               line);
+}
+
+void RunLog::hook_finished(const std::string& node, const HookRecord& hook) {
+  logger_.info("{}{} '{}' {}: {} in {:.3f} s", node.empty() ? "" : node + ": ",
+               hook_kind(hook.type), hook.name, hook_arguments(hook.args), hook.outcome(),
+               hook.duration_s);
+  next_.hook_finished(node, hook);
+}
+
+}  // namespace brigade
