@@ -252,7 +252,11 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
     }
   }
   for (const auto& hook : report.hooks) {
-    if (!hook.succeeded()) {
+    // A global post hook that returns the code it was given passes it on; it did not fail.
+    const bool passed_on = hook.type == hook_type_name(HookType::global_postdeployhook) &&
+                           hook.rc && !hook.args.empty() &&
+                           hook.args.front() == std::to_string(*hook.rc);
+    if (!hook.succeeded() && !passed_on) {
       err << "FAILED " << hook_kind(hook.type) << " '" << hook.name << "': " << hook.outcome()
           << '\n';
       for (const auto& line : hook.tail) {

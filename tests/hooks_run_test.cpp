@@ -561,6 +561,7 @@ TEST_CASE("hooks run: the demo kitchen's hooks drain and restore, and notify wit
   auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--parallel", "2"});
   INFO(run.err);
   CHECK(run.status == 1);  // the notification passes the run's code on
+  CHECK(run.err.find("FAILED global post hook") == std::string::npos);  // it did not fail
   const auto report = latest_report(kitchen);
   const std::string id = report["run_id"];
   CHECK(run_shell_ok("cat " + kitchen.str() + "/notifications.log") ==
