@@ -1,4 +1,5 @@
 #include "commands.hpp"
+#include "interrupt_watch.hpp"
 
 #include <brigade/exit_status.hpp>
 #include <brigade/fleet_exec.hpp>
@@ -11,7 +12,6 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
-#include <asio/signal_set.hpp>
 #include <fmt/format.h>
 
 #include <fcntl.h>
@@ -177,21 +177,10 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
 
   asio::io_context context(1);
   BoundedRunner runner(options.parallel);
-  int interrupted_by = 0;
-  asio::signal_set signals(context, SIGINT, SIGTERM);
-  auto on_signal = [&](const asio::error_code& ec, int signal) {
-    if (ec) {
-      return;
-    }
-    interrupted_by = signal;
-    // A second signal must end Brigade at once even if something holds the io thread (a wedged
-    // ssh-agent, say): the default action does not wait for this handler to run again.
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
+  InterruptWatch interrupt(context, [&](int) {
     err << "brigade: interrupted, stopping the commands in flight\n";
     runner.cancel();
-  };
-  signals.async_wait(on_signal);
+  });
 
   ExecPrinter printer(out, err, options.json);
   FleetExecOptions fleet{command, options.parallel, options.timeout, options.json, options.pty};
@@ -204,7 +193,7 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
       [&](std::exception_ptr e, std::vector<NodeExecResult> r) {
         failure = e;
         results = std::move(r);
-        signals.cancel();
+        interrupt.stop();
       });
   context.run();
   if (failure) {
@@ -246,8 +235,8 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
     err << fmt::format(", {} not started", not_started);
   }
   err << fmt::format(" in {:.1f} s\n", elapsed);
-  if (interrupted_by != 0) {
-    return interrupted_by == SIGTERM ? kExitTerminated : kExitInterrupted;
+  if (interrupt.signal() != 0) {
+    return interrupt.exit_code();
   }
   return ok == results.size() ? kExitSuccess : kExitNodeFailed;
 }

@@ -1,6 +1,7 @@
 #include "commands.hpp"
 #include "fix_plan.hpp"
 #include "fix_progress.hpp"
+#include "interrupt_watch.hpp"
 
 #include <brigade/batch_plan.hpp>
 #include <brigade/deploy_engine.hpp>
@@ -15,7 +16,6 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
-#include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <fmt/format.h>
 
@@ -158,18 +158,7 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
                       ssh::SessionContext{&host_keys, &credentials}, run_log);
 
   asio::io_context context(1);
-  int interrupted_by = 0;
-  asio::signal_set signals(context, SIGINT, SIGTERM);
-  auto on_signal = [&](const asio::error_code& e, int signal) {
-    if (e) {
-      return;
-    }
-    interrupted_by = signal;
-    // A second signal must end Brigade at once even if something holds the io thread (a wedged
-    // ssh-agent, or a hook that ignores TERM for its 5 s): the default action does not wait for
-    // this handler to run again.
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
+  InterruptWatch interrupt(context, [&](int signal) {
     err << "brigade: interrupted, stopping the deploys and hooks in flight (global post hooks "
            "still run; interrupt again to end at once)\n";
     run_log.info(
@@ -177,8 +166,7 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
         "cancelled",
         signal);
     engine.interrupt(signal);
-  };
-  signals.async_wait(on_signal);
+  });
   std::exception_ptr failure;
   const auto started = std::chrono::steady_clock::now();
   // The elapsed time on the status line moves even when no node finishes.
@@ -200,7 +188,7 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
     failure = e;
     running = false;
     tick.cancel();
-    signals.cancel();
+    interrupt.stop();
   });
   context.run();
   printer.finish();
@@ -210,11 +198,11 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   report.batches = engine.batches();
   report.nodes = engine.results();
   report.hooks = engine.global_hooks();
-  report.aborted = engine.aborted() || interrupted_by != 0 || failure != nullptr;
-  report.abort_reason = engine.aborted()            ? engine.abort_reason()
-                        : interrupted_by == SIGTERM ? "interrupted by SIGTERM"
-                        : interrupted_by != 0       ? "interrupted by SIGINT"
-                                                    : (failure ? "internal error" : "");
+  report.aborted = engine.aborted() || interrupt.signal() != 0 || failure != nullptr;
+  report.abort_reason = engine.aborted()                ? engine.abort_reason()
+                        : interrupt.signal() == SIGTERM ? "interrupted by SIGTERM"
+                        : interrupt.signal() != 0       ? "interrupted by SIGINT"
+                                                        : (failure ? "internal error" : "");
   std::map<NodeStatus, std::size_t> counts;
   for (const auto& node : report.nodes) {
     ++counts[node.status];

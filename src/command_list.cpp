@@ -1,6 +1,7 @@
 #include "commands.hpp"
 
 #include <brigade/exit_status.hpp>
+#include <brigade/hook_runner.hpp>
 #include <brigade/hooks.hpp>
 #include <brigade/selector.hpp>
 #include <brigade/text_table.hpp>
@@ -125,15 +126,13 @@ int list_hooks(const ListOptions& options, std::ostream& out, std::ostream& err)
     print_error(err, hooks.error());
     return kExitUsage;
   }
-  auto matching = [&](const Hook& hook) {
-    std::vector<std::string> names;
-    for (const auto& node : kitchen->nodes) {
-      if (!node.dummy && hook.matches(node)) {
-        names.push_back(node.name);
-      }
+  std::vector<const Node*> deployable;  // dummies are never deployed
+  for (const auto& node : kitchen->nodes) {
+    if (!node.dummy) {
+      deployable.push_back(&node);
     }
-    return names;
-  };
+  }
+  auto matching = [&](const Hook& hook) { return matching_node_names(hook, deployable); };
   auto filters_text = [](const Hook& hook) {
     std::vector<std::string> parts;
     for (const auto& [key, patterns] : hook.filters) {

@@ -1,5 +1,7 @@
 #include "fix_plan.hpp"
 
+#include "fix_progress.hpp"
+
 #include <brigade/hook_runner.hpp>
 
 #include <fmt/format.h>
@@ -9,19 +11,6 @@
 #include <utility>
 
 namespace brigade {
-
-namespace {
-
-// A global hook's node arguments, shortened for a plan.
-std::string hook_arguments_preview(const std::vector<std::string>& names) {
-  if (names.size() > 4) {
-    return fmt::format("{} … ({} nodes)", fmt::join(names.begin(), names.begin() + 3, " "),
-                       names.size());
-  }
-  return fmt::format("{}", fmt::join(names, " "));
-}
-
-}  // namespace
 
 void print_fix_plan(std::ostream& out, const Selection& selection, const std::vector<Hook>& hooks,
                     const std::vector<NodeCount>& sizes, const std::optional<NodeCount>& max_fail,
@@ -56,7 +45,7 @@ void print_fix_plan(std::ostream& out, const Selection& selection, const std::ve
         out << title << ":\n";
       }
       out << "  " << hook.name << ": " << fmt::format("{}", fmt::join(hook.exec, " ")) << leading
-          << " " << hook_arguments_preview(names) << '\n';
+          << " " << join_shortened(names, 4, "nodes") << '\n';
     }
   };
   auto node_hook_names = [&](HookType type, const Node& node) {

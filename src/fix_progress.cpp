@@ -7,18 +7,14 @@
 
 namespace brigade {
 
-namespace {
-
-// A hook's arguments for the run's log, shortened when a global hook gets many nodes.
-std::string hook_arguments(const std::vector<std::string>& args) {
-  if (args.size() > 6) {
-    return fmt::format("({} … {} arguments)", fmt::join(args.begin(), args.begin() + 4, " "),
-                       args.size());
+std::string join_shortened(const std::vector<std::string>& items, std::size_t most,
+                           const std::string& noun) {
+  if (items.size() <= most) {
+    return fmt::format("{}", fmt::join(items, " "));
   }
-  return fmt::format("({})", fmt::join(args, " "));
+  return fmt::format("{} … ({} {})", fmt::join(items.begin(), items.begin() + (most - 1), " "),
+                     items.size(), noun);
 }
-
-}  // namespace
 
 std::string hook_kind(const std::string& type) {
   std::string kind = type.starts_with("global_") ? "global " : "";
@@ -138,9 +134,9 @@ void RunLog::hook_output(const std::string& node, const std::string& hook, bool 
 }
 
 void RunLog::hook_finished(const std::string& node, const HookRecord& hook) {
-  logger_.info("{}{} '{}' {}: {} in {:.3f} s", node.empty() ? "" : node + ": ",
-               hook_kind(hook.type), hook.name, hook_arguments(hook.args), hook.outcome(),
-               hook.duration_s);
+  logger_.info("{}{} '{}' [{}]: {} in {:.3f} s", node.empty() ? "" : node + ": ",
+               hook_kind(hook.type), hook.name, join_shortened(hook.args, 6, "arguments"),
+               hook.outcome(), hook.duration_s);
   next_.hook_finished(node, hook);
 }
 

@@ -17,6 +17,10 @@
 
 namespace brigade {
 
+/// `items` joined with spaces; past `most` of them, the first `most - 1` and "… (N noun)".
+std::string join_shortened(const std::vector<std::string>& items, std::size_t most,
+                           const std::string& noun);
+
 /// "global pre hook", "post hook", … from a definition's type name.
 std::string hook_kind(const std::string& type);
 

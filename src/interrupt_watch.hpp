@@ -1,0 +1,34 @@
+#pragma once
+
+// SIGINT and SIGTERM for the commands that run many nodes. Internal to brigade_core.
+
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+
+#include <functional>
+
+namespace brigade {
+
+/// Watches for SIGINT and SIGTERM while a run goes on: the first one calls `on_interrupt` on the
+/// io thread (stop starting, cancel what is in flight) and restores the default actions, so
+/// that a second one ends Brigade at once even if something holds the io thread (a wedged
+/// ssh-agent, a hook that ignores TERM for its 5 s).
+class InterruptWatch {
+ public:
+  InterruptWatch(asio::io_context& context, std::function<void(int signal)> on_interrupt);
+
+  /// The run is over: a signal from now on is not the run's business.
+  void stop() { signals_.cancel(); }
+
+  /// The signal that interrupted the run, or 0.
+  int signal() const { return signal_; }
+  /// 130 (SIGINT) or 143 (SIGTERM), or 0.
+  int exit_code() const;
+
+ private:
+  asio::signal_set signals_;
+  std::function<void(int)> on_interrupt_;
+  int signal_ = 0;
+};
+
+}  // namespace brigade
