@@ -44,6 +44,9 @@ class TarWriter {
     pad();
   }
 
+  /// What has been added so far.
+  std::string_view bytes() const { return data_; }
+
   std::string finish() {
     data_.append(2 * kBlock, '\0');
     return std::move(data_);
@@ -137,9 +140,10 @@ Result<std::string> gzip(std::string_view data) {
 }
 
 Result<KitchenArchive> finish(TarWriter& tar, std::size_t files) {
-  std::string data = tar.finish();
   KitchenArchive archive;
-  archive.digest = sha256_hex(data);
+  archive.digest = sha256_hex(tar.bytes());
+  tar.add(kKitchenDigestFile, '0', 0644, archive.digest + "\n");
+  std::string data = tar.finish();
   archive.tar_bytes = data.size();
   archive.files = files;
   auto compressed = gzip(data);

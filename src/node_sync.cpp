@@ -6,12 +6,6 @@
 
 namespace brigade {
 
-namespace {
-
-constexpr const char* kDigestFile = ".brigade-digest";
-
-}  // namespace
-
 std::string node_work_path(const std::string& pattern, const std::string& node) {
   std::string path = pattern;
   for (auto at = path.find("{node}"); at != std::string::npos; at = path.find("{node}", at)) {
@@ -65,19 +59,31 @@ constexpr std::string_view kSendKitchen = "brigade: send the kitchen";
 constexpr std::string_view kKitchenUnpacked = "brigade: kitchen unpacked";
 constexpr std::string_view kSyncFailed = "brigade: sync failed";
 
-// Takes the kitchen from stdin (exactly its size: the rest of stdin is the wrapper's) and
-// unpacks it beside the old tree, then swaps: the work path then holds exactly the new content,
-// and an interrupted transfer leaves the old tree in place.
+// Takes the kitchen from stdin (exactly its size: the rest of stdin is the wrapper's). Over an
+// existing work path it unpacks beside the old tree, then swaps: the work path then holds
+// exactly the new content, and an interrupted transfer leaves the old tree in place. A node's
+// first kitchen is unpacked where it belongs (no staging, no `mv`); an interrupted first
+// transfer leaves a tree without a digest, which the next deploy replaces. The archive's last
+// member is the digest file: finding it with the right digest proves the whole stream arrived
+// (tar alone accepts a stream cut between two members), so gzip's exit status is not needed and
+// gzip runs beside tar instead of under it (`tar -z` forks a relay process too).
 std::string unpack_script(const std::string& work_path, const KitchenArchive& kitchen) {
   const std::string work = ssh::shell_quote(work_path);
   const std::string fresh = ssh::shell_quote(work_path + ".brigade-new");
+  const auto unpack_into = [&](const std::string& dir) {
+    return fmt::format(
+        "mkdir -p {0} && head -c {1} | gzip -dc | tar -xf - -C {0} && "
+        "{{ {{ read -r got < {0}/{2}; }} 2>/dev/null && [ \"$got\" = {3} ] || "
+        "{{ echo 'brigade: the kitchen arrived incomplete' >&2; false; }}; }}",
+        dir, kitchen.gzip->size(), kKitchenDigestFile, kitchen.digest);
+  };
   return fmt::format(
-      "echo '{4}'; "
-      "{{ {{ [ ! -e {1} ] || rm -rf {1}; }} && mkdir -p {1} && head -c {5} | tar -xzf - -C {1} && "
-      "printf '%s\\n' {2} > {1}/{3} && {{ [ ! -e {0} ] || rm -rf {0}; }} && mv {1} {0}; }} || "
-      "{{ r=$?; echo '{6}'; exit $r; }}; "
-      "echo '{7}'; ",
-      work, fresh, kitchen.digest, kDigestFile, kSendKitchen, kitchen.gzip->size(), kSyncFailed,
+      "echo '{0}'; "
+      "if [ -e {1} ] || [ -L {1} ]; then "
+      "{{ [ ! -e {2} ] || rm -rf {2}; }} && {3} && rm -rf {1} && mv {2} {1}; "
+      "else {4}; fi || {{ r=$?; echo '{5}'; exit $r; }}; "
+      "echo '{6}'; ",
+      kSendKitchen, work, fresh, unpack_into(fresh), unpack_into(work), kSyncFailed,
       kKitchenUnpacked);
 }
 
@@ -99,9 +105,11 @@ class ConvergeSink : public ssh::OutputSink {
         return;
       }
     }
-    if (stream == ssh::OutputStream::err && !syncing_over) {
+    if (stream == ssh::OutputStream::err && (!syncing_over || sync_failed)) {
       // The tools' last words, for the error (bounded: with a current kitchen the sync never
-      // says it is over, and this is the converge command's stderr).
+      // says it is over, and this is the converge command's stderr). After a failure the node
+      // runs nothing more, and stderr may still bring lines written before the marker (the two
+      // streams are not ordered against each other).
       sync_errors.emplace_back(line);
       if (sync_errors.size() > 10) {
         sync_errors.erase(sync_errors.begin());
@@ -136,7 +144,7 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
   const std::string script = fmt::format(
       "d=; {{ read -r d < {0}/{1}; }} 2>/dev/null; "
       "if [ \"$d\" != {2} ]; then {3}fi; {4}{5}",
-      work, kDigestFile, kitchen.digest, unpack_script(work_path, kitchen), writes,
+      work, kKitchenDigestFile, kitchen.digest, unpack_script(work_path, kitchen), writes,
       ssh::stoppable_command(converge));
   ConvergeSink sink(log);
   ssh::ExecRequest request{script, false, kitchen.gzip, std::string(kSendKitchen)};

@@ -61,6 +61,21 @@ TEST_CASE("kitchen archive: GNU tar extracts the synced directories intact", "[a
          std::filesystem::perms::owner_exec) != std::filesystem::perms::none);
 }
 
+TEST_CASE("kitchen archive: its last member is the digest file, a proof the stream is whole",
+          "[archive]") {
+  TempDir kitchen;
+  kitchen.write("cookbooks/a/recipes/default.rb", "one\n");
+  kitchen.write("roles/web.json", "{}\n");
+  auto archive = build_kitchen_archive(kitchen.path(), {"cookbooks", "roles"});
+  REQUIRE(archive.ok());
+  TempDir out;
+  write_archive(*archive, out.str() + "/kitchen.tar.gz");
+  CHECK(run_shell_ok("tar -tzf " + out.str() + "/kitchen.tar.gz | tail -n 1") ==
+        std::string(brigade::kKitchenDigestFile) + "\n");
+  CHECK(run_shell_ok("tar -xzOf " + out.str() + "/kitchen.tar.gz " + brigade::kKitchenDigestFile) ==
+        archive->digest + "\n");
+}
+
 TEST_CASE("kitchen archive: the digest follows the content, not the time", "[archive]") {
   TempDir kitchen;
   kitchen.write("cookbooks/a/recipes/default.rb", "one\n");

@@ -41,6 +41,13 @@ ConvergeResult sync(const Sshd& sshd, const std::string& work, const KitchenArch
   }());
 }
 
+KitchenArchive not_gzip_archive() {
+  KitchenArchive archive;
+  archive.digest = "0123";
+  archive.gzip = std::make_shared<const std::string>("this is not gzip");
+  return archive;
+}
+
 std::string tree_sums(const std::string& dir) {
   return run_shell_ok("cd '" + dir +
                       "' && find . -type f ! -name .brigade-digest ! -name "
@@ -119,9 +126,7 @@ TEST_CASE("sync: the tree arrives intact, stale files go, an unchanged kitchen i
 TEST_CASE("sync: a remote failure names the step and the tool's message", "[sshd][sync]") {
   BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
-  KitchenArchive broken;
-  broken.digest = "0123";
-  broken.gzip = std::make_shared<const std::string>("this is not gzip");
+  const KitchenArchive broken = not_gzip_archive();
   try {
     sync(sshd, sshd.path("work"), broken, {{"node.json", "{}\n"}});
     FAIL("expected the sync to fail");
@@ -129,6 +134,52 @@ TEST_CASE("sync: a remote failure names the step and the tool's message", "[sshd
     CHECK(std::string(e.what()).starts_with("sync failed while unpacking the kitchen: exit 2 ("));
     CHECK(std::string(e.what()).find("gzip: stdin: not in gzip format") != std::string::npos);
   }
+
+  // A whole tar stream without the digest file at its end: the stream was cut between two
+  // members, which tar alone does not notice.
+  TempDir source;
+  source.write("cookbooks/a/recipes/default.rb", "x\n");
+  KitchenArchive cut;
+  cut.digest = "0123";
+  cut.gzip = std::make_shared<const std::string>(
+      run_shell_ok("tar -czf - -C '" + source.str() + "' cookbooks"));
+  try {
+    sync(sshd, sshd.path("cut"), cut, {{"node.json", "{}\n"}});
+    FAIL("expected the sync to fail");
+  } catch (const ssh::SshError& e) {
+    CHECK(std::string(e.what()) ==
+          "sync failed while unpacking the kitchen: exit 1 (brigade: the kitchen arrived "
+          "incomplete)");
+  }
+}
+
+TEST_CASE("sync: a failed transfer keeps the old tree, a failed first one is replaced next time",
+          "[sshd][sync]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  kitchen.write("cookbooks/a/recipes/default.rb", "x\n");
+  auto good = build_kitchen_archive(kitchen.path(), {"cookbooks"});
+  REQUIRE(good.ok());
+  const KitchenArchive broken = not_gzip_archive();
+  const std::vector<ArchiveFile> files = {{"node.json", "{}\n"}};
+
+  // A first transfer that fails leaves what it unpacked without a digest...
+  const std::string first = sshd.path("first");
+  CHECK_THROWS_AS(sync(sshd, first, broken, files), ssh::SshError);
+  CHECK_FALSE(std::filesystem::exists(first + "/.brigade-digest"));
+  std::ofstream(first + "/half-unpacked.rb") << "partial";
+  // ...so the next deploy sends the kitchen again and the work path holds exactly it.
+  CHECK(sync(sshd, first, *good, files).transferred);
+  CHECK(tree_sums(first) == tree_sums(kitchen.str()));
+  CHECK_FALSE(std::filesystem::exists(first + "/half-unpacked.rb"));
+  CHECK(run_shell_ok("cat '" + first + "/.brigade-digest'") == good->digest + "\n");
+
+  // Over an existing tree, a failed transfer leaves it as it was.
+  CHECK_THROWS_AS(sync(sshd, first, broken, files), ssh::SshError);
+  CHECK(tree_sums(first) == tree_sums(kitchen.str()));
+  CHECK(run_shell_ok("cat '" + first + "/.brigade-digest'") == good->digest + "\n");
+  CHECK_FALSE(sync(sshd, first, *good, files).transferred);
 }
 
 TEST_CASE("sync: the converge command's status comes back", "[sshd][sync]") {

@@ -9,11 +9,16 @@
 
 namespace brigade {
 
+/// The file, at the top of a node's work path, that holds the digest of the kitchen it holds.
+inline constexpr const char* kKitchenDigestFile = ".brigade-digest";
+
 /// The kitchen directories a deploy syncs, packed once per run as a gzip-compressed tar stream
-/// that every node receives, with a digest of its content.
+/// that every node receives, with a digest of its content. The stream's last member is
+/// kKitchenDigestFile holding the digest and a newline: a node that finds it after unpacking
+/// knows the whole stream arrived, and the next deploy knows what the node holds.
 struct KitchenArchive {
   std::shared_ptr<const std::string> gzip;  ///< The .tar.gz bytes.
-  std::string digest;     ///< SHA-256 (hex) of the tar stream: same content, same digest.
+  std::string digest;     ///< SHA-256 (hex) of the members before the digest file.
   std::size_t files = 0;  ///< Regular files packed.
   std::size_t tar_bytes = 0;
 };
