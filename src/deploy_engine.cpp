@@ -316,7 +316,8 @@ asio::awaitable<void> DeployEngine::deploy_node(std::size_t index) {
       result.status = hook.cancelled ? NodeStatus::cancelled : NodeStatus::skipped;
       result.error =
           hook.cancelled
-              ? fmt::format("cancelled while its pre hook '{}' ran", hook.name)
+              ? fmt::format("cancelled {} its pre hook '{}' {}", hook.ran ? "while" : "before",
+                            hook.name, hook.ran ? "ran" : "started")
               : fmt::format("pre hook '{}' failed ({}): not deployed", hook.name, hook.outcome());
     }
   }
@@ -341,7 +342,9 @@ asio::awaitable<void> DeployEngine::deploy_node(std::size_t index) {
       const HookRecord& hook = result.hooks[*failed];
       if (hook.cancelled) {
         result.status = NodeStatus::cancelled;
-        result.error = fmt::format("cancelled while its post hook '{}' ran", hook.name);
+        result.error =
+            fmt::format("cancelled {} its post hook '{}' {}", hook.ran ? "while" : "before",
+                        hook.name, hook.ran ? "ran" : "started");
       } else {
         result.status = NodeStatus::failed;
         result.error = fmt::format("post hook '{}' failed ({})", hook.name, hook.outcome());

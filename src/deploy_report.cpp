@@ -31,7 +31,7 @@ const char* node_status_name(NodeStatus status) {
 
 std::string HookRecord::outcome() const {
   if (cancelled) {
-    return "cancelled";
+    return ran ? "cancelled" : "cancelled before it started";
   }
   if (timed_out) {
     return "timed out";

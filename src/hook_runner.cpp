@@ -47,6 +47,7 @@ asio::awaitable<std::optional<std::size_t>> run_hooks(std::vector<HookCall> call
     asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
     if (state.cancelled() != asio::cancellation_type::none) {
       record.cancelled = true;  // the run ended before this hook's turn
+      record.ran = false;
     } else {
       LocalCommand command;
       command.argv = hook.exec;

@@ -26,6 +26,7 @@ struct HookRecord {
   std::string signal;             ///< "TERM", "KILL", … when a signal ended it.
   bool timed_out = false;
   bool cancelled = false;  ///< Stopped because the run was aborted or interrupted.
+  bool ran = true;         ///< false: the run was cancelled before this hook's turn.
   std::chrono::system_clock::time_point started;
   double duration_s = 0;
   std::vector<std::string> tail;  ///< Its last lines of output, for the summary.
