@@ -17,6 +17,8 @@
 # removed costs the kernel a scan of the freshly freed inodes, which no real node pays.
 #
 # The sshd-CPU floor is sshd's CPU time divided by the cores: no client can finish sooner.
+# Brigade runs with --timeout 60: a node that hangs shows in the fail column instead of holding
+# the table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -60,13 +62,13 @@ run_tool() { # tool n parallel -> command on stdout of `$dir/out`
   head -n "$n" "$dir/hosts" >"$dir/hosts.$n"
   case $tool in
     brigade)
-      "$root/build/brigade" exec -k "$dir/kitchen" --parallel "$p" \
+      "$root/build/brigade" exec -k "$dir/kitchen" --timeout 60 --parallel "$p" \
         $(sed 's/^/node:/' "$dir/hosts.$n" | paste -sd, | sed 's/,node:/,/g') -- echo ok ;;
     brigade-fix)
-      "$root/build/brigade" fix -k "$dir/kitchen" --yes --parallel "$p" \
+      "$root/build/brigade" fix -k "$dir/kitchen" --yes --timeout 60 --parallel "$p" \
         $(sed 's/^/node:/' "$dir/hosts.$n" | paste -sd, | sed 's/,node:/,/g') ;;
     brigade-fix-again)
-      "$root/build/brigade" fix -k "$dir/kitchen" --yes --parallel "$p" \
+      "$root/build/brigade" fix -k "$dir/kitchen" --yes --timeout 60 --parallel "$p" \
         $(sed 's/^/node:/' "$dir/hosts.$n" | paste -sd, | sed 's/,node:/,/g') ;;
     pdsh)
       PDSH_RCMD_TYPE=ssh PDSH_SSH_ARGS_APPEND="-F $dir/ssh_config" \

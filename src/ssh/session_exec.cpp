@@ -152,7 +152,12 @@ asio::awaitable<void> Session::pump(LIBSSH2_CHANNEL* channel, const ExecRequest&
       err.finish();
       co_return;
     }
-    if (!progress) {
+    // Reading one stream makes libssh2 read whatever the socket holds, packets for the other
+    // stream included, into its own queue: stdout that arrived between our stdout read and our
+    // stderr read now sits in that queue with the socket drained, and waiting on the socket
+    // would sleep on it. When that line asks for the kitchen, the node waits for us and we for
+    // it — a deploy that hung once in some thousands. So wait only when nothing is queued.
+    if (!progress && libssh2_poll_channel_read(channel, 1) != 1) {
       co_await wait_alive(blocked);
     }
   }
