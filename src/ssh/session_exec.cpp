@@ -156,8 +156,9 @@ asio::awaitable<void> Session::pump(LIBSSH2_CHANNEL* channel, const ExecRequest&
     // stream included, into its own queue: stdout that arrived between our stdout read and our
     // stderr read now sits in that queue with the socket drained, and waiting on the socket
     // would sleep on it. When that line asks for the kitchen, the node waits for us and we for
-    // it — a deploy that hung once in some thousands. So wait only when nothing is queued.
-    if (!progress && libssh2_poll_channel_read(channel, 1) != 1) {
+    // it — a deploy that hung once in some thousands. So wait only when no stdout is queued
+    // (stderr cannot be: the stderr read, last of the round, returns what it queued).
+    if (!progress && libssh2_poll_channel_read(channel, 0) != 1) {
       co_await wait_alive(blocked);
     }
   }
