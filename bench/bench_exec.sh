@@ -28,28 +28,12 @@ tools=${BENCH_TOOLS:-"brigade pdsh parallel-ssh xargs-ssh"}
 rounds=${BENCH_ROUNDS:-1}
 work_root=${BENCH_WORK_ROOT:-/tmp/brigade-fleet}
 
-scripts/setup
-cmake --build build -j"$(nproc)" --target brigade >/dev/null
-missing=()
-for p in pdsh pssh time; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "bench: installing ${missing[*]}" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
-# shellcheck source=../scripts/lib/fleet.sh
-source scripts/lib/fleet.sh
-dir=$(mktemp -d /tmp/brigade-bench-XXXXXX)
-trap 'fleet_stop "$dir"; rm -rf "$dir" /tmp/brigade-fleet "$work_root"' EXIT
-largest=0
-for n in $sizes; do [ "$n" -gt "$largest" ] && largest=$n; done
-fleet_start "$dir" "$largest" >/dev/null
+# shellcheck source=lib.sh
+source bench/lib.sh
+bench_prepare pdsh pssh time
+bench_fleet "$sizes" "$work_root"
 mkdir -p "$dir/kitchen/cookbooks/bench/recipes"
 echo "log 'bench'" >"$dir/kitchen/cookbooks/bench/recipes/default.rb"
-printf '\n[deploy]\ncommand = echo ok\n' >>"$dir/kitchen/littlechef.cfg"
 sshd_pid=$(cat "$dir/sshd.pid")
 ticks=$(getconf CLK_TCK)
 cores=$(nproc)
@@ -83,7 +67,6 @@ run_tool() { # tool n parallel -> command on stdout of `$dir/out`
 
 printf '%-6s %-5s %-13s %7s %8s %8s %8s %7s %7s %7s %5s %9s %9s\n' \
   nodes par tool "wall_s" "cli_cpu" "ms/node" "sshd_s" "floor" "w/floor" "rss_MiB" "fail" "wall_x" "cpu_x"
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 for n in $sizes; do
   for p in $parallels; do
     for tool in $tools; do : >"$dir/m.$tool"; done

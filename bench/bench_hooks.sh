@@ -17,28 +17,17 @@ sizes=${BENCH_SIZES:-"500"}
 parallels=${BENCH_PARALLEL:-"32 128"}
 rounds=${BENCH_ROUNDS:-3}
 
-scripts/setup
-cmake --build build -j"$(nproc)" --target brigade >/dev/null
-if ! dpkg-query -W -f='${Status}' time 2>/dev/null | grep -q 'install ok installed'; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time >/dev/null
-fi
-
-# shellcheck source=../scripts/lib/fleet.sh
-source scripts/lib/fleet.sh
-dir=$(mktemp -d /tmp/brigade-bench-XXXXXX)
-trap 'fleet_stop "$dir"; rm -rf "$dir" /tmp/brigade-fleet' EXIT
-largest=0
-for n in $sizes; do [ "$n" -gt "$largest" ] && largest=$n; done
-fleet_start "$dir" "$largest" >/dev/null
+# shellcheck source=lib.sh
+source bench/lib.sh
+bench_prepare time
+bench_fleet "$sizes"
 kitchen=$dir/kitchen
-printf '\n[deploy]\ncommand = echo ok\n' >>"$kitchen/littlechef.cfg"
 mkdir -p "$dir/hooks"
 cat >"$dir/hooks/trivial.json" <<'JSON'
 [{"name": "pre", "type": "predeployhook", "exec": "/bin/true"},
  {"name": "post", "type": "postdeployhook", "exec": "/bin/true"}]
 JSON
 
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 deploy() { # n parallel -> "wall cpu" on stdout; fails the bench if a node did not deploy
   local n=$1 p=$2 wall user sys

@@ -26,23 +26,17 @@ using brigade::test::TempDir;
 using brigade::test::latest_report;
 using brigade::test::make_fleet_kitchen;
 
-TEST_CASE("deploy: batches run in order, the parallel bound holds, slots are refilled",
-          "[sshd][deploy]") {
-  BRIGADE_REQUIRE_SSHD();
-  Sshd sshd;
-  TempDir kitchen;
-  const std::string times = sshd.path("times");
-  // The converge step records when it starts and ends, on the node's side; a few are slower.
-  make_fleet_kitchen(kitchen, sshd, 20,
-                     "echo {node} start $(date +%s%N) >> " + times +
-                         "; case {node} in n0[2468]*) sleep 0.6;; *) sleep 0.2;; esac; echo {node} "
-                         "end $(date +%s%N) >> " +
-                         times);
-  auto run = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes",
-                                         "--batch-size", "1,4,50%", "--parallel", "3"});
-  INFO(run.err);
-  CHECK(run.status == 0);
+namespace {
 
+// A converge command that runs `work` between two lines of `times` on the node's side:
+// "{node} start NS" and "{node} end NS".
+std::string timed_converge(const std::string& times, const std::string& work) {
+  return "echo {node} start $(date +%s%N) >> " + times + "; " + work +
+         "; echo {node} end $(date +%s%N) >> " + times;
+}
+
+// Each node's (start, end) from the lines timed_converge wrote.
+std::map<std::string, std::pair<long long, long long>> read_spans(const std::string& times) {
   std::map<std::string, std::pair<long long, long long>> spans;
   std::istringstream lines(run_shell_ok("cat " + times));
   for (std::string node, what; lines >> node >> what;) {
@@ -50,6 +44,27 @@ TEST_CASE("deploy: batches run in order, the parallel bound holds, slots are ref
     lines >> at;
     (what == "start" ? spans[node].first : spans[node].second) = at;
   }
+  return spans;
+}
+
+}  // namespace
+
+TEST_CASE("deploy: batches run in order, the parallel bound holds, slots are refilled",
+          "[sshd][deploy]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  const std::string times = sshd.path("times");
+  // The converge step records when it starts and ends, on the node's side; a few are slower.
+  make_fleet_kitchen(
+      kitchen, sshd, 20,
+      timed_converge(times, "case {node} in n0[2468]*) sleep 0.6;; *) sleep 0.2;; esac"));
+  auto run = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes",
+                                         "--batch-size", "1,4,50%", "--parallel", "3"});
+  INFO(run.err);
+  CHECK(run.status == 0);
+
+  auto spans = read_spans(times);
   REQUIRE(spans.size() == 20);
 
   auto report = latest_report(kitchen);
@@ -303,19 +318,14 @@ TEST_CASE("deploy: --batch-wait pauses between batches", "[sshd][deploy]") {
   Sshd sshd;
   TempDir kitchen;
   const std::string times = sshd.path("times");
-  make_fleet_kitchen(kitchen, sshd, 2,
-                     "echo {node} start $(date +%s%N) >> " + times +
-                         "; echo {node} end $(date +%s%N) >> " + times);
+  make_fleet_kitchen(kitchen, sshd, 2, timed_converge(times, "true"));
   auto run = brigade::test::run_brigade(
       {"fix", "-k", kitchen.str(), "node:all", "--yes", "--batch-size", "1", "--batch-wait", "1"});
   CHECK(run.status == 0);
-  std::map<std::string, long long> at;
-  std::istringstream lines(run_shell_ok("cat " + times));
-  for (std::string node, what; lines >> node >> what;) {
-    lines >> at[node + " " + what];
-  }
+  auto spans = read_spans(times);
+  REQUIRE(spans.size() == 2);
   // The second batch starts at least the wait after the first ended (connecting adds to it).
-  CHECK(at["n02.fleet.test start"] - at["n01.fleet.test end"] >= 1'000'000'000LL);
+  CHECK(spans["n02.fleet.test"].first - spans["n01.fleet.test"].second >= 1'000'000'000LL);
 }
 
 TEST_CASE("deploy: node:all asks on a terminal, and never without one", "[sshd][deploy]") {
