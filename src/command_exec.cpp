@@ -123,8 +123,22 @@ Result<std::vector<ssh::HostConfig>> resolve_hosts(const Kitchen& kitchen,
                                    " (ProxyJump or littlechef.cfg gateway): jump hosts are not "
                                    "supported yet"};
     }
+    // A host whose settings change the route or the host-key decision in a way Brigade does
+    // not implement is refused here, before any node is contacted, never reached directly.
+    if (const auto& unusable = hosts.back().unusable) {
+      Diagnostic refused = *unusable;
+      refused.message = "node '" + node->name + "': " + refused.message;
+      return refused;
+    }
   }
   return hosts;
+}
+
+void prepare_host_keys(ssh::HostKeyStore& host_keys, const std::vector<ssh::HostConfig>& hosts,
+                       std::ostream& err) {
+  for (const auto& warning : host_keys.preload(hosts)) {
+    print_warning(err, warning);
+  }
 }
 
 void prepare_credentials(ssh::Credentials& credentials, const std::vector<ssh::HostConfig>& hosts) {
@@ -172,6 +186,7 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
 
   ssh::Libssh2Library library;
   ssh::HostKeyStore host_keys;
+  prepare_host_keys(host_keys, *hosts, err);
   ssh::Credentials credentials;
   prepare_credentials(credentials, *hosts);
 

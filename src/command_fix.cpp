@@ -140,6 +140,7 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
 
   ssh::Libssh2Library library;
   ssh::HostKeyStore host_keys;
+  prepare_host_keys(host_keys, *hosts, err);
   ssh::Credentials credentials;
   prepare_credentials(credentials, *hosts);
   // The live status line only when our output is the process's stdout and it is a terminal.

@@ -4,6 +4,7 @@
 
 #include <brigade/kitchen.hpp>
 #include <brigade/ssh/credentials.hpp>
+#include <brigade/ssh/host_key_store.hpp>
 #include <brigade/ssh_settings.hpp>
 
 #include <chrono>
@@ -25,10 +26,15 @@ Result<Kitchen> open_kitchen(const std::string& kitchen_option, std::ostream& er
 /// The kitchen's ssh_config settings, their warnings printed.
 Result<SshSettings> open_ssh_settings(const Kitchen& kitchen, std::ostream& err);
 
-/// The SSH settings of every node; jump hosts (not supported yet) are an error.
+/// The SSH settings of every node; jump hosts (not supported yet) and settings Brigade does not
+/// follow (ProxyCommand, …) are an error naming the node and the ssh_config line.
 Result<std::vector<ssh::HostConfig>> resolve_hosts(const Kitchen& kitchen,
                                                    const SshSettings& settings,
                                                    const std::vector<const Node*>& nodes);
+
+/// Reads every host's known_hosts files before any node is contacted; prints skipped lines.
+void prepare_host_keys(ssh::HostKeyStore& host_keys, const std::vector<ssh::HostConfig>& hosts,
+                       std::ostream& err);
 
 /// Passphrases (asked before any node is contacted) and the ssh-agent for `hosts`.
 void prepare_credentials(ssh::Credentials& credentials, const std::vector<ssh::HostConfig>& hosts);

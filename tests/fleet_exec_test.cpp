@@ -295,7 +295,8 @@ TEST_CASE("brigade ssh-config prints a node's resolved settings", "[exec][cli]")
   kitchen.write("nodes/web1.json", "{}");
   auto run = brigade::test::run_brigade({"ssh-config", "-k", kitchen.str(), "web1"});
   CHECK(run.status == 0);
-  CHECK(run.out.find("host web1\nhostname 10.1.2.3\nuser deploy\nport 2222\n") == 0);
+  CHECK(run.out.find("host web1\nuser deploy\nhostname 10.1.2.3\nport 2222\n") == 0);
+  CHECK(run.out.find("identityfile ~/.ssh/web_%r\n") != std::string::npos);
   CHECK(run.out.find("/.ssh/web_deploy\n") != std::string::npos);
   CHECK(run.out.find("connecttimeout 4\n") != std::string::npos);
   CHECK(run.out.find("hunter2") == std::string::npos);

@@ -1,11 +1,13 @@
 #include "support/temp_dir.hpp"
 
+#include <brigade/ssh/host_patterns.hpp>
 #include <brigade/ssh/ssh_config.hpp>
 
 #include <catch2/catch.hpp>
 
-using brigade::ssh::host_patterns_match;
+using brigade::ssh::host_line_matches;
 using brigade::ssh::HostDefaults;
+using brigade::ssh::known_hosts_patterns_match;
 using brigade::ssh::SshConfig;
 using brigade::ssh::StrictHostKeyChecking;
 using brigade::test::TempDir;
@@ -29,17 +31,36 @@ SshConfig parse(const std::string& text, std::vector<brigade::Diagnostic>* warni
 
 }  // namespace
 
-TEST_CASE("ssh_config: host patterns with *, ?, negation and lists", "[ssh_config]") {
-  CHECK(host_patterns_match("*", "web01"));
-  CHECK(host_patterns_match("web??", "web01"));
-  CHECK_FALSE(host_patterns_match("web?", "web01"));
-  CHECK(host_patterns_match("*.fleet.test", "node0001.fleet.test"));
-  CHECK(host_patterns_match("db* web*", "web01"));
-  CHECK(host_patterns_match("db*,web*", "web01"));
-  CHECK_FALSE(host_patterns_match("*.fleet.test !bad.fleet.test", "bad.fleet.test"));
-  CHECK(host_patterns_match("*.fleet.test !bad.fleet.test", "good.fleet.test"));
-  CHECK_FALSE(host_patterns_match("!bad", "good"));  // a negation alone matches nothing
-  CHECK(host_patterns_match("WEB01", "web01"));
+TEST_CASE("ssh_config: Host patterns are whitespace-separated and case-sensitive", "[ssh_config]") {
+  using V = std::vector<std::string>;
+  CHECK(host_line_matches(V{"*"}, "web01"));
+  CHECK(host_line_matches(V{"web??"}, "web01"));
+  CHECK_FALSE(host_line_matches(V{"web?"}, "web01"));
+  CHECK(host_line_matches(V{"*.fleet.test"}, "node0001.fleet.test"));
+  CHECK(host_line_matches(V{"db*", "web*"}, "web01"));
+  CHECK_FALSE(host_line_matches(V{"db*,web*"}, "web01"));  // a comma is part of the pattern
+  CHECK_FALSE(host_line_matches(V{"*.fleet.test", "!bad.fleet.test"}, "bad.fleet.test"));
+  CHECK(host_line_matches(V{"*.fleet.test", "!bad.fleet.test"}, "good.fleet.test"));
+  CHECK_FALSE(host_line_matches(V{"!bad"}, "good"));  // a negation alone matches nothing
+  CHECK_FALSE(host_line_matches(V{"WEB01"}, "web01"));
+  CHECK_FALSE(host_line_matches(V{"a b"}, "a"));  // a quoted pattern with a space is one pattern
+  // Many stars against a long name that does not match: linear, not exponential.
+  CHECK_FALSE(host_line_matches(V{std::string(40, '*') + "x"}, std::string(200, 'a')));
+
+  // known_hosts names: commas separate, case does not matter.
+  CHECK(known_hosts_patterns_match("db*,web*", "web01"));
+  CHECK(known_hosts_patterns_match("WEB01", "web01"));
+  CHECK_FALSE(known_hosts_patterns_match("*.test,!bad.test", "bad.test"));
+
+  auto config = parse(
+      "Host \"a b\" c,d web*\n"
+      "  User first\n"
+      "Host *\n"
+      "  HostName %h.Example.COM\n");
+  CHECK(config.resolve("web1", defaults_for("/h")).user == "first");
+  CHECK(config.resolve("WEB1", defaults_for("/h")).user == "chef");
+  CHECK(config.resolve("WEB1", defaults_for("/h")).host_name == "web1.example.com");
+  CHECK(config.resolve("c", defaults_for("/h")).user == "chef");
 }
 
 TEST_CASE("ssh_config: the first value obtained wins, IdentityFile accumulates", "[ssh_config]") {
@@ -90,7 +111,7 @@ TEST_CASE("ssh_config: HostName with %h, and the defaults beneath ssh_config", "
                                                          "/home/chef/.ssh/id_rsa"});
   CHECK(plain.user_known_hosts_files ==
         std::vector<std::string>{"/home/chef/.ssh/known_hosts", "/home/chef/.ssh/known_hosts2"});
-  CHECK(plain.strict_host_key_checking == StrictHostKeyChecking::yes);
+  CHECK(plain.strict_host_key_checking == StrictHostKeyChecking::ask);
   CHECK(plain.connect_timeout == std::chrono::seconds(10));
 }
 
@@ -106,8 +127,7 @@ TEST_CASE("ssh_config: every supported keyword", "[ssh_config]") {
       "  ServerAliveInterval 15\n"
       "  ServerAliveCountMax 4\n"
       "  ProxyJump bastion.example.com\n"
-      "  ForwardAgent yes\n"
-      "  SomethingNew 1\n");
+      "  ForwardAgent yes\n");
   auto n1 = config.resolve("n1", defaults_for("/home/chef"));
   CHECK(n1.identities_only);
   CHECK(n1.user_known_hosts_files ==
@@ -124,7 +144,13 @@ TEST_CASE("ssh_config: every supported keyword", "[ssh_config]") {
             .strict_host_key_checking == StrictHostKeyChecking::no);
   CHECK(parse("StrictHostKeyChecking ask\n")
             .resolve("x", defaults_for("/h"))
+            .strict_host_key_checking == StrictHostKeyChecking::ask);
+  CHECK(parse("StrictHostKeyChecking true\n")
+            .resolve("x", defaults_for("/h"))
             .strict_host_key_checking == StrictHostKeyChecking::yes);
+  CHECK(parse("StrictHostKeyChecking false\n")
+            .resolve("x", defaults_for("/h"))
+            .strict_host_key_checking == StrictHostKeyChecking::no);
 }
 
 TEST_CASE("ssh_config: Include, relative to ~/.ssh, with globs, inside a Host block",
@@ -212,9 +238,176 @@ TEST_CASE("ssh_config: render prints settings like ssh -G, never the password", 
   HostDefaults defaults = defaults_for("/home/chef");
   defaults.password = "hunter2";
   auto text = config.resolve("n1", defaults).render();
-  CHECK(text.find("hostname 127.0.0.1\n") != std::string::npos);
-  CHECK(text.find("port 2222\n") != std::string::npos);
-  CHECK(text.find("user root\n") != std::string::npos);
+  CHECK(text ==
+        "host n1\n"
+        "user root\n"
+        "hostname 127.0.0.1\n"
+        "port 2222\n"
+        "addressfamily any\n"
+        "hashknownhosts no\n"
+        "identitiesonly no\n"
+        "stricthostkeychecking ask\n"
+        "# brigade: never asks mid-run: a new host key is refused as under 'yes'\n"
+        "serveralivecountmax 3\n"
+        "serveraliveinterval 0\n"
+        "# brigade: host-key algorithms offered: "
+        "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,ssh-rsa\n"
+        "# brigade: identity files tried: /home/chef/.ssh/id_ed25519 /home/chef/.ssh/id_ecdsa "
+        "/home/chef/.ssh/id_rsa\n"
+        "globalknownhostsfile /etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2\n"
+        "userknownhostsfile /home/chef/.ssh/known_hosts /home/chef/.ssh/known_hosts2\n"
+        "connecttimeout none\n"
+        "# brigade: ConnectTimeout not set: connect, handshake and authentication wait at most "
+        "10 s each\n"
+        "# brigade: password set in littlechef.cfg (not shown)\n");
   CHECK(text.find("hunter2") == std::string::npos);
-  CHECK(text.find("password (set in littlechef.cfg, not shown)") != std::string::npos);
+}
+
+TEST_CASE("ssh_config: a keyword OpenSSH does not know is an error unless IgnoreUnknown lists it",
+          "[ssh_config]") {
+  std::vector<brigade::Diagnostic> warnings;
+  auto typo = SshConfig::parse("config", "Host a\n  IdentitiyFile ~/.ssh/a\n", "/h", warnings);
+  REQUIRE_FALSE(typo.ok());
+  CHECK(typo.error().render() ==
+        "config:2:3: identitiyfile: Bad configuration option (OpenSSH 9.2 does not know it), did "
+        "you mean 'identityfile'?\n"
+        "      IdentitiyFile ~/.ssh/a\n"
+        "      ^");
+  auto other = SshConfig::parse("config", "UseKeychain yes\n", "/h", warnings);
+  REQUIRE_FALSE(other.ok());
+  CHECK(other.error().hint == "list it in IgnoreUnknown if another ssh client needs it");
+  // IgnoreUnknown applies to the lines after it; known keywords Brigade has no use for pass.
+  CHECK(SshConfig::parse("config",
+                         "IgnoreUnknown UseKeychain,Add*\nUseKeychain yes\n"
+                         "AddTheThing 1\nForwardX11 no\nGSSAPIAuthentication yes\n",
+                         "/h", warnings)
+            .ok());
+  CHECK_FALSE(
+      SshConfig::parse("config", "UseKeychain yes\nIgnoreUnknown UseKeychain\n", "/h", warnings)
+          .ok());
+}
+
+TEST_CASE("ssh_config: values as OpenSSH reads them", "[ssh_config]") {
+  setenv("BRIGADE_TEST_KH", "/srv/kh", 1);
+  unsetenv("BRIGADE_TEST_UNSET");
+  auto config = parse(
+      "Host t\n"
+      "  ConnectTimeout 1m30s\n"
+      "  ServerAliveInterval 2h\n"
+      "  IdentitiesOnly true\n"
+      "  HashKnownHosts false\n"
+      "  ProxyJump none\n"
+      "  IdentityFile ~/.ssh/%r@%h\n"
+      "  IdentityFile ~/.ssh/%r@%h\n"
+      "  UserKnownHostsFile ${BRIGADE_TEST_KH}/%n_%p %d/kh %k\n"
+      "  GlobalKnownHostsFile ~/global_%h\n"
+      "Host t\n"
+      "  ProxyJump other\n"
+      "Host j\n"
+      "  ProxyJump ssh://bob@bastion:2200,ssh://gate/\n"
+      "Host j1\n"
+      "  ProxyJump ssh://bob@bastion:2200\n"
+      "Host bad\n"
+      "  UserKnownHostsFile ${BRIGADE_TEST_UNSET}/kh\n"
+      "Host *\n"
+      "  User root\n");
+  auto t = config.resolve("t", defaults_for("/home/chef"));
+  CHECK(t.connect_timeout == std::chrono::seconds(90));
+  CHECK(t.connect_timeout_set);
+  CHECK(t.server_alive_interval == 7200);
+  CHECK(t.identities_only);
+  CHECK_FALSE(t.hash_known_hosts);
+  CHECK_FALSE(t.proxy_jump.has_value());  // the first value, none, wins
+  CHECK(t.identity_file_settings == std::vector<std::string>{"~/.ssh/%r@%h"});
+  CHECK(t.identity_files == std::vector<std::string>{"/home/chef/.ssh/root@t"});
+  CHECK(t.user_known_hosts_files == std::vector<std::string>{"/srv/kh/t_22", "/home/chef/kh", "t"});
+  CHECK(t.global_known_hosts_files == std::vector<std::string>{"~/global_%h"});  // as written
+  CHECK_FALSE(t.unusable.has_value());
+  CHECK(config.resolve("j", defaults_for("/h")).proxy_jump == "ssh://bob@bastion:2200,gate");
+  CHECK(config.resolve("j1", defaults_for("/h")).proxy_jump == "bob@bastion:2200");
+  auto bad = config.resolve("bad", defaults_for("/h"));
+  REQUIRE(bad.unusable.has_value());
+  CHECK(bad.unusable->render() ==
+        "config:18: userknownhostsfile: environment variable ${BRIGADE_TEST_UNSET} is not set");
+
+  std::vector<brigade::Diagnostic> warnings;
+  auto time = SshConfig::parse("config", "ConnectTimeout 10x\n", "/h", warnings);
+  REQUIRE_FALSE(time.ok());
+  CHECK(time.error().message == "expected a time (30, 1m30s, 2h), got '10x'");
+}
+
+TEST_CASE("ssh_config: settings that change the route or the trust decision refuse the host",
+          "[ssh_config]") {
+  auto config = parse(
+      "Host pc\n"
+      "  ProxyCommand ssh -W %h:%p bastion\n"
+      "Host none\n"
+      "  ProxyCommand none\n"
+      "  CheckHostIP no\n"
+      "  CanonicalizeHostname no\n"
+      "Host bind\n"
+      "  BindAddress 10.0.0.1\n"
+      "Host canon\n"
+      "  CanonicalizeHostname yes\n"
+      "Host khc\n"
+      "  KnownHostsCommand /bin/echo\n"
+      "Host rev\n"
+      "  RevokedHostKeys /etc/ssh/revoked\n"
+      "Host ip\n"
+      "  CheckHostIP yes\n"
+      "Host literal\n"
+      "  HostName 10.1.2.3\n"
+      "  CheckHostIP yes\n"
+      "Host algs\n"
+      "  HostKeyAlgorithms rsa-sha2-512,rsa-sha2-256\n");
+  auto reason = [&](const std::string& host) {
+    auto resolved = config.resolve(host, defaults_for("/h"));
+    return resolved.unusable ? resolved.unusable->render() : std::string();
+  };
+  CHECK(reason("pc") ==
+        "config:2: proxycommand: ProxyCommand is not supported yet; Brigade never connects "
+        "directly to a host that has one");
+  CHECK(config.resolve("pc", defaults_for("/h")).proxy_command == "ssh -W %h:%p bastion");
+  CHECK(reason("none") == "");
+  CHECK(reason("bind") ==
+        "config:8: bindaddress: BindAddress is not supported; Brigade would connect from another "
+        "address");
+  CHECK(
+      reason("canon").starts_with("config:10: canonicalizehostname: CanonicalizeHostname is not "
+                                  "supported"));
+  CHECK(
+      reason("khc").starts_with("config:12: knownhostscommand: KnownHostsCommand is not "
+                                "supported"));
+  CHECK(reason("rev").starts_with("config:14: revokedhostkeys: RevokedHostKeys is not supported"));
+  CHECK(reason("ip").starts_with("config:16: checkhostip: CheckHostIP yes is not supported"));
+  CHECK(reason("literal") == "");  // ssh skips the address check when HostName is an address
+  CHECK(
+      reason("algs").starts_with("config:21: hostkeyalgorithms: HostKeyAlgorithms "
+                                 "rsa-sha2-512,rsa-sha2-256 leaves no host-key algorithm"));
+
+  // A Match block is not evaluated: one that changes the route is an error, not ignored.
+  std::vector<brigade::Diagnostic> warnings;
+  auto match =
+      SshConfig::parse("config", "Match host web*\n  ProxyCommand nc %h %p\n", "/h", warnings);
+  REQUIRE_FALSE(match.ok());
+  CHECK(match.error().message ==
+        "Match is not supported, and this Match block sets proxycommand, which changes where "
+        "Brigade connects or which host key it trusts");
+}
+
+TEST_CASE("ssh_config: HostKeyAlgorithms narrows, extends, removes and reorders", "[ssh_config]") {
+  auto algorithms = [](const std::string& setting) {
+    return parse("HostKeyAlgorithms " + setting + "\n")
+        .resolve("x", defaults_for("/h"))
+        .host_key_algorithms;
+  };
+  using V = std::vector<std::string>;
+  CHECK(parse("").resolve("x", defaults_for("/h")).host_key_algorithms ==
+        V{"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+          "ssh-rsa"});
+  CHECK(algorithms("ecdsa-sha2-nistp256,ssh-ed25519") == V{"ecdsa-sha2-nistp256", "ssh-ed25519"});
+  CHECK(algorithms("-ecdsa-*,ssh-rsa") == V{"ssh-ed25519"});
+  CHECK(algorithms("^ssh-rsa") == V{"ssh-rsa", "ssh-ed25519", "ecdsa-sha2-nistp256",
+                                    "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"});
+  CHECK(algorithms("+ssh-rsa").size() == 5);
 }

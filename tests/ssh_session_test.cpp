@@ -204,9 +204,12 @@ TEST_CASE("ssh: a changed host key is refused with the old key's place", "[sshd]
       "ssh-keygen -l -E sha256 -f " + sshd.path("host_key.pub") + " | cut -d' ' -f2");
   presented.pop_back();
   std::string name = "[127.0.0.1]:" + std::to_string(sshd.port());
+  std::string other_fingerprint = brigade::test::run_shell_ok(
+      "ssh-keygen -l -E sha256 -f " + sshd.path("other_key.pub") + " | cut -d' ' -f2");
+  other_fingerprint = "ssh-ed25519 " + other_fingerprint.substr(0, other_fingerprint.size() - 1);
   CHECK(failure_of(config) ==
         "host key: host key for " + name + " has changed (now ssh-ed25519 " + presented +
-            "); the known key is at " + sshd.known_hosts_file() +
+            "); the known key is " + other_fingerprint + " at " + sshd.known_hosts_file() +
             ":2. Refusing to connect: this could be an attack, or the host was reinstalled. If "
             "the change is expected, remove the old key: ssh-keygen -R '" +
             name + "' -f " + sshd.known_hosts_file());

@@ -3,70 +3,161 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 namespace brigade::ssh {
 
-KnownHosts& HostKeyStore::files_for(const HostConfig& config) {
+namespace {
+
+std::vector<std::string> known_hosts_files(const HostConfig& config) {
   std::vector<std::string> files = config.user_known_hosts_files;
   files.insert(files.end(), config.global_known_hosts_files.begin(),
                config.global_known_hosts_files.end());
-  auto& known = cache_[files];
+  return files;
+}
+
+std::string describe(const HostKey& key) {
+  return key.type + " " + fingerprint_sha256(key.blob);
+}
+
+[[noreturn]] void refuse(const std::string& message) {
+  throw SshError(FailureKind::host_key, message);
+}
+
+}  // namespace
+
+Result<KnownHosts*> HostKeyStore::files_for(const HostConfig& config) {
+  auto& known = cache_[known_hosts_files(config)];
   if (!known) {
-    known = std::make_unique<KnownHosts>(KnownHosts::load(files));
+    known = std::make_unique<Result<KnownHosts>>(KnownHosts::load(known_hosts_files(config)));
   }
-  return *known;
+  if (!*known) {
+    return known->error();
+  }
+  return &known->value();
+}
+
+std::vector<Diagnostic> HostKeyStore::preload(const std::vector<HostConfig>& hosts) {
+  std::vector<Diagnostic> warnings;
+  std::set<std::pair<std::string, int>> seen;
+  for (const auto& host : hosts) {
+    auto known = files_for(host);
+    if (!known) {
+      continue;  // each host using these files fails with the reason when it is reached
+    }
+    for (auto& warning : (*known)->warnings()) {
+      if (seen.emplace(warning.file, warning.line).second) {
+        warnings.push_back(std::move(warning));
+      }
+    }
+  }
+  return warnings;
 }
 
 std::vector<std::string> HostKeyStore::known_key_types(const HostConfig& config) {
-  return files_for(config).known_key_types(
+  auto known = files_for(config);
+  if (!known) {
+    return {};  // verify() fails with the reason
+  }
+  return (*known)->known_key_types(
       known_hosts_name(config.host_name, config.port, config.host_key_alias));
 }
 
 void HostKeyStore::verify(const HostConfig& config, const HostKey& key) {
-  KnownHosts& known = files_for(config);
+  auto loaded = files_for(config);
+  if (!loaded) {
+    refuse("cannot check the host key: " + loaded.error().render());
+  }
+  KnownHosts& known = **loaded;
   const std::string name = known_hosts_name(config.host_name, config.port, config.host_key_alias);
-  const std::string offered = key.type + " " + fingerprint_sha256(key.blob);
-  const HostKeyCheck check = known.check(name, key);
+  const std::string offered = describe(key);
+  HostKeyCheck check = known.check(name, key);
+
+  // Not on record as [host]:port, and no HostKeyAlias: OpenSSH also looks up the bare host
+  // name, read-only ("found matching key w/out port"); a key recorded is still [host]:port.
+  if (check.status == HostKeyCheck::Status::not_found && !config.host_key_alias &&
+      config.port != 22) {
+    const std::string bare = known_hosts_name(config.host_name, 22, std::nullopt);
+    const HostKeyCheck without_port = known.check(bare, key);
+    if (without_port.status == HostKeyCheck::Status::match) {
+      return;
+    }
+    // OpenSSH goes on to treat a key revoked under the bare name as new; Brigade refuses it.
+    if (without_port.status == HostKeyCheck::Status::revoked) {
+      check = without_port;
+    }
+  }
+
   switch (check.status) {
     case HostKeyCheck::Status::match:
       return;
     case HostKeyCheck::Status::revoked:
-      throw SshError(FailureKind::host_key,
-                     fmt::format("host key for {} is revoked ({}; @revoked at {}:{}); refusing to "
-                                 "connect",
-                                 name, offered, check.entry->file, check.entry->line));
-    case HostKeyCheck::Status::mismatch:
-      throw SshError(
-          FailureKind::host_key,
-          fmt::format("host key for {} has changed (now {}); the known key is at {}:{}. Refusing "
-                      "to connect: this could be an attack, or the host was reinstalled. If the "
-                      "change is expected, remove the old key: ssh-keygen -R '{}' -f {}",
-                      name, offered, check.entry->file, check.entry->line, name,
-                      check.entry->file));
+      refuse(fmt::format("host key for {} is revoked ({}; @revoked at {}); refusing to connect",
+                         name, offered, check.entry->place()));
+    case HostKeyCheck::Status::changed: {
+      const HostKey& recorded = check.entry->key;
+      std::string message = fmt::format(
+          "host key for {} has changed (now {}); the known key is {} at {}. Refusing to "
+          "connect: this could be an attack, or the host was reinstalled.",
+          name, offered, describe(recorded), check.entry->place());
+      if (recorded.type != key.type) {
+        message += fmt::format(" The server offered no key of a type on record for this host ({})",
+                               fmt::join(known.known_key_types(name), ", "));
+        if (recorded.type == "ssh-rsa") {
+          message +=
+              "; libssh2 1.10 verifies RSA host keys only with ssh-rsa (SHA-1), which OpenSSH "
+              "8.8 and later do not offer";
+        }
+        message += ".";
+      }
+      message +=
+          fmt::format(" If the change is expected, remove the old key: ssh-keygen -R '{}' -f {}",
+                      name, check.entry->file);
+      refuse(message);
+    }
     case HostKeyCheck::Status::not_found:
       break;
   }
-  if (config.strict_host_key_checking == StrictHostKeyChecking::yes) {
-    throw SshError(
-        FailureKind::host_key,
-        fmt::format("no host key known for {} ({}) and StrictHostKeyChecking is yes; "
-                    "check the fingerprint, then add the key to {} (ssh-keyscan -p {} "
-                    "{}) or use StrictHostKeyChecking accept-new",
-                    name, offered,
-                    config.user_known_hosts_files.empty() ? std::string("~/.ssh/known_hosts")
-                                                          : config.user_known_hosts_files.front(),
-                    config.port, config.host_name));
+  if (check.unreadable) {
+    refuse(fmt::format(
+        "no readable host key for {} ({} offered), and {} names it but cannot be read ({}); "
+        "refusing to treat the host as new: fix or remove that line",
+        name, offered, check.unreadable->place(), check.unreadable->reason));
+  }
+  if (check.certificate_authority) {
+    refuse(fmt::format(
+        "known_hosts trusts host certificates for {} (@cert-authority at {}), which Brigade "
+        "cannot verify: libssh2 1.10 does not negotiate certificate host keys. The server "
+        "offered {}; after checking it, record the host's own key (ssh-keyscan -p {} {})",
+        name, check.certificate_authority->place(), offered, config.port, config.host_name));
+  }
+  if (config.strict_host_key_checking == StrictHostKeyChecking::yes ||
+      config.strict_host_key_checking == StrictHostKeyChecking::ask) {
+    refuse(fmt::format(
+        "no host key known for {} ({}) and StrictHostKeyChecking is {}; check the fingerprint, "
+        "then add the key to {} (ssh-keyscan -p {} {}) or use StrictHostKeyChecking accept-new",
+        name, offered,
+        config.strict_host_key_checking == StrictHostKeyChecking::ask ? "ask (never asked mid-run)"
+                                                                      : "yes",
+        config.user_known_hosts_files.empty() ? std::string("~/.ssh/known_hosts")
+                                              : config.user_known_hosts_files.front(),
+        config.port, config.host_name));
   }
   // accept-new (and no): a new key is recorded; a changed one was refused above.
+  if (unrecordable_host_name(config.host_name)) {
+    refuse(
+        fmt::format("no host key known for {} ({}), and a host name with any of @?*#[]|'\"\\ "
+                    "is never recorded in known_hosts (as for ssh)",
+                    name, offered));
+  }
   if (config.user_known_hosts_files.empty()) {
-    throw SshError(FailureKind::host_key,
-                   "cannot record the new host key for " + name + ": no UserKnownHostsFile");
+    refuse("cannot record the new host key for " + name + ": UserKnownHostsFile is none");
   }
   const std::string& file = config.user_known_hosts_files.front();
   auto appended =
       append_known_hosts_line(file, known_hosts_line(name, key, config.hash_known_hosts));
   if (!appended) {
-    throw SshError(FailureKind::host_key,
-                   "cannot record the new host key for " + name + ": " + appended.error().render());
+    refuse("cannot record the new host key for " + name + ": " + appended.error().render());
   }
   known.remember(KnownHostEntry{file, 0, KnownHostEntry::Marker::none, name, key});
 }

@@ -1,5 +1,5 @@
+#include <brigade/ssh/host_patterns.hpp>
 #include <brigade/ssh/known_hosts.hpp>
-#include <brigade/ssh/ssh_config.hpp>
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -30,8 +30,17 @@ std::string base64_encode(std::string_view bytes) {
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {
-  std::string padded(text.substr(0, text.find_last_not_of('=') + 1));
-  if (padded.size() % 4 == 1 || text.size() - padded.size() > 2) {
+  // Whitespace inside the encoding is skipped, as OpenSSH's b64_pton() skips it: a known_hosts
+  // line with a CRLF ending means the same key as with LF.
+  std::string compact;
+  compact.reserve(text.size());
+  for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c)) == 0) {
+      compact += c;
+    }
+  }
+  std::string padded(compact.substr(0, compact.find_last_not_of('=') + 1));
+  if (padded.size() % 4 == 1 || compact.size() - padded.size() > 2) {
     return std::nullopt;  // no valid encoding has this length
   }
   while (padded.size() % 4 != 0) {
@@ -89,15 +98,21 @@ bool hashed_pattern_matches(std::string_view pattern, const std::string& name) {
   return salt && hash && hmac_sha1(*salt, name) == *hash;
 }
 
-bool entry_matches(const KnownHostEntry& entry, const std::string& name) {
-  if (entry.patterns.starts_with("|")) {
-    return hashed_pattern_matches(entry.patterns, name);
-  }
-  return host_patterns_match(entry.patterns, name);
+bool hashed_names_valid(std::string_view pattern) {
+  auto bar = pattern.find('|', 3);
+  return pattern.starts_with("|1|") && bar != std::string_view::npos &&
+         base64_decode(pattern.substr(3, bar - 3)) && base64_decode(pattern.substr(bar + 1));
 }
 
-std::vector<std::string> split_fields(std::string_view line) {
-  std::vector<std::string> fields;
+bool names_match(std::string_view patterns, const std::string& name) {
+  if (patterns.starts_with("|")) {
+    return hashed_pattern_matches(patterns, name);
+  }
+  return known_hosts_patterns_match(patterns, name);
+}
+
+std::vector<std::string_view> split_fields(std::string_view line) {
+  std::vector<std::string_view> fields;
   std::size_t pos = 0;
   while (pos < line.size()) {
     std::size_t start = line.find_first_not_of(" \t", pos);
@@ -108,10 +123,49 @@ std::vector<std::string> split_fields(std::string_view line) {
     if (end == std::string_view::npos) {
       end = line.size();
     }
-    fields.emplace_back(line.substr(start, end - start));
+    fields.push_back(line.substr(start, end - start));
     pos = end;
   }
   return fields;
+}
+
+// The key types OpenSSH 9.2 reads from known_hosts (sshkey.c keytypes[]).
+bool known_key_type(std::string_view type) {
+  static constexpr std::string_view kTypes[] = {
+      "ssh-ed25519",
+      "ssh-rsa",
+      "ssh-dss",
+      "ecdsa-sha2-nistp256",
+      "ecdsa-sha2-nistp384",
+      "ecdsa-sha2-nistp521",
+      "sk-ecdsa-sha2-nistp256@openssh.com",
+      "sk-ssh-ed25519@openssh.com",
+      "ssh-xmss@openssh.com",
+      "ssh-ed25519-cert-v01@openssh.com",
+      "ssh-rsa-cert-v01@openssh.com",
+      "ssh-dss-cert-v01@openssh.com",
+      "ecdsa-sha2-nistp256-cert-v01@openssh.com",
+      "ecdsa-sha2-nistp384-cert-v01@openssh.com",
+      "ecdsa-sha2-nistp521-cert-v01@openssh.com",
+      "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
+      "sk-ssh-ed25519-cert-v01@openssh.com",
+      "ssh-xmss-cert-v01@openssh.com",
+  };
+  return std::find(std::begin(kTypes), std::end(kTypes), type) != std::end(kTypes);
+}
+
+// The algorithm name a wire-format key blob starts with (string type, then the key).
+std::optional<std::string_view> blob_type(std::string_view blob) {
+  if (blob.size() < 4) {
+    return std::nullopt;
+  }
+  const auto* bytes = reinterpret_cast<const unsigned char*>(blob.data());
+  std::size_t length = (std::size_t{bytes[0]} << 24) | (std::size_t{bytes[1]} << 16) |
+                       (std::size_t{bytes[2]} << 8) | std::size_t{bytes[3]};
+  if (length > blob.size() - 4) {
+    return std::nullopt;
+  }
+  return blob.substr(4, length);
 }
 
 }  // namespace
@@ -132,16 +186,37 @@ std::string known_hosts_name(const std::string& host, int port,
   return name;
 }
 
-KnownHosts KnownHosts::load(const std::vector<std::string>& files) {
+bool unrecordable_host_name(std::string_view name) {
+  return name.find_first_of("@?*#[]|'\"\\") != std::string_view::npos;
+}
+
+Result<KnownHosts> KnownHosts::load(const std::vector<std::string>& files) {
   KnownHosts known;
   for (const auto& file : files) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-      continue;
+    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+      if (errno == ENOENT || errno == ENOTDIR) {
+        continue;  // no file, no keys (as for ssh)
+      }
+      return Diagnostic{.file = file,
+                        .message = std::string("cannot read known_hosts: ") + std::strerror(errno)};
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    known.add_text(file, text.str());
+    std::string text;
+    char buffer[65536];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buffer, sizeof(buffer))) > 0 || (n < 0 && errno == EINTR)) {
+      if (n > 0) {
+        text.append(buffer, static_cast<std::size_t>(n));
+      }
+    }
+    const int read_errno = errno;
+    ::close(fd);
+    if (n < 0) {
+      return Diagnostic{
+          .file = file,
+          .message = std::string("cannot read known_hosts: ") + std::strerror(read_errno)};
+    }
+    known.add_text(file, text);
   }
   return known;
 }
@@ -157,10 +232,20 @@ void KnownHosts::add_text(const std::string& file, std::string_view text) {
     std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
     ++number;
+    if (line.ends_with('\r')) {
+      line.remove_suffix(1);  // CRLF: the same line as with LF, as OpenSSH reads it
+    }
     auto fields = split_fields(line);
     if (fields.empty() || fields[0].starts_with("#")) {
       continue;
     }
+    auto skip = [&](std::size_t names_field, std::string reason) {
+      UnreadableLine bad{file, number, {}, std::move(reason)};
+      if (names_field < fields.size()) {
+        bad.patterns = std::string(fields[names_field]);
+      }
+      unreadable_.push_back(std::move(bad));
+    };
     KnownHostEntry entry;
     entry.file = file;
     entry.line = number;
@@ -172,52 +257,97 @@ void KnownHosts::add_text(const std::string& file, std::string_view text) {
       entry.marker = KnownHostEntry::Marker::cert_authority;
       next = 1;
     } else if (fields[0].starts_with("@")) {
-      continue;  // unknown marker: never trust a line we do not understand
+      skip(1, "unknown marker '" + std::string(fields[0]) + "'");
+      continue;
+    }
+    if (fields.size() < next + 2) {
+      skip(next, "no key type and key after the host names");
+      continue;
     }
     if (fields.size() < next + 3) {
+      skip(next, "no key after the key type");
+      continue;
+    }
+    const std::string_view type = fields[next + 1];
+    if (!known_key_type(type)) {
+      skip(next, "unknown key type '" + std::string(type) + "'");
       continue;
     }
     auto blob = base64_decode(fields[next + 2]);
     if (!blob) {
+      skip(next, "the key is not valid base64");
       continue;
     }
-    entry.patterns = lowercase(fields[next]);
-    if (fields[next].starts_with("|")) {
-      entry.patterns = fields[next];  // base64 is case-sensitive
+    auto inner = blob_type(*blob);
+    if (!inner || *inner != type) {
+      skip(next, "the key is not a " + std::string(type) + " key" +
+                     (inner ? " (it says " + std::string(*inner) + ")" : ""));
+      continue;
     }
-    entry.key = HostKey{fields[next + 1], std::move(*blob)};
+    if (fields[next].starts_with("|") && !hashed_names_valid(fields[next])) {
+      skip(fields.size(), "the hashed host name is not |1|salt|hash");
+      continue;
+    }
+    entry.patterns = std::string(fields[next]);
+    entry.key = HostKey{std::string(type), std::move(*blob)};
     entries_.push_back(std::move(entry));
   }
 }
 
+std::vector<Diagnostic> KnownHosts::warnings() const {
+  std::vector<Diagnostic> warnings;
+  for (const auto& bad : unreadable_) {
+    warnings.push_back(Diagnostic{.file = bad.file,
+                                  .line = bad.line,
+                                  .message = "cannot read this known_hosts line: " + bad.reason +
+                                             "; skipped (hosts it "
+                                             "names are not treated as new)"});
+  }
+  return warnings;
+}
+
 HostKeyCheck KnownHosts::check(const std::string& name, const HostKey& key) const {
+  // As OpenSSH's check_key_in_hostkeys(): the first line holding this key makes a match; any
+  // other key on record for the name, of whatever type, makes a changed key (the offending line
+  // is the last one read); @revoked overrides both.
   HostKeyCheck result;
-  const KnownHostEntry* mismatch = nullptr;
-  bool matched = false;
   for (const auto& entry : entries_) {
-    if (entry.marker == KnownHostEntry::Marker::cert_authority || !entry_matches(entry, name)) {
+    if (!names_match(entry.patterns, name)) {
       continue;
     }
-    if (entry.marker == KnownHostEntry::Marker::revoked) {
-      if (entry.key.blob == key.blob) {
-        return HostKeyCheck{HostKeyCheck::Status::revoked, entry};
-      }
-      continue;
-    }
-    if (entry.key.type != key.type) {
-      continue;
-    }
-    if (entry.key.blob == key.blob) {
-      matched = true;
-    } else if (mismatch == nullptr) {
-      mismatch = &entry;
+    switch (entry.marker) {
+      case KnownHostEntry::Marker::revoked:
+        if (entry.key.type == key.type && entry.key.blob == key.blob) {
+          return HostKeyCheck{HostKeyCheck::Status::revoked, entry, {}, {}};
+        }
+        break;
+      case KnownHostEntry::Marker::cert_authority:
+        if (!result.certificate_authority) {
+          result.certificate_authority = entry;
+        }
+        break;
+      case KnownHostEntry::Marker::none:
+        if (result.status == HostKeyCheck::Status::match) {
+          break;
+        }
+        if (entry.key.type == key.type && entry.key.blob == key.blob) {
+          result.status = HostKeyCheck::Status::match;
+        } else {
+          result.status = HostKeyCheck::Status::changed;
+        }
+        result.entry = entry;
+        break;
     }
   }
-  if (matched) {
-    result.status = HostKeyCheck::Status::match;
-  } else if (mismatch != nullptr) {
-    result.status = HostKeyCheck::Status::mismatch;
-    result.entry = *mismatch;
+  if (result.status == HostKeyCheck::Status::not_found) {
+    for (const auto& bad : unreadable_) {
+      if (!bad.patterns.empty() && names_match(bad.patterns, name)) {
+        result.unreadable = bad;
+        break;
+      }
+    }
+  } else {
+    result.certificate_authority.reset();
   }
   return result;
 }
@@ -225,7 +355,7 @@ HostKeyCheck KnownHosts::check(const std::string& name, const HostKey& key) cons
 std::vector<std::string> KnownHosts::known_key_types(const std::string& name) const {
   std::vector<std::string> types;
   for (const auto& entry : entries_) {
-    if (entry.marker == KnownHostEntry::Marker::none && entry_matches(entry, name) &&
+    if (entry.marker == KnownHostEntry::Marker::none && names_match(entry.patterns, name) &&
         std::find(types.begin(), types.end(), entry.key.type) == types.end()) {
       types.push_back(entry.key.type);
     }

@@ -57,24 +57,20 @@ ssize_t recv_and_note_time(libssh2_socket_t fd, void* buffer, size_t length, int
   return n;
 }
 
-// The host-key algorithms libssh2 1.10 can verify, best first: ed25519 before ECDSA (libssh2's
-// own order picks ECDSA first), RSA last since it only speaks ssh-rsa (SHA-1).
-constexpr const char* kHostKeyAlgorithms[] = {
-    "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa",
-};
-
-std::string host_key_preference(const std::vector<std::string>& known_types) {
+// The algorithms HostKeyAlgorithms allows, those known_hosts holds for the host first, so that
+// a server with several keys shows one we can verify (OpenSSH's order_hostkeyalgs(), curl's
+// ssh_force_knownhost_key_type).
+std::string host_key_preference(const std::vector<std::string>& allowed,
+                                const std::vector<std::string>& known_types) {
   std::vector<std::string> order;
   for (const auto& type : known_types) {
-    for (const char* supported : kHostKeyAlgorithms) {
-      if (type == supported) {
-        order.push_back(type);
-      }
+    if (std::find(allowed.begin(), allowed.end(), type) != allowed.end()) {
+      order.push_back(type);
     }
   }
-  for (const char* supported : kHostKeyAlgorithms) {
-    if (std::find(order.begin(), order.end(), supported) == order.end()) {
-      order.push_back(supported);
+  for (const auto& algorithm : allowed) {
+    if (std::find(order.begin(), order.end(), algorithm) == order.end()) {
+      order.push_back(algorithm);
     }
   }
   std::string joined;
@@ -120,6 +116,9 @@ std::string Session::where() const {
 
 asio::awaitable<std::unique_ptr<Session>> Session::connect(HostConfig config,
                                                            SessionContext context) {
+  if (config.unusable) {
+    throw SshError(FailureKind::config, config.unusable->render());
+  }
   if (config.proxy_jump) {
     throw SshError(FailureKind::config, "ProxyJump " + *config.proxy_jump +
                                             " is not supported yet; reach this host directly");
@@ -159,6 +158,15 @@ asio::awaitable<void> Session::open_tcp() {
       endpoints.push_back(entry.endpoint());
     }
   }
+  // AddressFamily: only the addresses of that family are tried.
+  std::erase_if(endpoints, [this](const tcp::endpoint& endpoint) {
+    return (config_.address_family == AddressFamily::inet && !endpoint.address().is_v4()) ||
+           (config_.address_family == AddressFamily::inet6 && !endpoint.address().is_v6());
+  });
+  if (endpoints.empty()) {
+    throw SshError(FailureKind::resolve,
+                   "no address of the family AddressFamily asks for: " + config_.host_name);
+  }
   auto [connect_ec, endpoint] = co_await asio::async_connect(socket_, endpoints, use_tuple);
   if (connect_ec) {
     throw SshError(FailureKind::connect, "connect to " + where() + ": " + connect_ec.message());
@@ -175,13 +183,16 @@ asio::awaitable<void> Session::handshake(SessionContext& context) {
   libssh2_session_set_blocking(session_, 0);
   libssh2_session_callback_set(session_, LIBSSH2_CALLBACK_RECV,
                                reinterpret_cast<void*>(&recv_and_note_time));
-  // Ask for a host key type that known_hosts holds for this host first, so that a server with
-  // several keys shows one we can verify (curl's ssh_force_knownhost_key_type).
   std::vector<std::string> known;
   if (context.host_keys != nullptr) {
     known = context.host_keys->known_key_types(config_);
   }
-  libssh2_session_method_pref(session_, LIBSSH2_METHOD_HOSTKEY, host_key_preference(known).c_str());
+  const std::string preference = host_key_preference(config_.host_key_algorithms, known);
+  if (preference.empty() ||
+      libssh2_session_method_pref(session_, LIBSSH2_METHOD_HOSTKEY, preference.c_str()) != 0) {
+    throw SshError(FailureKind::config,
+                   "no host-key algorithm Brigade can verify is allowed for " + where());
+  }
   abstract_.last_received = std::chrono::steady_clock::now();
   int rc = co_await call_until_done(session_, socket_, [this] {
     return libssh2_session_handshake(session_, socket_.native_handle());

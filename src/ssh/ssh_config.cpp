@@ -1,8 +1,16 @@
 #include <brigade/json_file.hpp>
+#include <brigade/spellcheck.hpp>
+#include <brigade/ssh/host_patterns.hpp>
 #include <brigade/ssh/ssh_config.hpp>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <arpa/inet.h>
 #include <glob.h>
+#include <openssl/sha.h>
 #include <pwd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,64 +34,234 @@ std::string lowercase(std::string s) {
   return s;
 }
 
-// `*` and `?` only, case-insensitive: ssh_config's host patterns (match.c).
-bool wildcard_match(const char* pattern, const char* text) {
-  for (;;) {
-    if (*pattern == '\0') {
-      return *text == '\0';
+// What Brigade does with each keyword OpenSSH 9.2 (Debian) knows, one row each (readconf.c's
+// keywords[]). A keyword not listed is an error, as for ssh ("Bad configuration option").
+enum class Use {
+  used,     // Brigade acts on it
+  ignored,  // known to OpenSSH, no bearing on what Brigade does: silently ignored
+  route,    // changes where or how the connection goes, or the host-key decision: a host with
+            // a value other than its default is refused (checked in resolve)
+};
+
+struct Keyword {
+  std::string_view name;
+  Use use;
+};
+
+constexpr Keyword kKeywords[] = {
+    {"host", Use::used},
+    {"match", Use::used},
+    {"include", Use::used},
+    {"hostname", Use::used},
+    {"user", Use::used},
+    {"port", Use::used},
+    {"identityfile", Use::used},
+    {"identitiesonly", Use::used},
+    {"userknownhostsfile", Use::used},
+    {"globalknownhostsfile", Use::used},
+    {"stricthostkeychecking", Use::used},
+    {"hostkeyalias", Use::used},
+    {"hostkeyalgorithms", Use::used},
+    {"hashknownhosts", Use::used},
+    {"connecttimeout", Use::used},
+    {"serveraliveinterval", Use::used},
+    {"serveralivecountmax", Use::used},
+    {"addressfamily", Use::used},
+    {"ignoreunknown", Use::used},
+    {"proxyjump", Use::used},
+    {"proxycommand", Use::route},
+    {"bindaddress", Use::route},
+    {"bindinterface", Use::route},
+    {"canonicalizehostname", Use::route},
+    {"checkhostip", Use::route},
+    {"knownhostscommand", Use::route},
+    {"revokedhostkeys", Use::route},
+    // Known, and without effect on where Brigade connects or which host key it trusts.
+    // VerifyHostKeyDNS only ever adds trust (an SSHFP mismatch is a warning in OpenSSH), and
+    // UpdateHostKeys and NoHostAuthenticationForLocalhost too: ignoring them is stricter.
+    {"addkeystoagent", Use::ignored},
+    {"batchmode", Use::ignored},
+    {"canonicaldomains", Use::ignored},
+    {"canonicalizefallbacklocal", Use::ignored},
+    {"canonicalizemaxdots", Use::ignored},
+    {"canonicalizepermittedcnames", Use::ignored},
+    {"casignaturealgorithms", Use::ignored},
+    {"certificatefile", Use::ignored},
+    {"challengeresponseauthentication", Use::ignored},
+    {"ciphers", Use::ignored},
+    {"clearallforwardings", Use::ignored},
+    {"compression", Use::ignored},
+    {"connectionattempts", Use::ignored},
+    {"controlmaster", Use::ignored},
+    {"controlpath", Use::ignored},
+    {"controlpersist", Use::ignored},
+    {"dsaauthentication", Use::ignored},
+    {"dynamicforward", Use::ignored},
+    {"enableescapecommandline", Use::ignored},
+    {"enablesshkeysign", Use::ignored},
+    {"escapechar", Use::ignored},
+    {"exitonforwardfailure", Use::ignored},
+    {"fingerprinthash", Use::ignored},
+    {"forkafterauthentication", Use::ignored},
+    {"forwardagent", Use::ignored},
+    {"forwardx11", Use::ignored},
+    {"forwardx11timeout", Use::ignored},
+    {"forwardx11trusted", Use::ignored},
+    {"gatewayports", Use::ignored},
+    {"gssapiauthentication", Use::ignored},
+    {"gssapiclientidentity", Use::ignored},
+    {"gssapidelegatecredentials", Use::ignored},
+    {"gssapikexalgorithms", Use::ignored},
+    {"gssapikeyexchange", Use::ignored},
+    {"gssapirenewalforcesrekey", Use::ignored},
+    {"gssapiserveridentity", Use::ignored},
+    {"gssapitrustdns", Use::ignored},
+    {"hostbasedacceptedalgorithms", Use::ignored},
+    {"hostbasedauthentication", Use::ignored},
+    {"hostbasedkeytypes", Use::ignored},
+    {"identityagent", Use::ignored},
+    {"identityfile2", Use::ignored},
+    {"ipqos", Use::ignored},
+    {"kbdinteractiveauthentication", Use::ignored},
+    {"kbdinteractivedevices", Use::ignored},
+    {"keepalive", Use::ignored},
+    {"kexalgorithms", Use::ignored},
+    {"localcommand", Use::ignored},
+    {"localforward", Use::ignored},
+    {"loglevel", Use::ignored},
+    {"logverbose", Use::ignored},
+    {"macs", Use::ignored},
+    {"nohostauthenticationforlocalhost", Use::ignored},
+    {"numberofpasswordprompts", Use::ignored},
+    {"passwordauthentication", Use::ignored},
+    {"permitlocalcommand", Use::ignored},
+    {"permitremoteopen", Use::ignored},
+    {"pkcs11provider", Use::ignored},
+    {"preferredauthentications", Use::ignored},
+    {"proxyusefdpass", Use::ignored},
+    {"pubkeyacceptedalgorithms", Use::ignored},
+    {"pubkeyacceptedkeytypes", Use::ignored},
+    {"pubkeyauthentication", Use::ignored},
+    {"rekeylimit", Use::ignored},
+    {"remotecommand", Use::ignored},
+    {"remoteforward", Use::ignored},
+    {"requesttty", Use::ignored},
+    {"requiredrsasize", Use::ignored},
+    {"securitykeyprovider", Use::ignored},
+    {"sendenv", Use::ignored},
+    {"sessiontype", Use::ignored},
+    {"setenv", Use::ignored},
+    {"skeyauthentication", Use::ignored},
+    {"smartcarddevice", Use::ignored},
+    {"stdinnull", Use::ignored},
+    {"streamlocalbindmask", Use::ignored},
+    {"streamlocalbindunlink", Use::ignored},
+    {"syslogfacility", Use::ignored},
+    {"tcpkeepalive", Use::ignored},
+    {"tisauthentication", Use::ignored},
+    {"tunnel", Use::ignored},
+    {"tunneldevice", Use::ignored},
+    {"updatehostkeys", Use::ignored},
+    {"verifyhostkeydns", Use::ignored},
+    {"visualhostkey", Use::ignored},
+    {"xauthlocation", Use::ignored},
+    // Deprecated or removed: ssh warns and goes on.
+    {"afstokenpassing", Use::ignored},
+    {"cipher", Use::ignored},
+    {"compressionlevel", Use::ignored},
+    {"fallbacktorsh", Use::ignored},
+    {"globalknownhostsfile2", Use::ignored},
+    {"kerberosauthentication", Use::ignored},
+    {"kerberostgtpassing", Use::ignored},
+    {"protocol", Use::ignored},
+    {"rhostsauthentication", Use::ignored},
+    {"rhostsrsaauthentication", Use::ignored},
+    {"rsaauthentication", Use::ignored},
+    {"useprivilegedport", Use::ignored},
+    {"userknownhostsfile2", Use::ignored},
+    {"useroaming", Use::ignored},
+    {"usersh", Use::ignored},
+};
+
+const Keyword* find_keyword(std::string_view name) {
+  for (const auto& keyword : kKeywords) {
+    if (keyword.name == name) {
+      return &keyword;
     }
-    if (*pattern == '*') {
-      while (*pattern == '*') {
-        ++pattern;
-      }
-      if (*pattern == '\0') {
-        return true;
-      }
-      for (; *text != '\0'; ++text) {
-        if (wildcard_match(pattern, text)) {
-          return true;
-        }
-      }
-      return false;
-    }
-    if (*text == '\0') {
-      return false;
-    }
-    if (*pattern != '?' && std::tolower(static_cast<unsigned char>(*pattern)) !=
-                               std::tolower(static_cast<unsigned char>(*text))) {
-      return false;
-    }
-    ++pattern;
-    ++text;
   }
+  return nullptr;
+}
+
+std::vector<std::string> keyword_names() {
+  std::vector<std::string> names;
+  for (const auto& keyword : kKeywords) {
+    names.emplace_back(keyword.name);
+  }
+  return names;
+}
+
+// OpenSSH's convtime(): "90", "1m30s", "1h", units s m h d w in either case.
+std::optional<long long> parse_time(const std::string& text) {
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  long long total = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t start = i;
+    long long value = 0;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+      value = value * 10 + (text[i] - '0');
+      if (value > 0x7fffffff) {
+        return std::nullopt;
+      }
+      ++i;
+    }
+    if (i == start) {
+      return std::nullopt;
+    }
+    long long unit = 1;
+    if (i < text.size()) {
+      switch (std::tolower(static_cast<unsigned char>(text[i]))) {
+        case 's':
+          break;
+        case 'm':
+          unit = 60;
+          break;
+        case 'h':
+          unit = 3600;
+          break;
+        case 'd':
+          unit = 86400;
+          break;
+        case 'w':
+          unit = 604800;
+          break;
+        default:
+          return std::nullopt;
+      }
+      ++i;
+    }
+    total += value * unit;
+    if (total > 0x7fffffff) {
+      return std::nullopt;
+    }
+  }
+  return total;
+}
+
+std::optional<bool> parse_flag(const std::string& text) {
+  std::string v = lowercase(text);
+  if (v == "yes" || v == "true") {
+    return true;
+  }
+  if (v == "no" || v == "false") {
+    return false;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
-
-bool host_patterns_match(const std::string& patterns, const std::string& host) {
-  bool matched = false;
-  std::size_t start = 0;
-  while (start < patterns.size()) {
-    std::size_t end = patterns.find_first_of(" \t,", start);
-    if (end == std::string::npos) {
-      end = patterns.size();
-    }
-    std::string pattern = patterns.substr(start, end - start);
-    start = end + 1;
-    if (pattern.empty()) {
-      continue;
-    }
-    // A matching negation rejects the host whatever else matches (ssh_config(5) PATTERNS).
-    if (pattern.front() == '!') {
-      if (wildcard_match(pattern.c_str() + 1, host.c_str())) {
-        return false;
-      }
-    } else if (wildcard_match(pattern.c_str(), host.c_str())) {
-      matched = true;
-    }
-  }
-  return matched;
-}
 
 struct ConfigLine {
   std::string keyword;  // lowercase
@@ -150,6 +328,8 @@ struct Parser {
   std::string home;
   bool user_file = true;  // relative Includes: ~/.ssh for user files, /etc/ssh for system files
   std::vector<Diagnostic>* warnings;
+  // The first IgnoreUnknown read, in the order ssh reads the files.
+  std::optional<std::string> ignore_unknown{};
 
   std::string expand_tilde(const std::string& path) const {
     if (path == "~" || path.starts_with("~/")) {
@@ -207,7 +387,14 @@ struct Parser {
       }
       rest = value_start == std::string::npos ? std::string() : rest.substr(value_start);
       Diagnostic where = diagnostic_at(shown, text, line_offset + first, keyword, {});
-      auto args = split_arguments(rest, where);
+      // Commands are taken as the rest of the line, unsplit, as readconf.c takes them.
+      const bool command = keyword == "proxycommand" || keyword == "knownhostscommand" ||
+                           keyword == "localcommand" || keyword == "remotecommand";
+      auto args = command ? Result<std::vector<std::string>>(std::vector<std::string>{rest})
+                          : split_arguments(rest, where);
+      if (command && rest.empty()) {
+        args = std::vector<std::string>{};
+      }
       if (!args) {
         return args.error();
       }
@@ -216,6 +403,22 @@ struct Parser {
         return where;
       }
 
+      const Keyword* known = find_keyword(keyword);
+      if (known == nullptr) {
+        // As ssh: an unknown keyword is an error unless IgnoreUnknown lists it.
+        if (ignore_unknown && known_hosts_patterns_match(lowercase(*ignore_unknown), keyword)) {
+          continue;
+        }
+        where.message = "Bad configuration option (OpenSSH 9.2 does not know it)";
+        where.hint = did_you_mean(closest_matches(keyword, keyword_names()));
+        if (where.hint.empty()) {
+          where.hint = "list it in IgnoreUnknown if another ssh client needs it";
+        }
+        return where;
+      }
+      if (keyword == "ignoreunknown" && !ignore_unknown) {
+        ignore_unknown = args->front();
+      }
       if (keyword == "match") {
         in_match = true;
         Diagnostic warning = where;
@@ -229,7 +432,21 @@ struct Parser {
         in_match = false;
       }
       if (in_match) {
+        // Match is not evaluated, so a route or trust setting inside one might apply to any
+        // host: never connect as if it were not there.
+        if (known->use == Use::route || keyword == "proxyjump" || keyword == "hostkeyalgorithms" ||
+            keyword == "stricthostkeychecking" || keyword == "userknownhostsfile" ||
+            keyword == "globalknownhostsfile" || keyword == "hostkeyalias" ||
+            keyword == "hostname" || keyword == "port") {
+          where.message = "Match is not supported, and this Match block sets " + keyword +
+                          ", which changes where Brigade connects or which host key it trusts";
+          where.hint = "move the setting into a Host block";
+          return where;
+        }
         block->lines.push_back(ConfigLine{"ignored", std::move(*args), shown, number, {}});
+        continue;
+      }
+      if (known->use == Use::ignored) {
         continue;
       }
       ConfigLine line{keyword, std::move(*args), shown, number, {}};
@@ -266,61 +483,81 @@ struct Parser {
     return block;
   }
 
-  // Values Brigade acts on are checked when the file loads, so a typo stops the run up front.
+  // Values Brigade acts on are checked when the file loads, so a typo stops the run up front;
+  // the words accepted are OpenSSH's own (readconf.c).
   static bool validate(const ConfigLine& line, Diagnostic& where) {
     const std::string& value = line.args.front();
-    auto is_number = [](const std::string& s) {
-      return !s.empty() && s.size() < 10 &&
-             std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
-    };
+    const std::string v = lowercase(value);
     auto one_of = [&](std::initializer_list<const char*> words) {
-      std::string v = lowercase(value);
       return std::any_of(words.begin(), words.end(), [&](const char* w) { return v == w; });
     };
-    if (line.keyword == "port") {
-      if (!is_number(value) || std::stoul(value) == 0 || std::stoul(value) > 65535) {
-        where.message = "expected a port number (1-65535), got '" + value + "'";
-        return false;
+    auto fail = [&](std::string message) {
+      where.message = std::move(message);
+      return false;
+    };
+    const std::string& k = line.keyword;
+    if (k == "port") {
+      const bool digits = !value.empty() && value.size() < 6 &&
+                          std::all_of(value.begin(), value.end(),
+                                      [](unsigned char c) { return std::isdigit(c) != 0; });
+      if (!digits || std::stoul(value) == 0 || std::stoul(value) > 65535) {
+        return fail("expected a port number (1-65535), got '" + value + "'");
       }
-    } else if (line.keyword == "connecttimeout" || line.keyword == "serveraliveinterval" ||
-               line.keyword == "serveralivecountmax") {
-      if (!is_number(value) && !(line.keyword == "connecttimeout" && lowercase(value) == "none")) {
-        where.message = "expected a number of seconds, got '" + value + "'";
-        if (line.keyword == "serveralivecountmax") {
-          where.message = "expected a number, got '" + value + "'";
-        }
-        return false;
+    } else if (k == "connecttimeout" || k == "serveraliveinterval") {
+      if (!(k == "connecttimeout" && v == "none") && !parse_time(value)) {
+        return fail("expected a time (30, 1m30s, 2h), got '" + value + "'");
       }
-    } else if (line.keyword == "stricthostkeychecking") {
-      if (!one_of({"yes", "no", "ask", "accept-new", "off"})) {
-        where.message = "expected yes, accept-new, no or ask, got '" + value + "'";
-        return false;
+    } else if (k == "serveralivecountmax") {
+      const bool digits = !value.empty() && value.size() < 10 &&
+                          std::all_of(value.begin(), value.end(),
+                                      [](unsigned char c) { return std::isdigit(c) != 0; });
+      if (!digits) {
+        return fail("expected a number, got '" + value + "'");
       }
-    } else if (line.keyword == "identitiesonly" || line.keyword == "hashknownhosts") {
-      if (!one_of({"yes", "no"})) {
-        where.message = "expected yes or no, got '" + value + "'";
-        return false;
+    } else if (k == "stricthostkeychecking") {
+      if (!one_of({"yes", "true", "no", "false", "off", "ask", "accept-new"})) {
+        return fail("expected yes, accept-new, no or ask, got '" + value + "'");
+      }
+    } else if (k == "identitiesonly" || k == "hashknownhosts" || k == "checkhostip") {
+      if (!parse_flag(value)) {
+        return fail("expected yes or no, got '" + value + "'");
+      }
+    } else if (k == "canonicalizehostname") {
+      if (!parse_flag(value) && !one_of({"always"})) {
+        return fail("expected yes, no or always, got '" + value + "'");
+      }
+    } else if (k == "addressfamily") {
+      if (!one_of({"any", "inet", "inet6"})) {
+        return fail("expected any, inet or inet6, got '" + value + "'");
       }
     }
     return true;
   }
 };
 
-// The first value obtained for each keyword; IdentityFile accumulates (ssh_config(5)).
+// The first value obtained for each keyword, with the line it came from; IdentityFile
+// accumulates, each path once (ssh_config(5), readconf.c add_identity_file).
 struct Obtained {
-  std::map<std::string, std::vector<std::string>> first;
+  std::map<std::string, const ConfigLine*> first;
   std::vector<std::string> identity_files;
 
   void take(const ConfigLine& line) {
     if (line.keyword == "identityfile") {
-      identity_files.push_back(line.args.front());
+      if (std::find(identity_files.begin(), identity_files.end(), line.args.front()) ==
+          identity_files.end()) {
+        identity_files.push_back(line.args.front());
+      }
     } else {
-      first.try_emplace(line.keyword, line.args);
+      first.try_emplace(line.keyword, &line);
     }
   }
-  const std::vector<std::string>* get(const std::string& keyword) const {
+  const ConfigLine* get(const std::string& keyword) const {
     auto it = first.find(keyword);
-    return it == first.end() ? nullptr : &it->second;
+    return it == first.end() ? nullptr : it->second;
+  }
+  std::optional<std::string> value(const std::string& keyword) const {
+    const ConfigLine* line = get(keyword);
+    return line != nullptr ? std::optional<std::string>(line->args.front()) : std::nullopt;
   }
 };
 
@@ -328,11 +565,7 @@ void apply_block(const SshConfig::Block& block, const std::string& host, bool& a
                  Obtained& obtained) {
   for (const auto& line : block.lines) {
     if (line.keyword == "host") {
-      std::string patterns;
-      for (const auto& arg : line.args) {
-        patterns += arg + " ";
-      }
-      active = host_patterns_match(patterns, host);
+      active = host_line_matches(line.args, host);
     } else if (line.keyword == "match") {
       active = false;
     } else if (line.keyword == "include") {
@@ -351,22 +584,39 @@ void apply_block(const SshConfig::Block& block, const std::string& host, bool& a
   }
 }
 
-// %-tokens of ssh_config(5) TOKENS, those that make sense here.
-std::string expand_tokens(const std::string& text, const std::map<char, std::string>& tokens) {
+// Expands %-tokens and ${VAR} as OpenSSH's percent_dollar_expand(); an unknown token or an
+// unset variable is an error, as for ssh.
+Result<std::string> expand_tokens(const std::string& text,
+                                  const std::map<char, std::string>& tokens, bool environment) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 1 < text.size()) {
-      char t = text[i + 1];
+    if (text[i] == '%') {
+      if (i + 1 >= text.size()) {
+        return Diagnostic{.message = "'%' at the end of '" + text + "'"};
+      }
+      char t = text[++i];
       if (t == '%') {
         out += '%';
-        ++i;
-        continue;
-      }
-      if (auto it = tokens.find(t); it != tokens.end()) {
+      } else if (auto it = tokens.find(t); it != tokens.end()) {
         out += it->second;
-        ++i;
-        continue;
+      } else {
+        return Diagnostic{.message = std::string("unknown token %") + t + " in '" + text + "'"};
       }
+      continue;
+    }
+    if (environment && text[i] == '$' && i + 1 < text.size() && text[i + 1] == '{') {
+      std::size_t close = text.find('}', i + 2);
+      if (close == std::string::npos) {
+        return Diagnostic{.message = "unterminated ${ in '" + text + "'"};
+      }
+      std::string name = text.substr(i + 2, close - i - 2);
+      const char* value = std::getenv(name.c_str());
+      if (value == nullptr) {
+        return Diagnostic{.message = "environment variable ${" + name + "} is not set"};
+      }
+      out += value;
+      i = close;
+      continue;
     }
     out += text[i];
   }
@@ -379,6 +629,97 @@ std::string local_host_name() {
     return "localhost";
   }
   return buffer;
+}
+
+std::string sha1_hex(const std::string& text) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char byte : digest) {
+    hex += kHex[byte >> 4];
+    hex += kHex[byte & 15];
+  }
+  return hex;
+}
+
+// ProxyJump as ssh -G prints it: the last hop parsed (`ssh://` dropped, `[user@]host[:port]`),
+// the hops before it kept as written (readconf.c parse_jump).
+std::string normalise_jump(const std::string& value) {
+  const std::size_t comma = value.rfind(',');
+  std::string hop = comma == std::string::npos ? value : value.substr(comma + 1);
+  if (hop.starts_with("ssh://")) {
+    hop.erase(0, 6);
+    if (!hop.empty() && hop.back() == '/') {
+      hop.pop_back();
+    }
+  }
+  return comma == std::string::npos ? hop : value.substr(0, comma + 1) + hop;
+}
+
+// The host-key algorithms libssh2 1.10 can verify, best first: ed25519 before ECDSA (libssh2's
+// own order picks ECDSA first), RSA last since it only speaks ssh-rsa (SHA-1). The ECDSA
+// certificate methods it lists have no verify function: host certificates cannot be checked.
+const std::vector<std::string> kHostKeyAlgorithms = {
+    "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa",
+};
+
+// HostKeyAlgorithms as OpenSSH reads it (a list replaces the default; `+` appends, `-` removes,
+// `^` puts first; wildcards allowed), applied to what Brigade can verify.
+std::vector<std::string> host_key_algorithms(const std::string& setting) {
+  std::string list = setting;
+  char op = '\0';
+  if (!list.empty() && (list[0] == '+' || list[0] == '-' || list[0] == '^')) {
+    op = list[0];
+    list.erase(0, 1);
+  }
+  std::vector<std::string> listed;  // in the order written
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t end = list.find(',', start);
+    if (end == std::string::npos) {
+      end = list.size();
+    }
+    std::string item = lowercase(list.substr(start, end - start));
+    for (const auto& algorithm : kHostKeyAlgorithms) {
+      if (wildcard_match(item, algorithm) &&
+          std::find(listed.begin(), listed.end(), algorithm) == listed.end()) {
+        listed.push_back(algorithm);
+      }
+    }
+    start = end + 1;
+  }
+  auto is_listed = [&](const std::string& algorithm) {
+    return std::find(listed.begin(), listed.end(), algorithm) != listed.end();
+  };
+  std::vector<std::string> out;
+  switch (op) {
+    case '\0':
+      return listed;
+    case '^':
+      out = listed;
+      [[fallthrough]];
+    case '+':
+      for (const auto& algorithm : kHostKeyAlgorithms) {
+        if (std::find(out.begin(), out.end(), algorithm) == out.end()) {
+          out.push_back(algorithm);
+        }
+      }
+      return out;
+    default:  // '-'
+      for (const auto& algorithm : kHostKeyAlgorithms) {
+        if (!is_listed(algorithm)) {
+          out.push_back(algorithm);
+        }
+      }
+      return out;
+  }
+}
+
+bool is_ip_literal(const std::string& host) {
+  unsigned char buffer[16];
+  return inet_pton(AF_INET, host.c_str(), buffer) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), buffer) == 1;
 }
 
 }  // namespace
@@ -433,60 +774,145 @@ HostConfig SshConfig::resolve(const std::string& host, const HostDefaults& defau
     bool active = true;  // lines before the first Host apply to every host
     apply_block(*file, host, active, obtained);
   }
-  auto value = [&](const char* keyword) -> std::optional<std::string> {
-    if (const auto* args = obtained.get(keyword)) {
-      return args->front();
-    }
-    return std::nullopt;
+  auto value = [&](const char* keyword) { return obtained.value(keyword); };
+  auto flag = [&](const char* keyword) {
+    return parse_flag(value(keyword).value_or("no")).value_or(false);
   };
-  auto yes = [&](const char* keyword) { return lowercase(value(keyword).value_or("no")) == "yes"; };
-
   HostConfig config;
+  // The first reason this host cannot be reached as configured, at the line that says so.
+  auto refuse = [&](const char* keyword, std::string message) {
+    if (config.unusable) {
+      return;
+    }
+    const ConfigLine* line = obtained.get(keyword);
+    config.unusable = Diagnostic{.file = line ? line->file : std::string(),
+                                 .line = line ? line->line : 0,
+                                 .field = keyword,
+                                 .message = std::move(message)};
+  };
+
   config.host = host;
-  config.host_name = expand_tokens(value("hostname").value_or(host), {{'h', host}});
+  config.host_name = lowercase(host);
+  if (auto hostname = value("hostname")) {
+    auto expanded = expand_tokens(*hostname, {{'h', host}}, false);
+    if (expanded) {
+      config.host_name = lowercase(*expanded);
+    } else {
+      refuse("hostname", expanded.error().message);
+    }
+  }
   config.user = value("user").value_or(defaults.user.value_or(defaults.local_user));
   if (auto port = value("port")) {
     config.port = static_cast<std::uint16_t>(std::stoul(*port));
   }
-  config.identities_only = yes("identitiesonly");
-  config.hash_known_hosts = yes("hashknownhosts");
-  config.host_key_alias = value("hostkeyalias");
-  config.proxy_jump = value("proxyjump");
+  if (auto family = value("addressfamily")) {
+    const std::string f = lowercase(*family);
+    config.address_family = f == "inet"    ? AddressFamily::inet
+                            : f == "inet6" ? AddressFamily::inet6
+                                           : AddressFamily::any;
+  }
+  config.identities_only = flag("identitiesonly");
+  config.hash_known_hosts = flag("hashknownhosts");
+  if (auto alias = value("hostkeyalias")) {
+    config.host_key_alias = lowercase(*alias);
+  }
+  if (auto jump = value("proxyjump"); jump && lowercase(*jump) != "none") {
+    config.proxy_jump = normalise_jump(*jump);
+  }
   config.password = defaults.password;
   if (auto timeout = value("connecttimeout"); timeout && lowercase(*timeout) != "none") {
-    config.connect_timeout = std::chrono::seconds(std::stoul(*timeout));
+    config.connect_timeout_set = true;
+    config.connect_timeout = std::chrono::seconds(parse_time(*timeout).value_or(10));
   }
   if (auto interval = value("serveraliveinterval")) {
-    config.server_alive_interval = std::stoi(*interval);
+    config.server_alive_interval = static_cast<int>(parse_time(*interval).value_or(0));
   }
   if (auto count = value("serveralivecountmax")) {
     config.server_alive_count_max = std::stoi(*count);
   }
-  std::string strict = lowercase(value("stricthostkeychecking").value_or("ask"));
-  config.strict_host_key_checking = strict == "accept-new" ? StrictHostKeyChecking::accept_new
-                                    : (strict == "no" || strict == "off")
-                                        ? StrictHostKeyChecking::no
-                                        : StrictHostKeyChecking::yes;
+  const std::string strict = lowercase(value("stricthostkeychecking").value_or("ask"));
+  config.strict_host_key_checking =
+      strict == "accept-new"                                     ? StrictHostKeyChecking::accept_new
+      : (strict == "no" || strict == "false" || strict == "off") ? StrictHostKeyChecking::no
+      : (strict == "yes" || strict == "true")                    ? StrictHostKeyChecking::yes
+                                                                 : StrictHostKeyChecking::ask;
+  config.host_key_algorithms = kHostKeyAlgorithms;
+  if (auto algorithms = value("hostkeyalgorithms")) {
+    config.host_key_algorithms_setting = *algorithms;
+    config.host_key_algorithms = host_key_algorithms(*algorithms);
+    if (config.host_key_algorithms.empty()) {
+      refuse("hostkeyalgorithms",
+             "HostKeyAlgorithms " + *algorithms +
+                 " leaves no host-key algorithm Brigade can verify (libssh2 1.10 verifies " +
+                 fmt::format("{}", fmt::join(kHostKeyAlgorithms, ", ")) + ")");
+    }
+  }
 
+  // Settings that change the route or the trust decision, which Brigade does not implement:
+  // the host is refused rather than reached some other way.
+  if (auto command = value("proxycommand"); command && lowercase(*command) != "none") {
+    config.proxy_command = *command;
+    refuse("proxycommand",
+           "ProxyCommand is not supported yet; Brigade never connects "
+           "directly to a host that has one");
+  }
+  for (const char* keyword : {"bindaddress", "bindinterface"}) {
+    if (value(keyword)) {
+      refuse(keyword,
+             std::string(keyword == std::string("bindaddress") ? "BindAddress" : "BindInterface") +
+                 " is not supported; Brigade would connect from another address");
+    }
+  }
+  if (auto canonicalize = value("canonicalizehostname");
+      canonicalize && parse_flag(*canonicalize) != false) {
+    refuse("canonicalizehostname",
+           "CanonicalizeHostname is not supported; Brigade would connect to, and check the host "
+           "key of, another name than ssh");
+  }
+  if (auto command = value("knownhostscommand"); command && lowercase(*command) != "none") {
+    refuse("knownhostscommand",
+           "KnownHostsCommand is not supported; Brigade would decide on the host key without "
+           "the keys it provides");
+  }
+  if (auto revoked = value("revokedhostkeys"); revoked && lowercase(*revoked) != "none") {
+    refuse("revokedhostkeys",
+           "RevokedHostKeys is not supported; Brigade would trust a key that file revokes "
+           "(put the keys in known_hosts as @revoked lines instead)");
+  }
+  if (flag("checkhostip") && !is_ip_literal(config.host_name)) {
+    refuse("checkhostip",
+           "CheckHostIP yes is not supported; Brigade would not check the host's address "
+           "against known_hosts as ssh does (set CheckHostIP no for this host)");
+  }
+
+  const std::string local = local_host_name();
   const std::map<char, std::string> tokens = {
+      {'C', sha1_hex(local + config.host_name + std::to_string(config.port) + config.user)},
       {'d', defaults.home},
-      {'u', defaults.local_user},
       {'h', config.host_name},
-      {'r', config.user},
+      {'i', std::to_string(getuid())},
+      {'k', config.host_key_alias.value_or(host)},
+      {'L', local.substr(0, local.find('.'))},
+      {'l', local},
       {'n', host},
       {'p', std::to_string(config.port)},
-      {'l', local_host_name()},
-      {'i', std::to_string(getuid())},
+      {'r', config.user},
+      {'u', defaults.local_user},
   };
-  auto expand_path = [&](const std::string& path) {
-    std::string expanded = expand_tokens(path, tokens);
-    if (expanded == "~" || expanded.starts_with("~/")) {
-      expanded = defaults.home + expanded.substr(1);
+  auto expand_path = [&](const char* keyword, const std::string& path) {
+    auto expanded = expand_tokens(path, tokens, true);
+    if (!expanded) {
+      refuse(keyword, expanded.error().message);
+      return path;
     }
-    return expanded;
+    if (*expanded == "~" || expanded->starts_with("~/")) {
+      return defaults.home + expanded->substr(1);
+    }
+    return *expanded;
   };
+  config.identity_file_settings = obtained.identity_files;
   for (const auto& file : obtained.identity_files) {
-    config.identity_files.push_back(expand_path(file));
+    config.identity_files.push_back(expand_path("identityfile", file));
   }
   if (defaults.keypair_file && std::find(config.identity_files.begin(), config.identity_files.end(),
                                          *defaults.keypair_file) == config.identity_files.end()) {
@@ -497,17 +923,20 @@ HostConfig SshConfig::resolve(const std::string& host, const HostDefaults& defau
       config.identity_files.push_back(defaults.home + "/.ssh/" + name);
     }
   }
-  if (const auto* files = obtained.get("userknownhostsfile")) {
-    for (const auto& file : *files) {
-      config.user_known_hosts_files.push_back(expand_path(file));
+  if (const ConfigLine* line = obtained.get("userknownhostsfile")) {
+    if (!(line->args.size() == 1 && lowercase(line->args.front()) == "none")) {
+      for (const auto& file : line->args) {
+        config.user_known_hosts_files.push_back(expand_path("userknownhostsfile", file));
+      }
     }
   } else {
     config.user_known_hosts_files = {defaults.home + "/.ssh/known_hosts",
                                      defaults.home + "/.ssh/known_hosts2"};
   }
-  if (const auto* files = obtained.get("globalknownhostsfile")) {
-    for (const auto& file : *files) {
-      config.global_known_hosts_files.push_back(expand_path(file));
+  // GlobalKnownHostsFile is used as written: ssh expands neither ~ nor tokens in it.
+  if (const ConfigLine* line = obtained.get("globalknownhostsfile")) {
+    if (!(line->args.size() == 1 && lowercase(line->args.front()) == "none")) {
+      config.global_known_hosts_files = line->args;
     }
   } else {
     config.global_known_hosts_files = {"/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"};
@@ -516,48 +945,78 @@ HostConfig SshConfig::resolve(const std::string& host, const HostDefaults& defau
 }
 
 std::string HostConfig::render() const {
-  auto join = [](const std::vector<std::string>& items) {
+  auto join = [](const std::vector<std::string>& items, const char* separator) {
     std::string out;
     for (const auto& item : items) {
-      out += (out.empty() ? "" : " ") + item;
+      out += (out.empty() ? "" : separator) + item;
     }
     return out;
   };
+  auto yes_no = [](bool value) { return value ? "yes" : "no"; };
   std::string out;
   out += "host " + host + "\n";
-  out += "hostname " + host_name + "\n";
   out += "user " + user + "\n";
+  out += "hostname " + host_name + "\n";
   out += "port " + std::to_string(port) + "\n";
-  for (const auto& file : identity_files) {
-    out += "identityfile " + file + "\n";
-  }
-  out += std::string("identitiesonly ") + (identities_only ? "yes" : "no") + "\n";
-  out += "userknownhostsfile " + join(user_known_hosts_files) + "\n";
-  out += "globalknownhostsfile " + join(global_known_hosts_files) + "\n";
+  out += std::string("addressfamily ") +
+         (address_family == AddressFamily::inet    ? "inet"
+          : address_family == AddressFamily::inet6 ? "inet6"
+                                                   : "any") +
+         "\n";
+  out += std::string("hashknownhosts ") + yes_no(hash_known_hosts) + "\n";
+  out += std::string("identitiesonly ") + yes_no(identities_only) + "\n";
   out += "stricthostkeychecking ";
   switch (strict_host_key_checking) {
     case StrictHostKeyChecking::yes:
-      out += "yes\n";
+      out += "true\n";
+      break;
+    case StrictHostKeyChecking::ask:
+      out += "ask\n# brigade: never asks mid-run: a new host key is refused as under 'yes'\n";
       break;
     case StrictHostKeyChecking::accept_new:
       out += "accept-new\n";
       break;
     case StrictHostKeyChecking::no:
-      out += "no\n";
+      out += "false\n# brigade: a changed or revoked host key is refused all the same\n";
       break;
   }
+  out += "serveralivecountmax " + std::to_string(server_alive_count_max) + "\n";
+  out += "serveraliveinterval " + std::to_string(server_alive_interval) + "\n";
+  out += "# brigade: host-key algorithms offered: " + join(host_key_algorithms, ",") + "\n";
   if (host_key_alias) {
     out += "hostkeyalias " + *host_key_alias + "\n";
   }
-  out += std::string("hashknownhosts ") + (hash_known_hosts ? "yes" : "no") + "\n";
-  out += "connecttimeout " + std::to_string(connect_timeout.count()) + "\n";
-  out += "serveraliveinterval " + std::to_string(server_alive_interval) + "\n";
-  out += "serveralivecountmax " + std::to_string(server_alive_count_max) + "\n";
+  for (const auto& file : identity_file_settings) {
+    out += "identityfile " + file + "\n";
+  }
+  out += "# brigade: identity files tried: " + join(identity_files, " ") + "\n";
+  out += "globalknownhostsfile " +
+         (global_known_hosts_files.empty() ? std::string("none")
+                                           : join(global_known_hosts_files, " ")) +
+         "\n";
+  out +=
+      "userknownhostsfile " +
+      (user_known_hosts_files.empty() ? std::string("none") : join(user_known_hosts_files, " ")) +
+      "\n";
+  if (connect_timeout_set) {
+    out += "connecttimeout " + std::to_string(connect_timeout.count()) + "\n";
+  } else {
+    out +=
+        "connecttimeout none\n# brigade: ConnectTimeout not set: connect, handshake and "
+        "authentication wait at most " +
+        std::to_string(connect_timeout.count()) + " s each\n";
+  }
+  if (proxy_command) {
+    out += "proxycommand " + *proxy_command + "\n";
+  }
   if (proxy_jump) {
     out += "proxyjump " + *proxy_jump + "\n";
   }
   if (password) {
-    out += "password (set in littlechef.cfg, not shown)\n";
+    out += "# brigade: password set in littlechef.cfg (not shown)\n";
+  }
+  if (unusable) {
+    out += "# brigade: refused: " + unusable->render() + "\n";
   }
   return out;
 }

@@ -19,7 +19,8 @@ struct HostKey {
 std::string fingerprint_sha256(std::string_view blob);
 
 std::string base64_encode(std::string_view bytes);
-/// Decodes standard base64 (padding optional); nullopt on bad input.
+/// Decodes standard base64 (padding optional; whitespace such as a CR skipped, as OpenSSH's
+/// b64_pton does); nullopt on bad input.
 std::optional<std::string> base64_decode(std::string_view text);
 
 /// One line of a known_hosts file.
@@ -30,31 +31,57 @@ struct KnownHostEntry {
   Marker marker = Marker::none;
   std::string patterns;  ///< Comma-separated names, wildcards, negations or |1|salt|hash.
   HostKey key;
+
+  /// "file:line", for messages.
+  std::string place() const { return file + ":" + std::to_string(line); }
 };
 
-/// What known_hosts says about a presented key.
+/// A line that could not be read. It is skipped with a warning, as ssh skips it, and its names
+/// are kept: a host named on such a line is never treated as a new host.
+struct UnreadableLine {
+  std::string file;
+  int line = 0;
+  std::string patterns;  ///< The line's names when they could be read, else empty.
+  std::string reason;    ///< "the key is not valid base64", …
+
+  std::string place() const { return file + ":" + std::to_string(line); }
+};
+
+/// What known_hosts says about a presented key, decided as OpenSSH's check_key_in_hostkeys().
 struct HostKeyCheck {
-  enum class Status { match, mismatch, revoked, not_found };
+  enum class Status {
+    match,      ///< a line for the name holds this key
+    changed,    ///< the name has keys on record, none of them this one (of any type)
+    revoked,    ///< a @revoked line for the name holds this key
+    not_found,  ///< no key on record for the name
+  };
   Status status = Status::not_found;
-  /// mismatch: the known key of the same type; revoked: the @revoked line.
+  /// match: the matching line; changed: the offending key (the last one read, as ssh reports
+  /// it); revoked: the @revoked line.
   std::optional<KnownHostEntry> entry;
+  /// not_found: a @cert-authority line for the name (host certificates are not supported).
+  std::optional<KnownHostEntry> certificate_authority;
+  /// not_found: a line that may name the host but could not be read.
+  std::optional<UnreadableLine> unreadable;
 };
 
 /// The name a host is looked up by: HostKeyAlias, else `host`, or `[host]:port` when the port
-/// is not 22 — with no fallback to the plain name, as OpenSSH does.
+/// is not 22, lowercased as OpenSSH does.
 std::string known_hosts_name(const std::string& host, int port,
                              const std::optional<std::string>& alias);
 
 /// known_hosts entries from several files, checked the way OpenSSH checks them.
 class KnownHosts {
  public:
-  /// Reads `files` in order; missing files are skipped, unparsable lines ignored (as ssh does).
-  static KnownHosts load(const std::vector<std::string>& files);
+  /// Reads `files` in order. A file that does not exist holds no keys; one that exists but
+  /// cannot be read (EACCES, EMFILE, EIO, a directory) is an error: a host key check never
+  /// passes for lack of a file it could not read.
+  static Result<KnownHosts> load(const std::vector<std::string>& files);
   /// Adds the lines of `text` as if read from `file`.
   void add_text(const std::string& file, std::string_view text);
 
-  /// Checks `key` for `name` (from known_hosts_name): @revoked wins, then a matching key, then a
-  /// different key of the same type (a changed host key).
+  /// Checks `key` for `name` (from known_hosts_name): @revoked wins, then a matching key, then
+  /// any other key on record for the name (a changed host key, whatever its type).
   HostKeyCheck check(const std::string& name, const HostKey& key) const;
 
   /// Key types known for `name`, in file order: the host-key algorithms to ask the server for.
@@ -63,11 +90,19 @@ class KnownHosts {
   /// Records an accepted key in memory (after it was appended to a file).
   void remember(KnownHostEntry entry) { entries_.push_back(std::move(entry)); }
 
+  /// The lines that were skipped, one warning each ("file:line: …; skipped").
+  std::vector<Diagnostic> warnings() const;
+
   std::size_t size() const { return entries_.size(); }
 
  private:
   std::vector<KnownHostEntry> entries_;
+  std::vector<UnreadableLine> unreadable_;
 };
+
+/// True when `name` contains a character OpenSSH never writes into known_hosts
+/// (`@?*#[]|'"\` and whitespace): such a host's key is never recorded.
+bool unrecordable_host_name(std::string_view name);
 
 /// The known_hosts line for `name` and `key`, hashed (|1|salt|hash) when asked.
 std::string known_hosts_line(const std::string& name, const HostKey& key, bool hashed);

@@ -11,29 +11,48 @@
 
 namespace brigade::ssh {
 
-/// StrictHostKeyChecking; `ask` is treated as `yes`, since Brigade never prompts mid-run.
-enum class StrictHostKeyChecking { yes, accept_new, no };
+/// StrictHostKeyChecking; `ask` is refused like `yes` for a new host, since Brigade never
+/// prompts mid-run.
+enum class StrictHostKeyChecking { yes, ask, accept_new, no };
+
+/// AddressFamily: which addresses of the host name are tried.
+enum class AddressFamily { any, inet, inet6 };
 
 /// Everything Brigade needs to reach one host, resolved like `ssh -G` does.
 struct HostConfig {
   std::string host;       ///< The name asked for (the node's name).
-  std::string host_name;  ///< Where to connect (HostName, %h expanded), else `host`.
+  std::string host_name;  ///< Where to connect (HostName, %h expanded, lowercased), else `host`.
   std::string user;
   std::uint16_t port = 22;
-  std::vector<std::string> identity_files;  ///< Tokens and ~ expanded, in order.
+  AddressFamily address_family = AddressFamily::any;
+  /// IdentityFile as written (duplicates once), which `ssh -G` prints; empty when none is set.
+  std::vector<std::string> identity_file_settings;
+  std::vector<std::string> identity_files;  ///< What is tried: tokens, ${ENV} and ~ expanded.
   bool identities_only = false;
   std::vector<std::string> user_known_hosts_files;
   std::vector<std::string> global_known_hosts_files;
-  StrictHostKeyChecking strict_host_key_checking = StrictHostKeyChecking::yes;
-  std::optional<std::string> host_key_alias;
+  StrictHostKeyChecking strict_host_key_checking = StrictHostKeyChecking::ask;
+  std::optional<std::string> host_key_alias;  ///< Lowercased, as OpenSSH does.
+  /// HostKeyAlgorithms as written; nullopt when not set.
+  std::optional<std::string> host_key_algorithms_setting;
+  /// The host-key algorithms Brigade may negotiate, best first (HostKeyAlgorithms applied to
+  /// what libssh2 1.10 can verify).
+  std::vector<std::string> host_key_algorithms;
   bool hash_known_hosts = false;
+  bool connect_timeout_set = false;  ///< ConnectTimeout given (else Brigade's default).
   std::chrono::seconds connect_timeout{10};
   int server_alive_interval = 0;  ///< Seconds; 0 disables keepalives.
   int server_alive_count_max = 3;
-  std::optional<std::string> proxy_jump;  ///< Parsed and kept; jump hosts come later.
-  std::optional<std::string> password;    ///< From littlechef.cfg; never printed.
+  std::optional<std::string> proxy_jump;  ///< Hops normalised (no ssh://); jump hosts come later.
+  std::optional<std::string> proxy_command;  ///< Never followed yet: the host is refused.
+  std::optional<std::string> password;       ///< From littlechef.cfg; never printed.
+  /// Why this host cannot be reached as configured (a setting that changes the route or the
+  /// host-key decision and that Brigade does not implement, an unset ${VAR}): located at its
+  /// ssh_config line. Such a host is refused before anything connects, never reached directly.
+  std::optional<Diagnostic> unusable;
 
-  /// The settings as `ssh -G` prints them, one `keyword value` per line; never the password.
+  /// The settings as `ssh -G` prints them (its keywords, lowercase, in its order); where Brigade
+  /// does something else, a `# brigade:` comment says what. Never the password.
   std::string render() const;
 };
 
@@ -74,8 +93,5 @@ class SshConfig {
  private:
   std::vector<std::unique_ptr<Block>> files_;
 };
-
-/// True when `host` matches a Host line's pattern list (`*`, `?`, `!negation`, spaces/commas).
-bool host_patterns_match(const std::string& patterns, const std::string& host);
 
 }  // namespace brigade::ssh

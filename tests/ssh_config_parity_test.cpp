@@ -1,0 +1,99 @@
+// `brigade ssh-config` against `ssh -G` on the same files: every line Brigade prints (comments
+// aside) is a line ssh prints, in ssh's order.
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <brigade/ssh/ssh_config.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+using brigade::ssh::HostDefaults;
+using brigade::ssh::SshConfig;
+using brigade::test::run_shell;
+using brigade::test::TempDir;
+
+namespace {
+
+std::vector<std::string> lines(const std::string& text, bool drop_comments) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!(drop_comments && line.starts_with("#"))) {
+      out.push_back(line);
+    }
+  }
+  return out;
+}
+
+void check_same_as_ssh(const TempDir& dir, const std::string& text, const std::string& host) {
+  const std::string file = dir.write("config", text).string();
+  INFO("config:\n" << text << "host: " << host);
+  auto ssh = run_shell("ssh -F " + file + " -G '" + host + "' 2>&1");
+  REQUIRE(ssh.status == 0);
+  std::vector<brigade::Diagnostic> warnings;
+  HostDefaults defaults = HostDefaults::from_environment();
+  auto config = SshConfig::load(file, "", defaults.home, warnings);
+  REQUIRE(config.ok());
+  const std::string ours = config->resolve(host, defaults).render();
+  INFO("brigade ssh-config:\n" << ours);
+  const auto theirs = lines(ssh.output, false);
+  std::size_t at = 0;  // ssh's lines are searched from where the previous one was found
+  for (const auto& line : lines(ours, true)) {
+    INFO("line: " << line);
+    auto found = std::find(theirs.begin() + static_cast<std::ptrdiff_t>(at), theirs.end(), line);
+    CHECK(found != theirs.end());
+    if (found != theirs.end()) {
+      at = static_cast<std::size_t>(found - theirs.begin()) + 1;
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("ssh_config parity with ssh -G: a table of configurations", "[ssh_config][parity]") {
+  if (run_shell("command -v ssh").status != 0) {
+    WARN("skipped: needs OpenSSH's ssh");
+    return;
+  }
+  TempDir dir;
+  dir.write("conf.d/10-web.conf", "Host web*\n  User webuser\n  Port 2200\n");
+  dir.write("conf.d/20-all.conf", "HostKeyAlias Fleet-Alias\n");
+  const std::string include = "Include " + dir.str() + "/conf.d/*.conf\n";
+
+  struct Row {
+    std::string config;
+    std::vector<std::string> hosts;
+  };
+  const std::vector<Row> table = {
+      {"Host web* !web3\n  Port 2201\nHost *\n  User admin\n", {"web1", "web3", "WEB1", "db"}},
+      {"Host \"a b\" c,d e\n  User listed\n", {"a", "c", "e"}},
+      {include + "Host db*\n  User dbuser\n", {"web1", "db1", "other"}},
+      {"Host *\n  IdentityFile ~/.ssh/%r@%h_%p\n  IdentityFile ~/.ssh/%r@%h_%p\n"
+       "  UserKnownHostsFile %d/kh_%C %d/%u_%L_%l_%i_%k_%n\n  HostName %h.Example.com\n",
+       {"web1", "Node-2"}},
+      {"Host a\n  Port 1\n  User first\nHost *\n  Port 2\n  User second\n  HostName h\n",
+       {"a", "b"}},
+      {"Host q\n  UserKnownHostsFile \"/tmp/with space/kh\" '/tmp/single' /tmp/x\\ y\n"
+       "  GlobalKnownHostsFile /etc/ssh/%h_known\n",
+       {"q"}},
+      {"Port=2222\nUser = bob\nHostName= target\nConnectTimeout =1m\n", {"x"}},
+      {"Host *\n  ConnectTimeout 1m30s\n  ServerAliveInterval 30s\n  ServerAliveCountMax 5\n"
+       "  StrictHostKeyChecking accept-new\n  HashKnownHosts true\n  IdentitiesOnly yes\n"
+       "  AddressFamily inet\n  HostKeyAlias Some.Alias\n",
+       {"x"}},
+      {"Host s1\n  StrictHostKeyChecking yes\nHost s2\n  StrictHostKeyChecking no\n"
+       "Host s3\n  StrictHostKeyChecking ask\nHost *\n  UserKnownHostsFile none\n"
+       "  GlobalKnownHostsFile none\n",
+       {"s1", "s2", "s3"}},
+      {"Host j\n  ProxyJump ssh://bob@bastion:2200,gate\nHost n\n  ProxyJump none\n"
+       "Host *\n  ProxyJump later\n",
+       {"j", "n"}},
+  };
+  for (const auto& row : table) {
+    for (const auto& host : row.hosts) {
+      check_same_as_ssh(dir, row.config, host);
+    }
+  }
+}
