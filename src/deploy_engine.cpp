@@ -3,6 +3,7 @@
 #include <brigade/deploy_engine.hpp>
 #include <brigade/exit_status.hpp>
 #include <brigade/node_sync.hpp>
+#include <brigade/ssh/remote_command.hpp>
 #include <brigade/ssh/ssh_error.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
@@ -48,21 +49,32 @@ class NodeLog : public ssh::OutputSink {
   std::deque<std::string> lines_;
 };
 
-namespace {
-
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-  return text;
-}
-
-}  // namespace
-
 std::string render_command(const std::string& pattern, const std::string& node,
                            const std::string& work_path, const std::string& environment) {
-  return replace_all(replace_all(replace_all(pattern, "{node}", node), "{work_path}", work_path),
-                     "{environment}", environment);
+  // Each value becomes one shell word, quoted where needed: a node or environment name from
+  // the kitchen never runs as shell code on the node. One pass, so that a value holding
+  // "{environment}" is not itself replaced.
+  const std::pair<std::string_view, std::string> values[] = {
+      {"{node}", ssh::shell_word(node)},
+      {"{work_path}", ssh::shell_word(work_path)},
+      {"{environment}", ssh::shell_word(environment)},
+  };
+  std::string out;
+  for (std::size_t i = 0; i < pattern.size();) {
+    bool replaced = false;
+    for (const auto& [placeholder, value] : values) {
+      if (std::string_view(pattern).substr(i).starts_with(placeholder)) {
+        out += value;
+        i += placeholder.size();
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) {
+      out += pattern[i++];
+    }
+  }
+  return out;
 }
 
 DeployEngine::DeployEngine(std::vector<DeployTarget> targets, DeployOptions options,

@@ -5,6 +5,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -276,4 +280,28 @@ TEST_CASE("known_hosts: names are lowercased, and never recorded with ssh's forb
   CHECK(unrecordable_host_name("a'b"));
   CHECK(unrecordable_host_name("a\\b"));
   CHECK_FALSE(unrecordable_host_name("web-01.example.com"));
+}
+
+TEST_CASE("known_hosts: out of file descriptors is an error, never an empty file",
+          "[known_hosts]") {
+  TempDir dir;
+  auto key = generate_key(dir, "k");
+  const std::string file = dir.write("known_hosts", "web01 " + key.public_line + "\n").string();
+  // In a child: exhaust the descriptors, then load. 0 = the right error, 1 = loaded as if empty.
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    rlimit limit{64, 64};
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    while (::dup(0) >= 0) {
+    }
+    auto known = KnownHosts::load({file});
+    ::_exit(!known.ok() && known.error().message == "cannot read known_hosts: Too many open files"
+                ? 0
+                : 1);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }

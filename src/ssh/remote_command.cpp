@@ -1,5 +1,7 @@
 #include <brigade/ssh/remote_command.hpp>
 
+#include <algorithm>
+
 namespace brigade::ssh {
 
 std::string shell_quote(std::string_view text) {
@@ -12,6 +14,19 @@ std::string shell_quote(std::string_view text) {
     }
   }
   return quoted + "'";
+}
+
+std::string shell_word(std::string_view text) {
+  auto plain = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '/' || c == '-' || c == ':' || c == '@' || c == '+' || c == ',' ||
+           c == '%';
+  };
+  // A leading '-' or '~', or an empty text, is still quoted: it would be an option or expand.
+  if (text.empty() || text.front() == '~' || !std::all_of(text.begin(), text.end(), plain)) {
+    return shell_quote(text);
+  }
+  return std::string(text);
 }
 
 namespace {

@@ -8,6 +8,10 @@ namespace brigade::ssh {
 /// `it's` → `'it'"'"'s'`: one POSIX shell word whatever the text holds.
 std::string shell_quote(std::string_view text);
 
+/// One POSIX shell word for `text`: as it is when it holds only characters no shell treats
+/// specially (`web-01.example.com`, `/var/chef`), else single-quoted by shell_quote().
+std::string shell_word(std::string_view text);
+
 /// Wraps `command` so that it stops when the connection goes away. libssh2 1.10 cannot send
 /// signals (no channel_signal), and without a PTY sshd leaves a command running when the
 /// client disconnects. The wrapper runs the command in its own session (setsid) with stdin
