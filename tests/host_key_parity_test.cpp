@@ -3,6 +3,7 @@
 // README says so) and, under accept-new, byte-identical files afterwards.
 #include "support/cli_run.hpp"
 #include "support/fleet_kitchen.hpp"
+#include "support/keys.hpp"
 #include "support/process.hpp"
 #include "support/sshd.hpp"
 
@@ -63,10 +64,8 @@ class Parity {
 
   // A key of `type` that the server does not have, "type base64".
   std::string stranger_key(const std::string& type) {
-    const std::string path = fmt::format("{}/stranger_{}_{}", dir_.str(), type, ++keys_);
-    run_shell_ok("ssh-keygen -q -t " + type + " -N '' -C '' -f " + path);
-    std::string line = slurp(path + ".pub");
-    return line.substr(0, line.find(' ', line.find(' ') + 1));
+    return brigade::test::generate_key(dir_, "stranger_" + std::to_string(++keys_), type)
+        .public_line;
   }
 
   Outcome run(const Case& c, bool with_ssh) {
@@ -203,9 +202,15 @@ TEST_CASE("host-key parity with ssh: the forms of known_hosts entries", "[sshd][
        .known_hosts = parity.host_line(ecdsa) + "\n",
        .ssh_accepts = false,
        .brigade_accepts = false},
-      {.name = "hashed, wildcard and alias forms of another type, accept-new",
+      {.name = "another key type under a wildcard, accept-new",
        .strict = "accept-new",
        .known_hosts = "[127.0.0.*]:" + port + " " + ecdsa + "\n",
+       .ssh_accepts = false,
+       .brigade_accepts = false},
+      {.name = "another key type under the HostKeyAlias, accept-new",
+       .strict = "accept-new",
+       .known_hosts = "fleet-sshd " + ecdsa + "\n",
+       .extra_config = "  HostKeyAlias fleet-sshd\n",
        .ssh_accepts = false,
        .brigade_accepts = false},
       {.name = "changed key, accept-new",
@@ -258,6 +263,13 @@ TEST_CASE("host-key parity with ssh: hashed entries, read and written", "[sshd][
   const std::string hashed = slurp(hashed_file);
   REQUIRE(hashed.starts_with("|1|"));
   check_case(parity, {.name = "hashed", .known_hosts = hashed});
+  write_exactly(hashed_file, parity.host_line(parity.stranger_key("ecdsa")) + "\n");
+  run_shell_ok("ssh-keygen -q -H -f " + hashed_file + " 2>/dev/null");
+  check_case(parity, {.name = "hashed, another key type only",
+                      .strict = "accept-new",
+                      .known_hosts = slurp(hashed_file),
+                      .ssh_accepts = false,
+                      .brigade_accepts = false});
   check_case(parity, {.name = "hashed @revoked",
                       .known_hosts = hashed + "@revoked * " + key + "\n",
                       .ssh_accepts = false,

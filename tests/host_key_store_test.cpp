@@ -1,3 +1,4 @@
+#include "support/keys.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -15,18 +16,9 @@ using brigade::test::TempDir;
 
 namespace {
 
-struct Key {
-  HostKey key;
-  std::string line;  // "type base64"
-};
-
-Key make_key(const TempDir& dir, const std::string& name, const std::string& type = "ed25519") {
-  const std::string path = dir.str() + "/" + name;
-  run_shell_ok("ssh-keygen -q -t " + type + " -N '' -C '' -f " + path);
-  std::ifstream in(path + ".pub");
-  std::string key_type, base64;
-  in >> key_type >> base64;
-  return {HostKey{key_type, base64_decode(base64).value()}, key_type + " " + base64};
+brigade::test::GeneratedKey make_key(const TempDir& dir, const std::string& name,
+                                     const std::string& type = "ed25519") {
+  return brigade::test::generate_key(dir, name, type);
 }
 
 std::string slurp(const std::string& path) {
@@ -66,16 +58,16 @@ TEST_CASE("host keys: without [host]:port on record the bare name is checked, re
   TempDir dir;
   auto key = make_key(dir, "k");
   auto other = make_key(dir, "other");
-  const std::string file = dir.write("known_hosts", "web01 " + key.line + "\n").string();
+  const std::string file = dir.write("known_hosts", "web01 " + key.public_line + "\n").string();
   SECTION("a matching key under the bare name is accepted and nothing is written") {
     HostKeyStore store;
     CHECK(verdict(store, host_on(file, StrictHostKeyChecking::yes), key.key) == "");
-    CHECK(slurp(file) == "web01 " + key.line + "\n");
+    CHECK(slurp(file) == "web01 " + key.public_line + "\n");
   }
   SECTION("another key under the bare name makes the host new, as for ssh") {
     HostKeyStore store;
     CHECK(verdict(store, host_on(file, StrictHostKeyChecking::accept_new), other.key) == "");
-    CHECK(slurp(file) == "web01 " + key.line + "\n[web01]:2222 " + other.line + "\n");
+    CHECK(slurp(file) == "web01 " + key.public_line + "\n[web01]:2222 " + other.public_line + "\n");
   }
   SECTION("not with a HostKeyAlias") {
     HostKeyStore store;
@@ -84,7 +76,7 @@ TEST_CASE("host keys: without [host]:port on record the bare name is checked, re
     CHECK(verdict(store, config, key.key).starts_with("no host key known for alias"));
   }
   SECTION("a key revoked under the bare name is refused (ssh would take it as new)") {
-    std::ofstream(file, std::ios::app) << "@revoked web01 " << other.line << "\n";
+    std::ofstream(file, std::ios::app) << "@revoked web01 " << other.public_line << "\n";
     HostKeyStore store;
     CHECK(verdict(store, host_on(file, StrictHostKeyChecking::accept_new), other.key) ==
           "host key for [web01]:2222 is revoked (ssh-ed25519 " +
@@ -98,7 +90,8 @@ TEST_CASE("host keys: a key of another type only on record is a changed key in e
   TempDir dir;
   auto ecdsa = make_key(dir, "ecdsa", "ecdsa");
   auto offered = make_key(dir, "offered");
-  const std::string file = dir.write("known_hosts", "[web01]:2222 " + ecdsa.line + "\n").string();
+  const std::string file =
+      dir.write("known_hosts", "[web01]:2222 " + ecdsa.public_line + "\n").string();
   for (auto strict : {StrictHostKeyChecking::yes, StrictHostKeyChecking::ask,
                       StrictHostKeyChecking::accept_new, StrictHostKeyChecking::no}) {
     HostKeyStore store;
@@ -111,7 +104,7 @@ TEST_CASE("host keys: a key of another type only on record is a changed key in e
               "the change is expected, remove the old key: ssh-keygen -R '[web01]:2222' -f " +
               file);
   }
-  CHECK(slurp(file) == "[web01]:2222 " + ecdsa.line + "\n");
+  CHECK(slurp(file) == "[web01]:2222 " + ecdsa.public_line + "\n");
 }
 
 TEST_CASE("host keys: new hosts by StrictHostKeyChecking, recorded once", "[host_keys]") {
@@ -127,7 +120,7 @@ TEST_CASE("host keys: new hosts by StrictHostKeyChecking, recorded once", "[host
             file + " (ssh-keyscan -p 2222 web01) or use StrictHostKeyChecking accept-new");
   CHECK(verdict(store, host_on(file, StrictHostKeyChecking::accept_new), key.key) == "");
   CHECK(verdict(store, host_on(file, StrictHostKeyChecking::accept_new), key.key) == "");
-  CHECK(slurp(file) == "[web01]:2222 " + key.line + "\n");
+  CHECK(slurp(file) == "[web01]:2222 " + key.public_line + "\n");
   // Remembered for the rest of the run, also under 'yes'.
   CHECK(verdict(store, host_on(file, StrictHostKeyChecking::yes), key.key) == "");
 
@@ -145,7 +138,7 @@ TEST_CASE("host keys: an unreadable line or a CA line for the host is never a ne
           "[host_keys]") {
   TempDir dir;
   auto key = make_key(dir, "k");
-  const std::string base64 = key.line.substr(key.line.find(' ') + 1);
+  const std::string base64 = key.public_line.substr(key.public_line.find(' ') + 1);
   SECTION("unreadable") {
     const std::string file =
         dir.write("known_hosts", "[web01]:2222 ssh-ed25519 " + base64 + "!!\n").string();
@@ -163,7 +156,7 @@ TEST_CASE("host keys: an unreadable line or a CA line for the host is never a ne
   }
   SECTION("@cert-authority") {
     const std::string file =
-        dir.write("known_hosts", "@cert-authority [web*]:2222 " + key.line + "\n").string();
+        dir.write("known_hosts", "@cert-authority [web*]:2222 " + key.public_line + "\n").string();
     HostKeyStore store;
     CHECK(verdict(store, host_on(file, StrictHostKeyChecking::accept_new), key.key) ==
           "known_hosts trusts host certificates for [web01]:2222 (@cert-authority at " + file +

@@ -1,3 +1,4 @@
+#include "support/keys.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -13,26 +14,11 @@
 #include <sstream>
 
 using namespace brigade::ssh;
+using brigade::test::generate_key;
 using brigade::test::run_shell_ok;
 using brigade::test::TempDir;
 
 namespace {
-
-// A real key made by ssh-keygen, as known_hosts would hold it.
-struct GeneratedKey {
-  HostKey key;
-  std::string public_line;  // "ssh-ed25519 AAAA… comment"
-};
-
-GeneratedKey generate_key(const TempDir& dir, const std::string& name,
-                          const std::string& type = "ed25519") {
-  std::string path = dir.str() + "/" + name;
-  run_shell_ok("ssh-keygen -q -t " + type + " -N '' -C test -f " + path);
-  std::ifstream in(path + ".pub");
-  std::string key_type, base64;
-  in >> key_type >> base64;
-  return {HostKey{key_type, base64_decode(base64).value()}, key_type + " " + base64};
-}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 namespace brigade::ssh {
@@ -100,10 +101,11 @@ void HostKeyStore::verify(const HostConfig& config, const HostKey& key) {
           "host key for {} has changed (now {}); the known key is {} at {}. Refusing to "
           "connect: this could be an attack, or the host was reinstalled.",
           name, offered, describe(recorded), check.entry->place());
-      if (recorded.type != key.type) {
+      const auto types = known.known_key_types(name);
+      if (std::find(types.begin(), types.end(), key.type) == types.end()) {
         message += fmt::format(" The server offered no key of a type on record for this host ({})",
-                               fmt::join(known.known_key_types(name), ", "));
-        if (recorded.type == "ssh-rsa") {
+                               fmt::join(types, ", "));
+        if (std::find(types.begin(), types.end(), "ssh-rsa") != types.end()) {
           message +=
               "; libssh2 1.10 verifies RSA host keys only with ssh-rsa (SHA-1), which OpenSSH "
               "8.8 and later do not offer";

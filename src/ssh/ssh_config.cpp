@@ -724,6 +724,10 @@ bool is_ip_literal(const std::string& host) {
 
 }  // namespace
 
+const std::vector<std::string>& verifiable_host_key_algorithms() {
+  return kHostKeyAlgorithms;
+}
+
 SshConfig::SshConfig() = default;
 SshConfig::~SshConfig() = default;
 SshConfig::SshConfig(SshConfig&&) noexcept = default;
@@ -836,7 +840,6 @@ HostConfig SshConfig::resolve(const std::string& host, const HostDefaults& defau
       : (strict == "no" || strict == "false" || strict == "off") ? StrictHostKeyChecking::no
       : (strict == "yes" || strict == "true")                    ? StrictHostKeyChecking::yes
                                                                  : StrictHostKeyChecking::ask;
-  config.host_key_algorithms = kHostKeyAlgorithms;
   if (auto algorithms = value("hostkeyalgorithms")) {
     config.host_key_algorithms_setting = *algorithms;
     config.host_key_algorithms = host_key_algorithms(*algorithms);

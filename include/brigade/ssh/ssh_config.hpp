@@ -15,6 +15,9 @@ namespace brigade::ssh {
 /// prompts mid-run.
 enum class StrictHostKeyChecking { yes, ask, accept_new, no };
 
+/// The host-key algorithms libssh2 1.10 can verify, in Brigade's order of preference.
+const std::vector<std::string>& verifiable_host_key_algorithms();
+
 /// AddressFamily: which addresses of the host name are tried.
 enum class AddressFamily { any, inet, inet6 };
 
@@ -37,7 +40,7 @@ struct HostConfig {
   std::optional<std::string> host_key_algorithms_setting;
   /// The host-key algorithms Brigade may negotiate, best first (HostKeyAlgorithms applied to
   /// what libssh2 1.10 can verify).
-  std::vector<std::string> host_key_algorithms;
+  std::vector<std::string> host_key_algorithms = verifiable_host_key_algorithms();
   bool hash_known_hosts = false;
   bool connect_timeout_set = false;  ///< ConnectTimeout given (else Brigade's default).
   std::chrono::seconds connect_timeout{10};
