@@ -1,3 +1,4 @@
+#include <brigade/chef_name.hpp>
 #include <brigade/json_file.hpp>
 #include <brigade/kitchen.hpp>
 #include <brigade/spellcheck.hpp>
@@ -135,6 +136,9 @@ Result<Node> parse_node(JsonFile& file, std::string name, std::vector<Diagnostic
     }
     if (!it->get_ref<const std::string&>().empty()) {
       node.chef_environment = it->get<std::string>();
+      if (auto invalid = invalid_chef_name(ChefNameKind::environment, node.chef_environment)) {
+        return file.error_at({"chef_environment"}, "'" + node.chef_environment + "': " + *invalid);
+      }
     }
   }
   auto run_list = run_list_field(file);
@@ -266,6 +270,9 @@ Result<Ok> load_roles(Kitchen& kitchen) {
       return Result<Ok>(run_list.error());
     }
     Role role{role_name_for(path, dir), file.path, std::move(*run_list), std::move(file.value)};
+    if (auto invalid = invalid_chef_name(ChefNameKind::role, role.name)) {
+      return Result<Ok>(Diagnostic{.file = file.path, .message = *invalid});
+    }
     kitchen.roles.emplace(role.name, std::move(role));
     return Result<Ok>(Ok{});
   });
@@ -279,6 +286,9 @@ Result<Ok> load_environments(Kitchen& kitchen) {
           return ok;
         }
         Environment environment{path.stem().string(), file.path, std::move(file.value)};
+        if (auto invalid = invalid_chef_name(ChefNameKind::environment, environment.name)) {
+          return Result<Ok>(Diagnostic{.file = file.path, .message = *invalid});
+        }
         kitchen.environments.emplace(environment.name, std::move(environment));
         return Result<Ok>(Ok{});
       });
@@ -286,15 +296,18 @@ Result<Ok> load_environments(Kitchen& kitchen) {
 
 // Files come sorted by path, and so the nodes by name, which find_node relies on.
 Result<Ok> load_nodes(Kitchen& kitchen) {
-  return for_each_json_file(kitchen.root / "nodes", /*recursive=*/false,
-                            [&](const fs::path& path, JsonFile& file) {
-                              auto node = parse_node(file, path.stem().string(), kitchen.warnings);
-                              if (!node) {
-                                return Result<Ok>(node.error());
-                              }
-                              kitchen.nodes.push_back(std::move(*node));
-                              return Result<Ok>(Ok{});
-                            });
+  return for_each_json_file(
+      kitchen.root / "nodes", /*recursive=*/false, [&](const fs::path& path, JsonFile& file) {
+        if (auto invalid = invalid_chef_name(ChefNameKind::node, path.stem().string())) {
+          return Result<Ok>(Diagnostic{.file = file.path, .message = *invalid});
+        }
+        auto node = parse_node(file, path.stem().string(), kitchen.warnings);
+        if (!node) {
+          return Result<Ok>(node.error());
+        }
+        kitchen.nodes.push_back(std::move(*node));
+        return Result<Ok>(Ok{});
+      });
 }
 
 Result<Ok> expand_run_lists(Kitchen& kitchen) {

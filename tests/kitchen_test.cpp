@@ -249,3 +249,54 @@ TEST_CASE("kitchen: non-JSON and hidden files are ignored", "[kitchen]") {
   REQUIRE(kitchen.ok());
   CHECK(kitchen->node_names() == std::vector<std::string>{"web1"});
 }
+
+TEST_CASE("kitchen: node, environment and role names hold only what Chef allows",
+          "[kitchen][errors]") {
+  ScratchKitchen k;
+  SECTION("a node file name") {
+    for (const std::string name : {"$(touch x)", "a;b", "quote'q", "web 01", "caf\xc3\xa9"}) {
+      INFO(name);
+      TempDir one;
+      one.write("littlechef.cfg", "");
+      one.write("nodes/" + name + ".json", "{}");
+      auto kitchen = load_kitchen(one.path());
+      REQUIRE_FALSE(kitchen.ok());
+      CHECK(kitchen.error().file == one.str() + "/nodes/" + name + ".json");
+      CHECK(kitchen.error().message.find("is not allowed in a node name (letters, digits, '-', "
+                                         "'_', ':' and '.' only)") != std::string::npos);
+    }
+    k.dir.write("nodes/a;b.json", "{}");
+    CHECK(k.error() == k.at("nodes/a;b.json") +
+                           ": ';' is not allowed in a node name (letters, digits, '-', '_', ':' "
+                           "and '.' only)");
+  }
+  SECTION("chef_environment") {
+    k.dir.write("nodes/a.json", "{\"chef_environment\": \"$(touch /tmp/x)\"}");
+    CHECK(k.error() == k.at("nodes/a.json") +
+                           ":1:22: chef_environment: '$(touch /tmp/x)': '$' is not allowed in an "
+                           "environment name (letters, digits, '-' and '_' only)\n"
+                           "    {\"chef_environment\": \"$(touch /tmp/x)\"}\n"
+                           "                         ^");
+  }
+  SECTION("an environment file") {
+    k.dir.write("environments/pro duction.json", "{}");
+    CHECK(k.error() == k.at("environments/pro duction.json") +
+                           ": ' ' (a space) is not allowed in an environment name (letters, "
+                           "digits, '-' and '_' only)");
+  }
+  SECTION("a role file, in a subdirectory or not") {
+    k.dir.write("roles/base/ok-role.json", "{}");
+    k.dir.write("roles/base/bad`role.json", "{}");
+    CHECK(k.error() == k.at("roles/base/bad`role.json") +
+                           ": '`' is not allowed in a role name (letters, digits, '-' and '_', "
+                           "and '/' between subdirectories only)");
+  }
+  SECTION("valid names load") {
+    k.dir.write("nodes/web-01.example.com.json", "{\"chef_environment\": \"prod_2\"}");
+    k.dir.write("nodes/db:1.json", "{}");
+    k.dir.write("roles/base/common.json", "{}");
+    auto kitchen = load_kitchen(k.dir.path());
+    INFO((kitchen.ok() ? std::string() : kitchen.error().render()));
+    CHECK(kitchen.ok());
+  }
+}
