@@ -298,7 +298,15 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
     print_error(err, kitchen.error());
     return kExitUsage;
   }
-  std::vector<std::string> selectors = options.selectors;
+  std::vector<Selector> selectors;
+  for (const auto& text : options.selectors) {
+    auto selector = parse_selector(text);
+    if (!selector) {
+      print_error(err, selector.error());
+      return kExitUsage;
+    }
+    selectors.push_back(std::move(*selector));
+  }
   if (!options.rerun.empty()) {
     if (!selectors.empty()) {
       print_error(err, Diagnostic{.message = "--rerun failed selects the nodes itself; give no "
@@ -314,11 +322,11 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
       err << "brigade: nothing to rerun: the latest run deployed every node\n";
       return kExitSuccess;
     }
-    std::string selector = "node:";
-    for (const auto& name : *names) {
-      selector += (selector.size() > 5 ? "," : "") + name;
-    }
-    selectors = {selector};
+    // The names exactly as the report holds them: never read as globs.
+    selectors = {Selector{.kind = Selector::Kind::node,
+                          .patterns = std::move(*names),
+                          .text = "--rerun failed",
+                          .exact = true}};
   }
   // Hook definitions are validated with the kitchen, before anything else happens.
   auto hooks = load_hooks(kitchen->root);
@@ -351,7 +359,12 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
   }
   if (!options.dry_run) {
     FixOptions resolved = options;
-    resolved.selectors = selectors;
+    resolved.selectors.clear();  // as the report shows them: a rerun as the names it takes
+    for (const auto& selector : selectors) {
+      resolved.selectors.push_back(selector.exact
+                                       ? fmt::format("node:{}", fmt::join(selector.patterns, ","))
+                                       : selector.text);
+    }
     return deploy(resolved, *kitchen, *selection, std::move(*hooks), std::move(sizes), max_fail,
                   out, err);
   }

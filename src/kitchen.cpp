@@ -294,9 +294,10 @@ Result<Ok> load_environments(Kitchen& kitchen) {
       });
 }
 
-// Files come sorted by path, and so the nodes by name, which find_node relies on.
+// Nodes end up sorted by name, which find_node relies on. Not by path: "web1-canary.json"
+// comes before "web1.json" ('-' < '.') while "web1" comes before "web1-canary".
 Result<Ok> load_nodes(Kitchen& kitchen) {
-  return for_each_json_file(
+  auto loaded = for_each_json_file(
       kitchen.root / "nodes", /*recursive=*/false, [&](const fs::path& path, JsonFile& file) {
         if (auto invalid = invalid_chef_name(ChefNameKind::node, path.stem().string())) {
           return Result<Ok>(Diagnostic{.file = file.path, .message = *invalid});
@@ -308,6 +309,9 @@ Result<Ok> load_nodes(Kitchen& kitchen) {
         kitchen.nodes.push_back(std::move(*node));
         return Result<Ok>(Ok{});
       });
+  std::sort(kitchen.nodes.begin(), kitchen.nodes.end(),
+            [](const Node& a, const Node& b) { return a.name < b.name; });
+  return loaded;
 }
 
 Result<Ok> expand_run_lists(Kitchen& kitchen) {

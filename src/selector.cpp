@@ -63,7 +63,7 @@ Result<Ok> check_named_nodes_exist(const Kitchen& kitchen, const Selector& selec
     return Ok{};
   }
   for (const auto& pattern : selector.patterns) {
-    if (!is_glob(pattern) && kitchen.find_node(pattern) == nullptr) {
+    if ((selector.exact || !is_glob(pattern)) && kitchen.find_node(pattern) == nullptr) {
       std::string message = "unknown node '" + pattern + "'";
       if (selector.patterns.size() > 1) {
         message += " in '" + selector.text + "'";
@@ -150,10 +150,21 @@ Result<Selection> select_nodes(const Kitchen& kitchen, const std::vector<std::st
     if (!selector) {
       return selector.error();
     }
-    if (auto ok = check_named_nodes_exist(kitchen, *selector); !ok) {
+    parsed.push_back(std::move(*selector));
+  }
+  return select_nodes(kitchen, parsed, environment);
+}
+
+Result<Selection> select_nodes(const Kitchen& kitchen, const std::vector<Selector>& parsed,
+                               const std::optional<std::string>& environment) {
+  if (parsed.empty()) {
+    return Diagnostic{.message = "no selector given",
+                      .hint = "name nodes with node:NAME, node:all or nodes_with_role:PATTERN"};
+  }
+  for (const auto& selector : parsed) {
+    if (auto ok = check_named_nodes_exist(kitchen, selector); !ok) {
       return ok.error();
     }
-    parsed.push_back(std::move(*selector));
   }
 
   Selection selection;
@@ -177,6 +188,10 @@ Result<Selection> select_nodes(const Kitchen& kitchen, const std::vector<std::st
     if (selector.kind == Selector::Kind::node) {
       // `node:b,a` means b, then a: names keep the order given; a glob adds its matches by name.
       for (const auto& pattern : selector.patterns) {
+        if (selector.exact) {
+          take(*kitchen.find_node(pattern));  // checked above
+          continue;
+        }
         for (const auto& node : kitchen.nodes) {
           if (glob_match(pattern, node.name)) {
             take(node);

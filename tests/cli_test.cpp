@@ -348,3 +348,29 @@ TEST_CASE("cli: list hooks, and the hooks in fix's dry-run plan", "[cli][hooks]"
   CHECK(invalid.err.find("type: unknown hook type 'predeployhok', did you mean 'predeployhook'?") !=
         std::string::npos);
 }
+
+TEST_CASE("cli: fix --rerun failed takes the report's names exactly, never as globs", "[cli]") {
+  brigade::test::TempDir kitchen;
+  kitchen.write("littlechef.cfg", "");
+  for (const char* name : {"web1", "web2", "web3"}) {
+    kitchen.write(std::string("nodes/") + name + ".json", "{}");
+  }
+  // A report edited (or written by someone else) to name every node through a glob.
+  kitchen.write("logs/latest/report.json",
+                R"({"nodes": [{"name": "web2", "status": "failed"},
+                              {"name": "web*", "status": "failed"},
+                              {"name": "web3", "status": "deployed"}]})");
+  auto hostile =
+      brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--rerun", "failed", "--dry-run"});
+  CHECK(hostile.status == 2);
+  CHECK(hostile.err.find("unknown node 'web*' in '--rerun failed'") != std::string::npos);
+  kitchen.write("logs/latest/report.json",
+                R"({"nodes": [{"name": "web2", "status": "failed"},
+                              {"name": "web1", "status": "not_started"}]})");
+  auto rerun =
+      brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--rerun", "failed", "--dry-run"});
+  CHECK(rerun.status == 0);
+  CHECK(rerun.out.find("web2") != std::string::npos);
+  CHECK(rerun.out.find("web1") != std::string::npos);
+  CHECK(rerun.out.find("web3") == std::string::npos);
+}

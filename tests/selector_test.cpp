@@ -135,3 +135,23 @@ TEST_CASE("selector: malformed selectors", "[selector][errors]") {
   CHECK(selection_error({}) ==
         "no selector given, name nodes with node:NAME, node:all or nodes_with_role:PATTERN");
 }
+
+TEST_CASE("selector: exact node selectors take names as they are, never as globs", "[selector]") {
+  using brigade::Selector;
+  const std::vector<Selector> exact = {Selector{.kind = Selector::Kind::node,
+                                                .patterns = {"testnode2.mydomain.com", "testnode*"},
+                                                .text = "--rerun failed",
+                                                .exact = true}};
+  auto selection = select_nodes(fixture_kitchen(), exact, std::nullopt);
+  REQUIRE_FALSE(selection.ok());
+  CHECK(selection.error().message == "unknown node 'testnode*' in '--rerun failed'");
+  const std::vector<Selector> names_only = {
+      Selector{.kind = Selector::Kind::node,
+               .patterns = {"testnode2.mydomain.com", "testnode1.mydomain.com"},
+               .text = "--rerun failed",
+               .exact = true}};
+  auto picked = select_nodes(fixture_kitchen(), names_only, std::nullopt);
+  REQUIRE(picked.ok());
+  CHECK(names(picked->nodes) ==
+        std::vector<std::string>{"testnode2.mydomain.com", "testnode1.mydomain.com"});
+}

@@ -16,6 +16,7 @@ struct Selector {
   Kind kind = Kind::node;
   std::vector<std::string> patterns;  ///< Globs; `node:all` is the single pattern `*`.
   std::string text;                   ///< As the user wrote it.
+  bool exact = false;  ///< node: the patterns are names, never globs (`--rerun failed`).
 };
 
 /// Parses `KIND:PATTERN[,PATTERN…]`; an unknown kind suggests the nearest one.
@@ -29,6 +30,10 @@ struct Selection {
 
 /// Applies `selectors` (their union) and then `environment`; selecting nothing is an error.
 Result<Selection> select_nodes(const Kitchen& kitchen, const std::vector<std::string>& selectors,
+                               const std::optional<std::string>& environment);
+
+/// The same for selectors already parsed (or built, as `--rerun failed` builds exact ones).
+Result<Selection> select_nodes(const Kitchen& kitchen, const std::vector<Selector>& selectors,
                                const std::optional<std::string>& environment);
 
 }  // namespace brigade
