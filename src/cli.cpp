@@ -199,6 +199,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   fix_command->add_option("--log-dir", fix_options.log_dir,
                           "Where run logs go (default: logs/ in the kitchen)");
   fix_command->add_option("--report", fix_options.report, "Also write the report here");
+  fix_command->add_option("--log-mode", fix_options.log_mode,
+                          "Mode of the logs and reports, octal (default 0600; directories get x "
+                          "where r is set: 0640 gives 0750)");
   fix_command->add_flag("-y,--yes", fix_options.yes, "Deploy node:all without asking");
   fix_command
       ->add_option("--rerun", fix_options.rerun,

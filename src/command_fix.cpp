@@ -9,6 +9,7 @@
 #include <brigade/hooks.hpp>
 #include <brigade/json_file.hpp>
 #include <brigade/kitchen_archive.hpp>
+#include <brigade/log_file.hpp>
 #include <brigade/selector.hpp>
 #include <brigade/ssh/host_key_store.hpp>
 #include <brigade/ssh/libssh2_library.hpp>
@@ -18,10 +19,14 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <functional>
@@ -39,18 +44,14 @@ std::filesystem::path log_root_for(const Kitchen& kitchen, const FixOptions& opt
       .lexically_normal();
 }
 
-std::string new_run_id(const std::filesystem::path& log_root) {
+// The run's time stamp, UTC to the second; create_run_directory makes it unique.
+std::string run_stamp() {
   std::time_t now = std::time(nullptr);
   std::tm utc{};
   gmtime_r(&now, &utc);
   char stamp[32];
   std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &utc);
-  std::string id = stamp;
-  std::error_code ec;
-  for (int n = 2; std::filesystem::exists(log_root / id, ec); ++n) {
-    id = std::string(stamp) + "-" + std::to_string(n);
-  }
-  return id;
+  return stamp;
 }
 
 bool confirmed(std::size_t count, std::ostream& err) {
@@ -90,18 +91,29 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   }
 
   const std::filesystem::path log_root = log_root_for(kitchen, options);
+  const LogModes modes = LogModes::parse(options.log_mode).value();  // checked by fix()
   RunReport report;
-  report.run_id = new_run_id(log_root);
-  const std::string log_dir = (log_root / report.run_id).string();
-  std::error_code ec;
-  std::filesystem::create_directories(log_dir, ec);
-  if (ec) {
-    print_error(err, Diagnostic{.file = log_dir,
-                                .message = "cannot create the log directory: " + ec.message()});
+  auto run_id = create_run_directory(log_root, run_stamp(), modes.directory);
+  if (!run_id) {
+    print_error(err, run_id.error());
     return kExitUsage;
   }
-  std::filesystem::remove(log_root / "latest", ec);
-  std::filesystem::create_directory_symlink(report.run_id, log_root / "latest", ec);
+  report.run_id = *run_id;
+  const std::string log_dir = (log_root / report.run_id).string();
+  if (::mkdir((log_dir + "/nodes").c_str(), modes.directory) != 0) {
+    print_error(err, Diagnostic{.file = log_dir + "/nodes",
+                                .message = std::string("cannot create: ") + std::strerror(errno)});
+    return kExitUsage;
+  }
+  ::chmod((log_dir + "/nodes").c_str(), modes.directory);
+  auto run_log_file = LogFile::create(log_dir + "/run.log", modes.file);
+  if (!run_log_file) {
+    print_error(err, run_log_file.error());
+    return kExitUsage;
+  }
+  if (auto linked = replace_symlink(log_root / "latest", report.run_id); !linked) {
+    print_warning(err, linked.error());
+  }
 
   report.started = std::chrono::system_clock::now();
   report.selection = {
@@ -125,6 +137,7 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   deploy_options.command = kitchen.config.deploy_command.value_or(kDefaultConvergeCommand);
   deploy_options.work_path = kitchen.config.node_work_path;
   deploy_options.log_dir = log_dir;
+  deploy_options.log_modes = modes;
   deploy_options.hooks = std::move(hooks);
   std::filesystem::path kitchen_root = std::filesystem::absolute(kitchen.root).lexically_normal();
   if (!kitchen_root.has_filename()) {
@@ -147,7 +160,7 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   const bool live = &out == &std::cout && StatusLine(stdout).smart();
   std::cout.flush();
   ProgressPrinter printer(out, live);
-  RunLog run_log(log_dir + "/run.log", printer);
+  RunLog run_log(std::move(*run_log_file), printer);
   run_log.info(
       "run {} started: {} nodes in {} batches, selectors {}, kitchen {} ({} files, "
       "digest {})",
@@ -217,14 +230,26 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
       "cancelled, {} not started",
       report.run_id, report.exit_code, counts[NodeStatus::deployed], counts[NodeStatus::failed],
       counts[NodeStatus::skipped], counts[NodeStatus::cancelled], counts[NodeStatus::not_started]);
+  // What could not be written is said at the end and, if the run went well otherwise, makes
+  // its exit status (a run is never reported as fine with its record lost).
+  std::vector<Diagnostic> unwritten;
+  if (auto error = run_log.close()) {
+    unwritten.push_back(
+        Diagnostic{.file = log_dir + "/run.log", .message = "cannot write: " + *error});
+  }
+  for (const auto& node : report.nodes) {
+    if (!node.log_error.empty()) {
+      unwritten.push_back(Diagnostic{.file = node.log, .message = node.log_error});
+    }
+  }
   const std::string report_text = report.to_json().dump(2) + "\n";
   const std::string report_file = log_dir + "/report.json";
   for (const auto& file : {report_file, options.report}) {
     if (file.empty()) {
       continue;
     }
-    if (auto written = write_file_atomically(file, report_text); !written) {
-      print_error(err, written.error());
+    if (auto written = write_file_atomically(file, report_text, modes.file); !written) {
+      unwritten.push_back(written.error());
     }
   }
   if (failure) {
@@ -266,6 +291,12 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
       elapsed);
   err << "brigade: logs in " << display_path(log_dir) << "/, report " << display_path(report_file)
       << '\n';
+  for (const auto& problem : unwritten) {
+    print_error(err, problem);
+  }
+  if (!unwritten.empty() && report.exit_code == kExitSuccess) {
+    return kExitWriteFailed;
+  }
   return report.exit_code;
 }
 
@@ -327,6 +358,10 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
                           .patterns = std::move(*names),
                           .text = "--rerun failed",
                           .exact = true}};
+  }
+  if (auto modes = LogModes::parse(options.log_mode); !modes) {
+    print_error(err, modes.error());
+    return kExitUsage;
   }
   // Hook definitions are validated with the kitchen, before anything else happens.
   auto hooks = load_hooks(kitchen->root);

@@ -60,10 +60,11 @@ struct FixOptions {
   std::string max_fail;    ///< As given; empty: no limit.
   std::optional<std::chrono::seconds> timeout;
   std::chrono::seconds batch_wait{0};
-  std::string log_dir;  ///< Empty: <kitchen>/logs.
-  std::string report;   ///< Another copy of report.json.
-  bool yes = false;     ///< No confirmation for node:all.
-  std::string rerun;    ///< "failed": the nodes the latest run did not deploy.
+  std::string log_dir;            ///< Empty: <kitchen>/logs.
+  std::string report;             ///< Another copy of report.json.
+  std::string log_mode = "0600";  ///< Mode of logs and reports (octal); directories get x.
+  bool yes = false;               ///< No confirmation for node:all.
+  std::string rerun;              ///< "failed": the nodes the latest run did not deploy.
   bool dry_run = false;
 };
 

@@ -13,20 +13,29 @@
 
 #include <csignal>
 #include <deque>
-#include <fstream>
 
 namespace brigade {
 
-// A node's log file, and the last lines kept for the summary.
+// A node's log file, and the last lines kept for the summary. A log that cannot be created or
+// written does not stop the deploy; the reason is kept for the run's end.
 class NodeLog : public ssh::OutputSink {
  public:
-  NodeLog(const std::string& path, std::vector<std::string>& tail) : file_(path), tail_(tail) {}
+  NodeLog(const std::string& path, mode_t mode, std::vector<std::string>& tail, std::string& error)
+      : tail_(tail), error_(error) {
+    auto created = LogFile::create(path, mode);
+    if (created) {
+      file_ = std::move(*created);
+    } else {
+      error_ = created.error().message;
+    }
+  }
 
   void on_line(ssh::OutputStream stream, std::string_view line) override {
     if (stream == ssh::OutputStream::err) {
-      file_ << "[stderr] ";
+      file_.write("[stderr] ");
     }
-    file_ << line << '\n';
+    file_.write(line);
+    file_.write("\n");
     lines_.emplace_back(line);
     if (lines_.size() > kTail) {
       lines_.pop_front();
@@ -36,16 +45,23 @@ class NodeLog : public ssh::OutputSink {
     on_line(is_stderr ? ssh::OutputStream::err : ssh::OutputStream::out,
             fmt::format("[{}] {}", hook, line));
   }
-  void note(const std::string& text) { file_ << "# brigade: " << text << '\n' << std::flush; }
+  void note(const std::string& text) {
+    file_.write("# brigade: " + text + "\n");
+    file_.flush();
+  }
   void close() {
     tail_.assign(lines_.begin(), lines_.end());
     file_.close();
+    if (file_.error() && error_.empty()) {
+      error_ = "cannot write: " + *file_.error();
+    }
   }
 
  private:
   static constexpr std::size_t kTail = 10;
-  std::ofstream file_;
+  LogFile file_;
   std::vector<std::string>& tail_;
+  std::string& error_;
   std::deque<std::string> lines_;
 };
 
@@ -301,9 +317,10 @@ asio::awaitable<void> DeployEngine::deploy_node(std::size_t index) {
   const Node& node = *target.node;
   const auto started = std::chrono::steady_clock::now();
   result.started = std::chrono::system_clock::now();
-  result.log = options_.log_dir + "/" + node.name + ".log";
+  // Under nodes/, where no node name can meet run.log or report.json.
+  result.log = options_.log_dir + "/nodes/" + node.name + ".log";
   observer_.node_started(result);
-  NodeLog log(result.log, result.tail);
+  NodeLog log(result.log, options_.log_modes.file, result.tail, result.log_error);
 
   HookEvents events;
   events.output = [this, &log, &node](const Hook& hook, bool is_stderr, std::string_view line) {

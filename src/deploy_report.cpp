@@ -113,39 +113,4 @@ nlohmann::ordered_json RunReport::to_json() const {
   return report;
 }
 
-Result<Ok> write_file_atomically(const std::string& path, const std::string& text) {
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  const std::string temporary = fmt::format("{}.tmp.{}", path, ::getpid());
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return Diagnostic{.file = temporary,
-                      .message = std::string("cannot write: ") + std::strerror(errno)};
-  }
-  std::size_t written = 0;
-  while (written < text.size()) {
-    ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      int saved = errno;
-      ::close(fd);
-      ::unlink(temporary.c_str());
-      return Diagnostic{.file = temporary,
-                        .message = std::string("cannot write: ") + std::strerror(saved)};
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  ::fsync(fd);
-  ::close(fd);
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    int saved = errno;
-    ::unlink(temporary.c_str());
-    return Diagnostic{.file = path,
-                      .message = std::string("cannot replace: ") + std::strerror(saved)};
-  }
-  return Ok{};
-}
-
 }  // namespace brigade

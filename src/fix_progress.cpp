@@ -1,7 +1,8 @@
 #include "fix_progress.hpp"
 
 #include <fmt/ranges.h>
-#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/details/null_mutex.h>
+#include <spdlog/sinks/base_sink.h>
 
 #include <memory>
 
@@ -100,10 +101,34 @@ void ProgressPrinter::line(const std::string& text) {
   }
 }
 
-RunLog::RunLog(const std::string& file, DeployObserver& next)
-    : logger_("run", std::make_shared<spdlog::sinks::basic_file_sink_st>(file, true)), next_(next) {
+// spdlog writing into a LogFile: Brigade's own safe creation and its write errors, not
+// spdlog's fopen (which follows symlinks and leaves the fd to hooks).
+class LogFileSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
+ public:
+  explicit LogFileSink(LogFile file) : file_(std::move(file)) {}
+  LogFile& file() { return file_; }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& message) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(message, formatted);
+    file_.write(std::string_view(formatted.data(), formatted.size()));
+  }
+  void flush_() override { file_.flush(); }
+
+ private:
+  LogFile file_;
+};
+
+RunLog::RunLog(LogFile file, DeployObserver& next)
+    : sink_(std::make_shared<LogFileSink>(std::move(file))), logger_("run", sink_), next_(next) {
   logger_.set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %v", spdlog::pattern_time_type::utc);
   logger_.flush_on(spdlog::level::info);
+}
+
+std::optional<std::string> RunLog::close() {
+  sink_->file().close();
+  return sink_->file().error();
 }
 
 void RunLog::batch_started(std::size_t batch, std::size_t batches, std::size_t nodes) {

@@ -11,6 +11,8 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -59,9 +61,14 @@ class ProgressPrinter : public DeployObserver {
 
 /// The run's own log, beside the nodes' logs: every event with a UTC time stamp, and every
 /// line the hooks print. It decorates the terminal's observer, so the engine reports to one.
+class LogFileSink;
+
 class RunLog : public DeployObserver {
  public:
-  RunLog(const std::string& file, DeployObserver& next);
+  /// Logs to `file` (created by the caller, safely) and passes every event on to `next`.
+  RunLog(LogFile file, DeployObserver& next);
+  /// Flushes and closes the file: why it could not be written in full, if it could not.
+  std::optional<std::string> close();
 
   template <class... Args>
   void info(fmt::format_string<Args...> format, Args&&... args) {
@@ -76,6 +83,7 @@ class RunLog : public DeployObserver {
   void hook_finished(const std::string& node, const HookRecord& hook) override;
 
  private:
+  std::shared_ptr<LogFileSink> sink_;
   spdlog::logger logger_;
   DeployObserver& next_;
 };

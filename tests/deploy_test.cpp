@@ -350,3 +350,47 @@ TEST_CASE("deploy: node:all asks on a terminal, and never without one", "[sshd][
   CHECK(unattended.status == 0);
   CHECK(unattended.output.find("Deploy to all") == std::string::npos);
 }
+
+TEST_CASE(
+    "deploy: logs and reports are private, a node named run keeps its own log, and a "
+    "report that cannot be written is an error",
+    "[sshd][deploy]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  make_fleet_kitchen(kitchen, sshd, 1, "echo converged {node}");
+  // A node whose name is the run log's, reached through the same sshd.
+  kitchen.write("nodes/run.json", R"({"chef_environment": "production"})");
+  std::ofstream(sshd.ssh_config_file(), std::ios::app)
+      << "Host run\n  HostName 127.0.0.1\n  Port " << sshd.port() << "\n  User root\n"
+      << "  IdentityFile " << sshd.client_key() << "\n  UserKnownHostsFile "
+      << sshd.known_hosts_file() << "\n";
+  auto run = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "--yes", "node:all", "--report", "/proc/nope/report.json"});
+  INFO(run.err);
+  CHECK(run.status == 5);  // every node deployed, the --report copy could not be written
+  CHECK(run.err.find("brigade: error: /proc/nope/report.json: cannot write: ") !=
+        std::string::npos);
+  CHECK(run.err.find("brigade: 2 nodes: 2 deployed, 0 failed") != std::string::npos);
+  const std::string dir = kitchen.str() + "/logs/latest/";
+  auto mode = [](const std::string& path) { return run_shell_ok("stat -c %a " + path); };
+  CHECK(mode(dir) == "700\n");
+  CHECK(mode(dir + "nodes") == "700\n");
+  CHECK(mode(dir + "run.log") == "600\n");
+  CHECK(mode(dir + "report.json") == "600\n");
+  CHECK(mode(dir + "nodes/run.log") == "600\n");
+  CHECK(run_shell_ok("cat " + dir + "nodes/run.log").find("converged run") != std::string::npos);
+  CHECK(run_shell_ok("cat " + dir + "run.log").find("run: deployed") != std::string::npos);
+  CHECK(latest_report(kitchen)["nodes"][1]["log"].get<std::string>().ends_with("/nodes/run.log"));
+
+  auto wider = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "--yes", "--log-mode", "0640", "node:run"});
+  CHECK(wider.status == 0);
+  CHECK(mode(dir) == "750\n");
+  CHECK(mode(dir + "nodes/run.log") == "640\n");
+  auto bad = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "--yes", "--log-mode", "0400", "node:run"});
+  CHECK(bad.status == 2);
+  CHECK(bad.err.find("--log-mode: 0400 would keep Brigade from writing its own logs") !=
+        std::string::npos);
+}

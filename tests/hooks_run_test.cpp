@@ -225,7 +225,7 @@ TEST_CASE("hooks run: arguments, order, environment and output for all four type
   CHECK(run_log.find(" [announce] [stderr] warning from announce\n") != std::string::npos);
   CHECK(run_log.find(" n01.fleet.test: [drain] hello from drain\n") != std::string::npos);
   const std::string node_log =
-      run_shell_ok("cat " + kitchen.str() + "/logs/latest/n01.fleet.test.log");
+      run_shell_ok("cat " + kitchen.str() + "/logs/latest/nodes/n01.fleet.test.log");
   CHECK(node_log.find("[drain] hello from drain\n") < node_log.find("# brigade: connecting"));
   CHECK(node_log.find("\n[stderr] [restore] warning from restore\n") != std::string::npos);
   CHECK(node_log.find("# brigade: predeployhook 'drain': exit 0") != std::string::npos);

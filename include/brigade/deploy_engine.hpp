@@ -7,6 +7,7 @@
 #include <brigade/hooks.hpp>
 #include <brigade/kitchen.hpp>
 #include <brigade/kitchen_archive.hpp>
+#include <brigade/log_file.hpp>
 #include <brigade/ssh/session.hpp>
 
 #include <asio/awaitable.hpp>
@@ -33,6 +34,7 @@ struct DeployOptions {
   std::string command = kDefaultConvergeCommand;  ///< {node}, {work_path}, {environment}
   std::string work_path = "/tmp/chef-solo";       ///< May hold {node}.
   std::string log_dir;                            ///< This run's directory.
+  LogModes log_modes;                             ///< For the node logs.
   std::vector<Hook> hooks;                        ///< Every definition; filters pick per node.
   HookEnvironment hook_environment;
 };

@@ -49,6 +49,7 @@ struct NodeDeployResult {
   double duration_s = 0;
   std::size_t batch = 0;          ///< 1-based.
   std::string log;                ///< The node's log file.
+  std::string log_error;          ///< Why the log could not be written in full, if it could not.
   bool transferred = false;       ///< The kitchen was sent (false: the node already held it).
   std::vector<std::string> tail;  ///< The last lines of output, for the summary.
   std::vector<HookRecord> hooks;  ///< The node's pre and post hooks that ran, in order.
@@ -72,9 +73,5 @@ struct RunReport {
 
 /// `2026-11-25T10:45:00.123Z`
 std::string iso8601_utc(std::chrono::system_clock::time_point when);
-
-/// Writes `text` to `path` through a temporary file and a rename, so that a reader never sees
-/// half a file, whatever happens to this process.
-Result<Ok> write_file_atomically(const std::string& path, const std::string& text);
 
 }  // namespace brigade

@@ -9,6 +9,7 @@ enum ExitStatus : int {
   kExitUsage = 2,          ///< Bad command line or kitchen; nothing ran.
   kExitGlobalPreHook = 3,  ///< A global pre hook failed; no node deployed.
   kExitAborted = 4,        ///< The run was aborted (failure budget, node post hook).
+  kExitWriteFailed = 5,    ///< Every node deployed, but a log or the report could not be written.
   kExitInterrupted = 130,  ///< SIGINT.
   kExitTerminated = 143,   ///< SIGTERM.
 };
