@@ -17,8 +17,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 extern char** environ;
 
@@ -76,6 +78,9 @@ asio::awaitable<void> drain_both(asio::posix::stream_descriptor& out,
   signal.cancel();
 }
 
+// Variables Brigade takes secrets from: they never reach a program it starts.
+constexpr std::string_view kSecretVariables[] = {"BRIGADE_KEY_PASSPHRASE"};
+
 }  // namespace
 
 asio::awaitable<LocalResult> run_local(LocalCommand command, LocalLineSink sink) {
@@ -96,13 +101,24 @@ asio::awaitable<LocalResult> run_local(LocalCommand command, LocalLineSink sink)
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+  // Nothing else Brigade holds open (SSH sockets, the agent's socket, logs) reaches the
+  // program, whether or not whoever opened it asked for close-on-exec.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   if (!command.working_directory.empty()) {
     posix_spawn_file_actions_addchdir_np(&actions, command.working_directory.c_str());
   }
-  // Our environment plus the command's own variables (later ones win).
+  // Our environment, without the secrets Brigade reads from it, plus the command's own
+  // variables (later ones win).
   std::vector<std::string> variables;
   for (char** e = environ; *e != nullptr; ++e) {
-    variables.emplace_back(*e);
+    const std::string_view variable(*e);
+    if (std::none_of(std::begin(kSecretVariables), std::end(kSecretVariables),
+                     [&](std::string_view name) {
+                       return variable.size() > name.size() && variable.starts_with(name) &&
+                              variable[name.size()] == '=';
+                     })) {
+      variables.emplace_back(variable);
+    }
   }
   for (const auto& [name, value] : command.environment) {
     std::erase_if(variables, [&](const std::string& v) { return v.starts_with(name + "="); });

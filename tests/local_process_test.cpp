@@ -11,7 +11,9 @@
 #include <asio/steady_timer.hpp>
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <thread>
@@ -177,4 +179,25 @@ TEST_CASE("local process: cancellation stops the program and still reaps it", "[
   CHECK(result->signal == "TERM");
   int pid = std::stoi(brigade::test::run_shell_ok("cat " + pid_file));
   CHECK(::kill(pid, 0) != 0);  // gone and reaped
+}
+
+TEST_CASE("local process: no descriptor of Brigade's and none of its secrets reach the program",
+          "[local]") {
+  TempDir dir;
+  // A descriptor opened without close-on-exec, as a library might open one.
+  const int leaky = ::open(dir.write("open", "").c_str(), O_RDONLY);
+  REQUIRE(leaky > 2);
+  ::setenv("BRIGADE_KEY_PASSPHRASE", "hunter2", 1);
+  ::setenv("BRIGADE_KEY_PASSPHRASE_NOT", "kept", 1);
+  auto probe = script(dir, "probe",
+                      "test -e /proc/$$/fd/" + std::to_string(leaky) +
+                          " && echo leaked || echo closed\n"
+                          "env | grep '^BRIGADE_KEY' | sort\n");
+  Lines lines;
+  auto result = run({{probe}, {}, {}, {}}, lines);
+  ::unsetenv("BRIGADE_KEY_PASSPHRASE");
+  ::unsetenv("BRIGADE_KEY_PASSPHRASE_NOT");
+  ::close(leaky);
+  CHECK(result.exit_status == 0);
+  CHECK(lines.out == std::vector<std::string>{"closed", "BRIGADE_KEY_PASSPHRASE_NOT=kept"});
 }
