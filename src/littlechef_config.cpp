@@ -2,6 +2,7 @@
 #include <brigade/littlechef_config.hpp>
 #include <brigade/spellcheck.hpp>
 
+#include <fmt/format.h>
 #include <ini.h>
 
 #include <algorithm>
@@ -9,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
+#include <utility>
 
 namespace brigade {
 
@@ -59,6 +62,8 @@ struct ParseState {
   IniStream* stream;
   const std::filesystem::path* kitchen_root;
   std::string last_unknown_section;
+  std::map<std::pair<std::string, std::string>, int> seen;  // section and key: first line
+  std::optional<Diagnostic> error;                          // the first value that is wrong
 };
 
 std::string trim(std::string s) {
@@ -128,6 +133,21 @@ int on_ini_value(void* user, const char* section_c, const char* name_c, const ch
     return 1;
   }
 
+  if (auto [first, fresh] = state.seen.try_emplace({section, name}, state.stream->current_line);
+      !fresh) {
+    config.warnings.push_back(warning_at_line(
+        state, fmt::format("key '{}' in [{}] is given again (first at line {}); this later value "
+                           "is used",
+                           name, section, first->second)));
+  }
+  auto fail = [&](std::string message) {
+    if (!state.error) {
+      Diagnostic error = warning_at_line(state, std::move(message));
+      error.field = name;
+      state.error = std::move(error);
+    }
+    return 1;
+  };
   const auto& root = *state.kitchen_root;
   if (section == "userinfo") {
     if (name == "user") {
@@ -138,6 +158,7 @@ int on_ini_value(void* user, const char* section_c, const char* name_c, const ch
       config.keypair_file = resolve_local_path(value, root);
     } else if (name == "ssh-config") {
       config.ssh_config = resolve_local_path(value, root);
+      config.ssh_config_line = state.stream->current_line;
     }
   } else if (section == "kitchen") {
     if (name == "node_work_path" && !value.empty()) {
@@ -152,6 +173,16 @@ int on_ini_value(void* user, const char* section_c, const char* name_c, const ch
       config.deploy_command = value;
     } else if (name == "sync") {
       config.deploy_sync = split_list(value);
+      // Only the kitchen's own directories are packed and sent to every node.
+      for (const auto& entry : config.deploy_sync) {
+        const std::filesystem::path path(entry);
+        const auto normal = path.lexically_normal();
+        if (path.is_absolute() || normal.empty() || *normal.begin() == ".." || normal == ".") {
+          return fail("'" + entry +
+                      "' is not a directory inside the kitchen (sync names "
+                      "kitchen directories such as cookbooks, roles)");
+        }
+      }
     }
   }
   return 1;
@@ -182,7 +213,7 @@ Result<LittleChefConfig> parse_littlechef_config(std::string shown_path, const s
   LittleChefConfig config;
   config.file = std::move(shown_path);
   IniStream stream{text};
-  ParseState state{&config, &stream, &kitchen_root, {}};
+  ParseState state{&config, &stream, &kitchen_root, {}, {}, {}};
   int rc = ini_parse_stream(read_ini_line, &stream, on_ini_value, &state);
   if (rc > 0) {
     // Point at the first column that is not blank on the offending line.
@@ -202,6 +233,9 @@ Result<LittleChefConfig> parse_littlechef_config(std::string shown_path, const s
   }
   if (rc < 0) {
     return Diagnostic{.file = config.file, .message = "cannot parse: out of memory"};
+  }
+  if (state.error) {
+    return *state.error;
   }
   return config;
 }

@@ -1,5 +1,7 @@
 #include <brigade/ssh_settings.hpp>
 
+#include <filesystem>
+
 namespace brigade {
 
 namespace {
@@ -16,6 +18,19 @@ Result<SshSettings> load_ssh_settings(const Kitchen& kitchen) {
   settings.defaults.user = kitchen.config.user;
   settings.defaults.keypair_file = kitchen.config.keypair_file;
   settings.defaults.password = kitchen.config.password;
+  // An ssh-config that littlechef.cfg names must be there: without it every setting meant for
+  // the nodes would be silently missing.
+  if (const auto& named = kitchen.config.ssh_config) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(*named, ec)) {
+      return Diagnostic{.file = kitchen.config.file,
+                        .line = kitchen.config.ssh_config_line,
+                        .field = "ssh-config",
+                        .message = std::filesystem::exists(*named, ec)
+                                       ? "'" + *named + "' is not a file"
+                                       : "'" + *named + "' does not exist"};
+    }
+  }
   const std::string user_file =
       kitchen.config.ssh_config.value_or(settings.defaults.home + "/.ssh/config");
   auto config =

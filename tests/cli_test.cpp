@@ -374,3 +374,20 @@ TEST_CASE("cli: fix --rerun failed takes the report's names exactly, never as gl
   CHECK(rerun.out.find("web1") != std::string::npos);
   CHECK(rerun.out.find("web3") == std::string::npos);
 }
+
+TEST_CASE("cli: an ssh-config that littlechef.cfg names and that is missing is an error", "[cli]") {
+  brigade::test::TempDir kitchen;
+  kitchen.write("littlechef.cfg", "[userinfo]\nuser = root\nssh-config = missing_config\n");
+  kitchen.write("nodes/web1.json", "{}");
+  const std::string expected = "brigade: error: " + kitchen.str() +
+                               "/littlechef.cfg:3: ssh-config: '" + kitchen.str() +
+                               "/missing_config' does not exist\n";
+  auto exec = brigade::test::run_brigade({"exec", "-k", kitchen.str(), "node:web1", "--", "true"});
+  CHECK(exec.status == 2);
+  CHECK(exec.err == expected);
+  auto config = brigade::test::run_brigade({"ssh-config", "-k", kitchen.str(), "web1"});
+  CHECK(config.status == 2);
+  CHECK(config.err == expected);
+  // Listing needs no SSH settings: the kitchen still reads.
+  CHECK(brigade::test::run_brigade({"list", "nodes", "-k", kitchen.str()}).status == 0);
+}

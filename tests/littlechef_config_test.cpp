@@ -101,3 +101,32 @@ TEST_CASE("littlechef.cfg: ~ alone and absolute paths", "[config]") {
   CHECK(brigade::resolve_local_path("/etc/ssh/ssh_config", "/k") == "/etc/ssh/ssh_config");
   CHECK(brigade::resolve_local_path("../shared/key", "/k/kitchen") == "/k/shared/key");
 }
+
+TEST_CASE("littlechef.cfg: a key given twice is a warning naming both lines", "[config]") {
+  auto config = parse_littlechef_config("littlechef.cfg",
+                                        "[userinfo]\n"
+                                        "user = first\n"
+                                        "user = second\n",
+                                        "/k");
+  REQUIRE(config.ok());
+  CHECK(config->user == "second");
+  REQUIRE(config->warnings.size() == 1);
+  CHECK(config->warnings[0].render() ==
+        "littlechef.cfg:3: key 'user' in [userinfo] is given again (first at line 2); this later "
+        "value is used");
+}
+
+TEST_CASE("littlechef.cfg: sync names directories inside the kitchen only", "[config]") {
+  for (const char* entry : {"../secrets", "/etc", "cookbooks/../../x", "."}) {
+    INFO(entry);
+    auto config = parse_littlechef_config(
+        "littlechef.cfg", std::string("[deploy]\nsync = cookbooks, ") + entry + "\n", "/k");
+    REQUIRE_FALSE(config.ok());
+    CHECK(config.error().render() == std::string("littlechef.cfg:2: sync: '") + entry +
+                                         "' is not a directory inside the kitchen (sync names "
+                                         "kitchen directories such as cookbooks, roles)");
+  }
+  CHECK(
+      parse_littlechef_config("littlechef.cfg", "[deploy]\nsync = cookbooks/../roles, a/b\n", "/k")
+          .ok());
+}

@@ -23,6 +23,7 @@ struct LittleChefConfig {
   std::optional<std::string> password;      ///< Never printed.
   std::optional<std::string> keypair_file;  ///< Local path, absolute.
   std::optional<std::string> ssh_config;    ///< Local path, absolute.
+  int ssh_config_line = 0;                  ///< Where littlechef.cfg sets it, for messages.
   // [kitchen]
   std::string node_work_path = kDefaultNodeWorkPath;  ///< Remote path; may contain `{node}`.
   // [connection]

@@ -737,8 +737,11 @@ HostDefaults HostDefaults::from_environment() {
   HostDefaults defaults;
   const passwd* pw = getpwuid(getuid());
   defaults.local_user = pw != nullptr ? pw->pw_name : std::to_string(getuid());
+  // The passwd entry's home, as ssh uses for ~ and %d whatever HOME says; HOME only without one.
   const char* home = std::getenv("HOME");
-  defaults.home = home != nullptr && *home != '\0' ? home : (pw != nullptr ? pw->pw_dir : "/");
+  defaults.home = pw != nullptr && pw->pw_dir != nullptr && *pw->pw_dir != '\0' ? pw->pw_dir
+                  : home != nullptr && *home != '\0'                            ? home
+                                                                                : "/";
   return defaults;
 }
 

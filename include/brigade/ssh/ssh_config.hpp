@@ -67,7 +67,8 @@ struct HostDefaults {
   std::string local_user;                   ///< The account running Brigade.
   std::string home;                         ///< Its home directory.
 
-  /// The running account's name and home directory (HOME first, as OpenSSH does for ~).
+  /// The running account's name and home directory (the passwd entry's, as
+  /// OpenSSH's ~ and %d; HOME only when there is none).
   static HostDefaults from_environment();
 };
 
