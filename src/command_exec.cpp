@@ -2,6 +2,7 @@
 #include "interrupt_watch.hpp"
 
 #include <brigade/exit_status.hpp>
+#include <brigade/fd_budget.hpp>
 #include <brigade/fleet_exec.hpp>
 #include <brigade/selector.hpp>
 #include <brigade/spellcheck.hpp>
@@ -190,15 +191,17 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
   ssh::Credentials credentials;
   prepare_credentials(credentials, *hosts);
 
+  const std::size_t parallel =
+      parallel_within_fd_limit(std::min(options.parallel, hosts->size()), kFdsPerExecNode, err);
   asio::io_context context(1);
-  BoundedRunner runner(options.parallel);
+  BoundedRunner runner(parallel);
   InterruptWatch interrupt(context, [&](int) {
     err << "brigade: interrupted, stopping the commands in flight\n";
     runner.cancel();
   });
 
   ExecPrinter printer(out, err, options.json);
-  FleetExecOptions fleet{command, options.parallel, options.timeout, options.json, options.pty};
+  FleetExecOptions fleet{command, parallel, options.timeout, options.json, options.pty};
   std::vector<NodeExecResult> results;
   std::exception_ptr failure;
   const auto started = std::chrono::steady_clock::now();

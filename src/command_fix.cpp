@@ -6,6 +6,7 @@
 #include <brigade/batch_plan.hpp>
 #include <brigade/deploy_engine.hpp>
 #include <brigade/exit_status.hpp>
+#include <brigade/fd_budget.hpp>
 #include <brigade/hooks.hpp>
 #include <brigade/json_file.hpp>
 #include <brigade/kitchen_archive.hpp>
@@ -129,7 +130,8 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
        options.timeout ? nlohmann::json(options.timeout->count()) : nlohmann::json(nullptr)}};
 
   DeployOptions deploy_options;
-  deploy_options.parallel = options.parallel;
+  deploy_options.parallel = parallel_within_fd_limit(
+      std::min(options.parallel, selection.nodes.size()), kFdsPerDeployNode, err);
   deploy_options.batch_sizes = std::move(sizes);
   deploy_options.max_fail = max_fail;
   deploy_options.timeout = options.timeout;

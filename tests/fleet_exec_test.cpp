@@ -1,4 +1,5 @@
 #include "support/cli_run.hpp"
+#include "support/fleet_kitchen.hpp"
 #include "support/process.hpp"
 #include "support/sshd.hpp"
 
@@ -354,4 +355,29 @@ TEST_CASE("brigade exec: SIGINT stops the commands in flight, prints the summary
     alive = static_cast<std::size_t>(std::count_if(pids.begin(), pids.end(), process_alive));
   }
   CHECK(alive == 0);
+}
+
+TEST_CASE("brigade exec and fix under a low open-file limit: fewer in flight, none failed",
+          "[sshd][exec][fds]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  brigade::test::TempDir kitchen;
+  brigade::test::make_fleet_kitchen(kitchen, sshd, 150, "true");
+  // In a child whose soft and hard limits are low: 150 connections at once cannot fit in 128.
+  auto exec = brigade::test::run_shell("ulimit -n 128 && exec " + std::string(BRIGADE_BINARY) +
+                                       " exec -k " + kitchen.str() +
+                                       " --parallel 200 node:all -- true 2>&1");
+  INFO(exec.output);
+  CHECK(exec.status == 0);
+  CHECK(exec.output.find("brigade: warning: --parallel 150 lowered to 32: the open-file limit is "
+                         "128 (ulimit -n) and a node in flight needs up to 2 descriptors") !=
+        std::string::npos);
+  CHECK(exec.output.find("150 nodes: 150 ok, 0 failed") != std::string::npos);
+  auto fix =
+      brigade::test::run_shell("ulimit -n 128 && exec " + std::string(BRIGADE_BINARY) + " fix -k " +
+                               kitchen.str() + " --yes --parallel 150 node:all 2>&1");
+  INFO(fix.output);
+  CHECK(fix.status == 0);
+  CHECK(fix.output.find("--parallel 150 lowered to 8") != std::string::npos);
+  CHECK(fix.output.find("150 nodes: 150 deployed, 0 failed") != std::string::npos);
 }
