@@ -62,8 +62,9 @@ constexpr std::string_view kSyncFailed = "brigade: sync failed";
 // Takes the kitchen from stdin (exactly its size: the rest of stdin is the wrapper's). Over an
 // existing work path it unpacks beside the old tree, then swaps: the work path then holds
 // exactly the new content, and an interrupted transfer leaves the old tree in place. A node's
-// first kitchen is unpacked where it belongs (no staging, no `mv`); an interrupted first
-// transfer leaves a tree without a digest, which the next deploy replaces. The archive's last
+// first kitchen is unpacked where it belongs (no staging, no `mv`); a first transfer that fails
+// (interrupted, or tar failing on a member but going on to the last) leaves a tree without a
+// digest, which the next deploy replaces. The archive's last
 // member is the digest file: finding it with the right digest proves the whole stream arrived
 // (tar alone accepts a stream cut between two members), so gzip's exit status is not needed and
 // gzip runs beside tar instead of under it (`tar -z` forks a relay process too).
@@ -81,10 +82,10 @@ std::string unpack_script(const std::string& work_path, const KitchenArchive& ki
       "echo '{0}'; "
       "if [ -e {1} ] || [ -L {1} ]; then "
       "{{ [ ! -e {2} ] || rm -rf {2}; }} && {3} && rm -rf {1} && mv {2} {1}; "
-      "else {4}; fi || {{ r=$?; echo '{5}'; exit $r; }}; "
+      "else {4} || {{ r=$?; rm -f {1}/{7}; (exit $r); }}; fi || {{ r=$?; echo '{5}'; exit $r; }}; "
       "echo '{6}'; ",
       kSendKitchen, work, fresh, unpack_into(fresh), unpack_into(work), kSyncFailed,
-      kKitchenUnpacked);
+      kKitchenUnpacked, kKitchenDigestFile);
 }
 
 // Passes the node's lines to the log, except Brigade's own markers, which it notes; keeps the

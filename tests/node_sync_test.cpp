@@ -193,3 +193,26 @@ TEST_CASE("sync: the converge command's status comes back", "[sshd][sync]") {
   CHECK(result.transferred);
   CHECK(result.ended.exit_status == 5);
 }
+
+TEST_CASE("sync: a first transfer that tar fails part-way leaves no digest behind",
+          "[sshd][sync]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  // An archive whose middle member fails (a hard link to a file the archive does not hold)
+  // while tar goes on to extract the digest file at its end.
+  TempDir source;
+  KitchenArchive archive;
+  archive.digest = "feedface";
+  source.write("s/cookbooks/a", "x\n");
+  source.write("s/.brigade-digest", archive.digest + "\n");
+  const std::string s = source.str() + "/s";
+  run_shell_ok("cd '" + s + "' && ln cookbooks/a cookbooks/b && tar -cf ../k.tar cookbooks/a " +
+               "cookbooks/b .brigade-digest && tar --delete -f ../k.tar cookbooks/a");
+  archive.gzip =
+      std::make_shared<const std::string>(run_shell_ok("gzip -c '" + source.str() + "/k.tar'"));
+  const std::string work = sshd.path("partial");
+  CHECK_THROWS_AS(sync(sshd, work, archive, {{"node.json", "{}\n"}}), ssh::SshError);
+  CHECK_FALSE(std::filesystem::exists(work + "/.brigade-digest"));
+  // The next deploy does not take the half tree for the kitchen: it is sent again.
+  CHECK_THROWS_AS(sync(sshd, work, archive, {{"node.json", "{}\n"}}), ssh::SshError);
+}
