@@ -10,6 +10,7 @@
 #include <brigade/ssh/host_key_store.hpp>
 #include <brigade/ssh/libssh2_library.hpp>
 #include <brigade/ssh_settings.hpp>
+#include <brigade/terminal_text.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
@@ -39,9 +40,9 @@ class ExecPrinter : public FleetExecObserver {
       return;
     }
     if (stream == ssh::OutputStream::out) {
-      out_ << node << ": " << line << '\n';
+      out_ << node << ": " << visible(line) << '\n';
     } else {
-      err_ << node << " [stderr]: " << line << '\n';
+      err_ << node << " [stderr]: " << visible(line) << '\n';
     }
   }
 
@@ -235,7 +236,7 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
   }
   for (const auto& r : results) {
     if (!r.ok() && (r.rc || !r.error.empty() || !r.signal.empty())) {
-      err << "FAILED " << r.name << ": " << describe(r) << '\n';
+      err << "FAILED " << r.name << ": " << visible(describe(r)) << '\n';
     }
   }
   std::string kinds;

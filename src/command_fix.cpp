@@ -15,6 +15,7 @@
 #include <brigade/ssh/host_key_store.hpp>
 #include <brigade/ssh/libssh2_library.hpp>
 #include <brigade/status_line.hpp>
+#include <brigade/terminal_text.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
@@ -262,9 +263,9 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
       continue;
     }
     err << (node.status == NodeStatus::failed ? "FAILED " : "SKIPPED ") << node.name << ": "
-        << node.error << '\n';
+        << visible(node.error) << '\n';
     for (const auto& line : node.tail) {
-      err << "    " << line << '\n';
+      err << "    " << visible(line) << '\n';
     }
   }
   for (const auto& hook : report.hooks) {
@@ -276,7 +277,7 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
       err << "FAILED " << hook_kind(hook.type) << " '" << hook.name << "': " << hook.outcome()
           << '\n';
       for (const auto& line : hook.tail) {
-        err << "    " << line << '\n';
+        err << "    " << visible(line) << '\n';
       }
     }
   }

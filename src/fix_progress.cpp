@@ -1,5 +1,7 @@
 #include "fix_progress.hpp"
 
+#include <brigade/terminal_text.hpp>
+
 #include <fmt/ranges.h>
 #include <spdlog/details/null_mutex.h>
 #include <spdlog/sinks/base_sink.h>
@@ -60,7 +62,7 @@ void ProgressPrinter::node_started(const NodeDeployResult&) {
 void ProgressPrinter::node_finished(const NodeDeployResult& node) {
   --running_;
   ++counts_[node.status];
-  line(describe_result(node));
+  line(visible(describe_result(node)));
 }
 
 void ProgressPrinter::global_hook_started(const Hook& hook) {

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <random>
+
 namespace brigade {
 
 std::string node_work_path(const std::string& pattern, const std::string& node) {
@@ -54,10 +56,21 @@ std::string solo_rb(const std::string& work_path, const std::string& environment
 
 namespace {
 
-// Lines the node's side of the deploy prints on stdout for Brigade alone.
-constexpr std::string_view kSendKitchen = "brigade: send the kitchen";
-constexpr std::string_view kKitchenUnpacked = "brigade: kitchen unpacked";
-constexpr std::string_view kSyncFailed = "brigade: sync failed";
+// Lines the node's side of the deploy prints on stdout for Brigade alone. Each deploy's carry
+// a random token of its own, so that no converge command (which never sees the token) can
+// print one: a converge that prints "sync failed" is just output.
+struct Markers {
+  std::string send_kitchen;
+  std::string kitchen_unpacked;
+  std::string sync_failed;
+
+  static Markers fresh() {
+    std::random_device random;
+    const std::string token = fmt::format("{:08x}{:08x}", random(), random());
+    return {"brigade-" + token + ": send the kitchen", "brigade-" + token + ": kitchen unpacked",
+            "brigade-" + token + ": sync failed"};
+  }
+};
 
 // Takes the kitchen from stdin (exactly its size: the rest of stdin is the wrapper's). Over an
 // existing work path it unpacks beside the old tree, then swaps: the work path then holds
@@ -68,7 +81,8 @@ constexpr std::string_view kSyncFailed = "brigade: sync failed";
 // member is the digest file: finding it with the right digest proves the whole stream arrived
 // (tar alone accepts a stream cut between two members), so gzip's exit status is not needed and
 // gzip runs beside tar instead of under it (`tar -z` forks a relay process too).
-std::string unpack_script(const std::string& work_path, const KitchenArchive& kitchen) {
+std::string unpack_script(const std::string& work_path, const KitchenArchive& kitchen,
+                          const Markers& markers) {
   const std::string work = ssh::shell_quote(work_path);
   const std::string fresh = ssh::shell_quote(work_path + ".brigade-new");
   const auto unpack_into = [&](const std::string& dir) {
@@ -84,23 +98,23 @@ std::string unpack_script(const std::string& work_path, const KitchenArchive& ki
       "{{ [ ! -e {2} ] || rm -rf {2}; }} && {3} && rm -rf {1} && mv {2} {1}; "
       "else {4} || {{ r=$?; rm -f {1}/{7}; (exit $r); }}; fi || {{ r=$?; echo '{5}'; exit $r; }}; "
       "echo '{6}'; ",
-      kSendKitchen, work, fresh, unpack_into(fresh), unpack_into(work), kSyncFailed,
-      kKitchenUnpacked, kKitchenDigestFile);
+      markers.send_kitchen, work, fresh, unpack_into(fresh), unpack_into(work), markers.sync_failed,
+      markers.kitchen_unpacked, kKitchenDigestFile);
 }
 
 // Passes the node's lines to the log, except Brigade's own markers, which it notes; keeps the
 // sync's stderr for an error message.
 class ConvergeSink : public ssh::OutputSink {
  public:
-  explicit ConvergeSink(ssh::OutputSink& log) : log_(log) {}
+  ConvergeSink(ssh::OutputSink& log, const Markers& markers) : markers_(markers), log_(log) {}
   void on_line(ssh::OutputStream stream, std::string_view line) override {
     if (stream == ssh::OutputStream::out && !syncing_over) {
-      if (line == kKitchenUnpacked) {
+      if (line == markers_.kitchen_unpacked) {
         transferred = true;
         syncing_over = true;
         return;
       }
-      if (line == kSyncFailed) {
+      if (line == markers_.sync_failed) {
         sync_failed = true;
         syncing_over = true;
         return;
@@ -124,6 +138,7 @@ class ConvergeSink : public ssh::OutputSink {
   std::vector<std::string> sync_errors;
 
  private:
+  const Markers& markers_;
   ssh::OutputSink& log_;
 };
 
@@ -142,13 +157,14 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
     writes += fmt::format("printf '%s' {} > {}/{} || exit; ", ssh::shell_quote(file.content), work,
                           ssh::shell_quote(file.name));
   }
+  const Markers markers = Markers::fresh();
   const std::string script = fmt::format(
       "d=; {{ read -r d < {0}/{1}; }} 2>/dev/null; "
       "if [ \"$d\" != {2} ]; then {3}fi; {4}{5}",
-      work, kKitchenDigestFile, kitchen.digest, unpack_script(work_path, kitchen), writes,
+      work, kKitchenDigestFile, kitchen.digest, unpack_script(work_path, kitchen, markers), writes,
       ssh::stoppable_command(converge));
-  ConvergeSink sink(log);
-  ssh::ExecRequest request{script, false, kitchen.gzip, std::string(kSendKitchen)};
+  ConvergeSink sink(log, markers);
+  ssh::ExecRequest request{script, false, kitchen.gzip, markers.send_kitchen};
   ConvergeResult result;
   result.ended = co_await session.exec(std::move(request), sink);
   result.transferred = sink.transferred;

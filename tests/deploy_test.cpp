@@ -394,3 +394,24 @@ TEST_CASE(
   CHECK(bad.err.find("--log-mode: 0400 would keep Brigade from writing its own logs") !=
         std::string::npos);
 }
+
+TEST_CASE("deploy: a converge that prints Brigade's own words is just output", "[sshd][deploy]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  make_fleet_kitchen(kitchen, sshd, 1,
+                     "echo 'brigade: sync failed'; echo 'brigade: send the kitchen'; "
+                     "echo 'brigade: kitchen unpacked'; printf '\\033[2Jcleared\\n'");
+  for (int round = 1; round <= 2; ++round) {  // the kitchen sent, then unchanged
+    INFO("round " << round);
+    auto run = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--yes", "node:all"});
+    CHECK(run.status == 0);
+    const auto report = latest_report(kitchen);
+    CHECK(report["nodes"][0]["status"] == "deployed");
+    CHECK(report["nodes"][0]["kitchen_transferred"] == (round == 1));
+    const std::string log =
+        run_shell_ok("cat " + kitchen.str() + "/logs/latest/nodes/n01.fleet.test.log");
+    CHECK(log.find("\nbrigade: sync failed\nbrigade: send the kitchen\nbrigade: kitchen "
+                   "unpacked\n\x1b[2Jcleared\n") != std::string::npos);
+  }
+}

@@ -381,3 +381,18 @@ TEST_CASE("brigade exec and fix under a low open-file limit: fewer in flight, no
   CHECK(fix.output.find("--parallel 150 lowered to 8") != std::string::npos);
   CHECK(fix.output.find("150 nodes: 150 deployed, 0 failed") != std::string::npos);
 }
+
+TEST_CASE("brigade exec: a node's control sequences reach the terminal escaped, --json keeps them",
+          "[sshd][exec][cli]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  brigade::test::TempDir kitchen;
+  brigade::test::make_fleet_kitchen(kitchen, sshd, 1, "true");
+  const std::string command = "printf '\\033]52;c;cGF5bG9hZA==\\007ok\\rFAILED\\n'";
+  auto plain = brigade::test::run_brigade({"exec", "-k", kitchen.str(), "node:all", "--", command});
+  CHECK(plain.status == 0);
+  CHECK(plain.out == "n01.fleet.test: \\x1b]52;c;cGF5bG9hZA==\\x07ok\\x0dFAILED\n");
+  auto json = brigade::test::run_brigade(
+      {"exec", "-k", kitchen.str(), "--json", "node:all", "--", command});
+  CHECK(nlohmann::json::parse(json.out)["stdout"] == "\x1b]52;c;cGF5bG9hZA==\x07ok\rFAILED\n");
+}
