@@ -169,8 +169,8 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
       "digest {})",
       report.run_id, selection.nodes.size(),
       plan_batches(selection.nodes.size(), deploy_options.batch_sizes).size(),
-      report.selection["selectors"].dump(), display_path(kitchen.root.string()), archive->files,
-      archive->digest);
+      report.selection["selectors"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+      display_path(kitchen.root.string()), archive->files, archive->digest);
   DeployEngine engine(std::move(targets), std::move(deploy_options), *archive,
                       ssh::SessionContext{&host_keys, &credentials}, run_log);
 
@@ -245,7 +245,10 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
       unwritten.push_back(Diagnostic{.file = node.log, .message = node.log_error});
     }
   }
-  const std::string report_text = report.to_json().dump(2) + "\n";
+  // Bytes that are not UTF-8 (node output in an error, a --log-dir) become U+FFFD: a report is
+  // always written, never lost to an exception.
+  const std::string report_text =
+      report.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   const std::string report_file = log_dir + "/report.json";
   for (const auto& file : {report_file, options.report}) {
     if (file.empty()) {

@@ -64,7 +64,7 @@ int list_nodes(const ListOptions& options, std::ostream& out, std::ostream& err)
     for (const Node* node : nodes) {
       array.push_back(node_json(*node));
     }
-    out << array.dump(2) << '\n';
+    out << array.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   } else {
     TextTable table({"NODE", "ENVIRONMENT", "ROLES", "RECIPES", "TAGS"});
     for (const Node* node : nodes) {
@@ -104,7 +104,7 @@ int list_roles(const ListOptions& options, std::ostream& out, std::ostream& err)
                        {"nodes", users[name]},
                        {"file", role.file}});
     }
-    out << array.dump(2) << '\n';
+    out << array.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     return kExitSuccess;
   }
   TextTable table({"ROLE", "RUN_LIST", "NODES"});
@@ -156,7 +156,7 @@ int list_hooks(const ListOptions& options, std::ostream& out, std::ostream& err)
                        {"file", hook.file},
                        {"nodes", matching(hook)}});
     }
-    out << array.dump(2) << '\n';
+    out << array.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     return kExitSuccess;
   }
   TextTable table({"HOOK", "TYPE", "EXEC", "FILTERS", "NODES"});
@@ -195,7 +195,7 @@ int list_environments(const ListOptions& options, std::ostream& out, std::ostrea
       }
       array.push_back({{"name", name}, {"nodes", count}, {"file", file}});
     }
-    out << array.dump(2) << '\n';
+    out << array.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     return kExitSuccess;
   }
   TextTable table({"ENVIRONMENT", "NODES", "FILE"});

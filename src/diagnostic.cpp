@@ -1,11 +1,15 @@
 #include <brigade/diagnostic.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
 namespace brigade {
 
 namespace {
+
+// Characters of a source line shown at most, around the column.
+constexpr std::size_t kMostShown = 120;
 
 bool is_utf8_continuation(char c) {
   return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
@@ -52,7 +56,42 @@ std::string Diagnostic::render() const {
     out += ", " + hint;
   }
   if (!source_line.empty() && column > 0) {
-    out += "\n    " + source_line + "\n    " + caret_line(source_line, column);
+    // A long line (minified JSON, 100,000 brackets) is shown as the part around the column.
+    std::string_view shown = source_line;
+    int shown_column = column;
+    std::string before;
+    std::string after;
+    if (shown.size() > kMostShown) {
+      std::size_t at = 0;  // the byte where the column's character starts
+      for (int seen = 1; at < shown.size() && seen < column; ++seen) {
+        ++at;
+        while (at < shown.size() && is_utf8_continuation(shown[at])) {
+          ++at;
+        }
+      }
+      std::size_t start = at > kMostShown / 2 ? at - kMostShown / 2 : 0;
+      while (start > 0 && is_utf8_continuation(shown[start])) {
+        --start;
+      }
+      std::size_t end = std::min(shown.size(), start + kMostShown);
+      while (end < shown.size() && is_utf8_continuation(shown[end])) {
+        ++end;
+      }
+      if (start > 0) {
+        before = "…";
+      }
+      if (end < shown.size()) {
+        after = "…";
+      }
+      int skipped = 0;
+      for (std::size_t i = 0; i < start; ++i) {
+        skipped += is_utf8_continuation(shown[i]) ? 0 : 1;
+      }
+      shown = shown.substr(start, end - start);
+      shown_column = column - skipped + (before.empty() ? 0 : 1);
+    }
+    const std::string line_shown = before + std::string(shown) + after;
+    out += "\n    " + line_shown + "\n    " + caret_line(line_shown, shown_column);
   }
   return out;
 }

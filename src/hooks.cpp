@@ -3,6 +3,8 @@
 #include <brigade/json_file.hpp>
 #include <brigade/spellcheck.hpp>
 
+#include <fmt/format.h>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +21,9 @@ namespace {
 constexpr std::array<HookType, 4> kTypes = {HookType::global_predeployhook,
                                             HookType::global_postdeployhook,
                                             HookType::predeployhook, HookType::postdeployhook};
+// The longest hook timeout, in seconds.
+constexpr double kMaxHookTimeout = 30 * 24 * 3600;
+
 const std::vector<std::string> kFields = {"name", "type", "filters", "exec", "timeout"};
 const std::vector<std::string> kFilterKeys = {"chef_environment", "roles", "recipes", "nodes",
                                               "tags"};
@@ -152,6 +157,11 @@ std::optional<Hook> read_hook(const JsonFile& file, const JsonPath& where, std::
     if (!it->is_number() || it->get<double>() <= 0) {
       problems.push_back(file.error_at(
           at("timeout"), "expected a positive number of seconds, got " + json_kind(*it)));
+    } else if (it->get<double>() > kMaxHookTimeout) {
+      // Larger values would overflow the clock and time out at once.
+      problems.push_back(
+          file.error_at(at("timeout"), fmt::format("expected at most {} seconds (30 days), got {}",
+                                                   kMaxHookTimeout, it->dump())));
     } else {
       hook.timeout = std::chrono::seconds(static_cast<long long>(std::ceil(it->get<double>())));
     }

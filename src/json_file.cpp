@@ -1,5 +1,7 @@
 #include <brigade/json_file.hpp>
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -246,8 +248,42 @@ Result<JsonFile> parse_json(std::string shown_path, std::string text) {
   if (file.text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Diagnostic{.file = file.path, .message = "invalid JSON: the file is empty"};
   }
+  // Nesting is bounded before parsing: whatever walks the value later (node.json, the
+  // report) recurses, and a file of 100,000 brackets must not end in a stack overflow.
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < file.text.size(); ++i) {
+    const char c = file.text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) {
+        return diagnostic_at(file.path, file.text, i, {},
+                             fmt::format("JSON nested deeper than {} levels", kMaxJsonDepth));
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
   try {
     file.value = nlohmann::json::parse(file.text);
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number too large for a double (1e400): nlohmann names it but not where it is.
+    std::string what = e.what();
+    std::size_t offset = 0;
+    if (auto open = what.find('\''); open != std::string::npos) {
+      const std::string literal = what.substr(open + 1, what.rfind('\'') - open - 1);
+      offset = file.text.find(literal);
+      offset = offset == std::string::npos ? 0 : offset;
+    }
+    return diagnostic_at(file.path, file.text, offset, {},
+                         "invalid JSON: a number out of range (beyond what a double holds)");
   } catch (const nlohmann::json::parse_error& e) {
     // e.byte counts the characters read, so the offending character is the one before it.
     std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;

@@ -3,6 +3,8 @@
 #include <brigade/kitchen.hpp>
 #include <brigade/spellcheck.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
 #include <system_error>
@@ -21,17 +23,31 @@ Result<std::vector<fs::path>> json_files_in(const fs::path& dir, bool recursive)
   if (!fs::exists(dir, ec)) {
     return files;
   }
-  auto consider = [&files](const fs::directory_entry& entry) {
+  // A .json name is read only when it is (or links to) a regular file: a FIFO or /dev/zero
+  // would hang or never end, a symlink loop cannot be read. Those are errors at the file.
+  std::optional<Diagnostic> unreadable;
+  auto consider = [&](const fs::directory_entry& entry) {
     const fs::path& p = entry.path();
-    if (p.extension() == ".json" && !p.filename().string().starts_with(".") &&
-        (entry.is_regular_file() || entry.is_symlink())) {
+    if (p.extension() != ".json" || p.filename().string().starts_with(".") || unreadable) {
+      return;
+    }
+    std::error_code status_ec;
+    const auto status = fs::status(p, status_ec);
+    if (status_ec) {
+      unreadable = Diagnostic{.file = display_path(p.string()),
+                              .message = "cannot read file: " + status_ec.message()};
+    } else if (fs::is_regular_file(status)) {
       files.push_back(p);
+    } else if (!fs::is_directory(status)) {
+      unreadable = Diagnostic{.file = display_path(p.string()),
+                              .message = "not a regular file (a FIFO, device or socket)"};
     }
   };
   if (recursive) {
     for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
          it.increment(ec)) {
-      if (it->path().filename().string().starts_with(".") && it->is_directory()) {
+      std::error_code type_ec;
+      if (it->path().filename().string().starts_with(".") && it->is_directory(type_ec)) {
         it.disable_recursion_pending();
         continue;
       }
@@ -45,6 +61,9 @@ Result<std::vector<fs::path>> json_files_in(const fs::path& dir, bool recursive)
   if (ec) {
     return Diagnostic{.file = display_path(dir.string()),
                       .message = "cannot list directory: " + ec.message()};
+  }
+  if (unreadable) {
+    return *unreadable;
   }
   std::sort(files.begin(), files.end());
   return files;
@@ -164,6 +183,9 @@ Result<Node> parse_node(JsonFile& file, std::string name, std::vector<Diagnostic
   return node;
 }
 
+// How deep roles may include roles (documented in the README).
+constexpr std::size_t kMaxRoleDepth = 100;
+
 // Role expansion, memoised per role: with 10,000 nodes sharing a few hundred roles, each role
 // is walked once.
 class RunListExpander {
@@ -201,6 +223,12 @@ class RunListExpander {
           chain += *it + " -> ";
         }
         return error_in_file(owner, {"run_list", i}, "role cycle: " + chain + entry.name);
+      }
+      // Expansion recurses: a chain of 10,000 roles must be an error, not a stack overflow.
+      if (stack_.size() >= kMaxRoleDepth && !memo_.contains(entry.name)) {
+        return error_in_file(owner, {"run_list", i},
+                             fmt::format("roles nested deeper than {} levels (from role '{}')",
+                                         kMaxRoleDepth, stack_.front()));
       }
       auto nested = expand_role(role->second);
       if (!nested) {

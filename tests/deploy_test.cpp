@@ -415,3 +415,21 @@ TEST_CASE("deploy: a converge that prints Brigade's own words is just output", "
                    "unpacked\n\x1b[2Jcleared\n") != std::string::npos);
   }
 }
+
+TEST_CASE("deploy: bytes that are not UTF-8 in paths and node output never cost the report",
+          "[sshd][deploy]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  make_fleet_kitchen(kitchen, sshd, 1, "printf 'caf\\351\\n'; exit 3");
+  const std::string log_dir = kitchen.str() + "/logs-\xff\xfe";
+  auto run = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "--yes", "--log-dir", log_dir, "node:all"});
+  CHECK(run.status == 1);
+  const auto report =
+      nlohmann::json::parse(run_shell_ok("cat '" + log_dir + "/latest/report.json'"));
+  CHECK(report["nodes"][0]["status"] == "failed");
+  CHECK(report["nodes"][0]["log"].get<std::string>().find("logs-\xef\xbf\xbd") !=
+        std::string::npos);  // U+FFFD in place of each byte
+  CHECK(run.err.find("FAILED n01.fleet.test") != std::string::npos);
+}

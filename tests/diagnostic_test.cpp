@@ -52,3 +52,16 @@ TEST_CASE("diagnostic: paths below the working directory are shown relative", "[
   CHECK(brigade::display_path("./nodes/../nodes/a.json") == "nodes/a.json");
   CHECK(brigade::display_path("/elsewhere/a.json") == "/elsewhere/a.json");
 }
+
+TEST_CASE("diagnostic: a very long source line is shown around the column", "[diagnostic]") {
+  std::string text(5000, '[');
+  text += "x";
+  text += std::string(5000, ']');
+  auto d = brigade::diagnostic_at("f.json", text, 5000, {}, "bad");
+  const std::string rendered = d.render();
+  CHECK(rendered.size() < 400);
+  CHECK(rendered == "f.json:1:5001: bad\n    …" + std::string(60, '[') + "x" +
+                        std::string(59, ']') + "…\n    " + std::string(61, ' ') + "^");
+  // Short lines are shown whole, as before.
+  CHECK(brigade::diagnostic_at("g", "abc", 1, {}, "m").render() == "g:1:2: m\n    abc\n     ^");
+}

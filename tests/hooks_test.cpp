@@ -144,3 +144,16 @@ TEST_CASE("hooks: filters match environment, roles, recipes, nodes and tags", "[
   hook.filters = {{"nodes", {"db*"}}};
   CHECK_FALSE(hook.matches(web));
 }
+
+TEST_CASE("hooks: a timeout too large for the clock is an error, not an instant timeout",
+          "[hooks]") {
+  brigade::test::TempDir kitchen;
+  kitchen.write(
+      "hooks/a.json",
+      R"([{"name": "n", "type": "predeployhook", "exec": "/bin/true", "timeout": 1e10}])");
+  auto hooks = brigade::load_hooks(kitchen.path());
+  REQUIRE_FALSE(hooks.ok());
+  CHECK(hooks.error().render().find(
+            "timeout: expected at most 2592000 seconds (30 days), got 10000000000.0") !=
+        std::string::npos);
+}

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -344,5 +346,53 @@ TEST_CASE("kitchen: every node is found by its name, whatever the names", "[kitc
       }
       CHECK(kitchen->find_node(*names.begin() + "zz-none") == nullptr);
     }
+  }
+}
+
+TEST_CASE(
+    "kitchen: numbers out of range, deep nesting, FIFOs, devices and symlink loops are "
+    "located errors",
+    "[kitchen][errors]") {
+  SECTION("1e400") {
+    ScratchKitchen k;
+    k.dir.write("nodes/a.json", "{\"x\": [1, 1e400]}");
+    CHECK(k.error() == k.at("nodes/a.json") +
+                           ":1:11: invalid JSON: a number out of range (beyond what a double "
+                           "holds)\n    {\"x\": [1, 1e400]}\n              ^");
+  }
+  SECTION("nesting") {
+    ScratchKitchen k;
+    k.dir.write("roles/deep.json",
+                "{\"a\": " + std::string(100000, '[') + std::string(100000, ']') + "}");
+    CHECK(k.error().starts_with(k.at("roles/deep.json") +
+                                ":1:262: JSON nested deeper than 256 levels\n    …"));
+  }
+  SECTION("a FIFO and a device") {
+    ScratchKitchen k;
+    std::filesystem::create_directories(k.at("nodes"));
+    REQUIRE(::mkfifo(k.at("nodes/fifo.json").c_str(), 0600) == 0);
+    CHECK(k.error() == k.at("nodes/fifo.json") + ": not a regular file (a FIFO, device or socket)");
+    std::filesystem::remove(k.at("nodes/fifo.json"));
+    std::filesystem::create_symlink("/dev/zero", k.at("nodes/zero.json"));
+    CHECK(k.error() == k.at("nodes/zero.json") + ": not a regular file (a FIFO, device or socket)");
+  }
+  SECTION("a symlink loop") {
+    ScratchKitchen k;
+    std::filesystem::create_directories(k.at("environments"));
+    std::filesystem::create_symlink("loop.json", k.at("environments/loop.json"));
+    CHECK(k.error() ==
+          k.at("environments/loop.json") + ": cannot read file: Too many levels of symbolic links");
+  }
+  SECTION("a role chain 10,000 deep") {
+    ScratchKitchen k;
+    for (int i = 0; i < 10000; ++i) {
+      k.dir.write(
+          "roles/r" + std::to_string(i) + ".json",
+          i + 1 < 10000 ? "{\"run_list\": [\"role[r" + std::to_string(i + 1) + "]\"]}" : "{}");
+    }
+    k.dir.write("nodes/a.json", "{\"run_list\": [\"role[r0]\"]}");
+    CHECK(k.error() == k.at("roles/r99.json") +
+                           ":1:15: run_list[0]: roles nested deeper than 100 levels (from role "
+                           "'r0')\n    {\"run_list\": [\"role[r100]\"]}\n                  ^");
   }
 }

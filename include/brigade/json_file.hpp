@@ -44,6 +44,9 @@ Result<std::string> read_text_file(const std::filesystem::path& file);
 /// Reads and parses a JSON file; a syntax error is located at its line and column.
 Result<JsonFile> read_json_file(const std::filesystem::path& file);
 
+/// How deep JSON values may nest in kitchen and report files (documented in the README).
+inline constexpr int kMaxJsonDepth = 256;
+
 /// Parses JSON `text` that came from `shown_path`.
 Result<JsonFile> parse_json(std::string shown_path, std::string text);
 
