@@ -9,6 +9,7 @@
 #include <brigade/ssh/credentials.hpp>
 #include <brigade/ssh/host_key_store.hpp>
 #include <brigade/ssh/libssh2_library.hpp>
+#include <brigade/ssh/remote_command.hpp>
 #include <brigade/ssh_settings.hpp>
 #include <brigade/terminal_text.hpp>
 
@@ -184,6 +185,14 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
   std::string command;
   for (const auto& word : options.command) {
     command += (command.empty() ? "" : " ") + word;
+  }
+  if (const auto size = ssh::stoppable_command(command).size(); size > ssh::kMaxExecCommand) {
+    print_error(err, Diagnostic{.message = fmt::format(
+                                    "the command is {} bytes with Brigade's wrapper, more than "
+                                    "one SSH exec request carries ({} bytes)",
+                                    size, ssh::kMaxExecCommand),
+                                .hint = "put it in a script on the nodes and run that"});
+    return kExitUsage;
   }
 
   ssh::Libssh2Library library;

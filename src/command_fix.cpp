@@ -14,6 +14,7 @@
 #include <brigade/selector.hpp>
 #include <brigade/ssh/host_key_store.hpp>
 #include <brigade/ssh/libssh2_library.hpp>
+#include <brigade/ssh/remote_command.hpp>
 #include <brigade/status_line.hpp>
 #include <brigade/terminal_text.hpp>
 
@@ -79,6 +80,20 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
     return kExitUsage;
   }
   // Everything that can be wrong is checked before the first node is touched.
+  const std::string converge = kitchen.config.deploy_command.value_or(kDefaultConvergeCommand);
+  // Room for the sync script and the node's work path around it in one exec request.
+  constexpr std::size_t kSyncScriptRoom = 4096;
+  if (ssh::stoppable_command(converge).size() + kSyncScriptRoom > ssh::kMaxExecCommand) {
+    print_error(err,
+                Diagnostic{.file = kitchen.config.file,
+                           .field = "command",
+                           .message = fmt::format(
+                               "the converge command is {} bytes, more than fits in one SSH exec "
+                               "request beside the sync ({} bytes)",
+                               converge.size(), ssh::kMaxExecCommand - kSyncScriptRoom - 700),
+                           .hint = "put it in a script in the kitchen and run that"});
+    return kExitUsage;
+  }
   auto archive = build_kitchen_archive(kitchen.root, kitchen.config.deploy_sync);
   if (!archive) {
     print_error(err, archive.error());

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -36,7 +37,13 @@ struct IniStream {
   std::size_t pos = 0;
   int newlines_read = 0;
   int current_line = 0;  // the line of the chunk handed out last
+  // Values of lines longer than inih's line buffer (INI_MAX_LINE, 200 in Debian's build): the
+  // reader hands inih `key = \x01N` and keeps the value here, so a long converge command is
+  // read whole instead of being cut into lines that are not INI.
+  std::vector<std::string> long_values{};
 };
+
+std::string trim(std::string s);
 
 char* read_ini_line(char* buffer, int size, void* stream_ptr) {
   auto* stream = static_cast<IniStream*>(stream_ptr);
@@ -44,6 +51,33 @@ char* read_ini_line(char* buffer, int size, void* stream_ptr) {
     return nullptr;
   }
   stream->current_line = stream->newlines_read + 1;
+  std::size_t end = stream->text.find('\n', stream->pos);
+  const std::size_t line_end = end == std::string_view::npos ? stream->text.size() : end;
+  std::string_view line = stream->text.substr(stream->pos, line_end - stream->pos);
+  const std::size_t delimiter = line.find_first_of("=:");
+  const std::size_t first = line.find_first_not_of(" \t");
+  const bool key_value = first != std::string_view::npos && line[first] != ';' &&
+                         line[first] != '#' && line[first] != '[' &&
+                         delimiter != std::string_view::npos && delimiter < 100;
+  if (line.size() + 2 > static_cast<std::size_t>(size) && key_value) {
+    std::string value(line.substr(delimiter + 1));
+    // inih's inline comments: ';' after whitespace.
+    for (std::size_t i = 1; i < value.size(); ++i) {
+      if (value[i] == ';' && (value[i - 1] == ' ' || value[i - 1] == '\t')) {
+        value.resize(i);
+        break;
+      }
+    }
+    stream->long_values.push_back(trim(value));
+    const std::string shortened = std::string(line.substr(0, delimiter)) + "= \x01" +
+                                  std::to_string(stream->long_values.size() - 1) + "\n";
+    std::snprintf(buffer, static_cast<std::size_t>(size), "%s", shortened.c_str());
+    stream->pos = end == std::string_view::npos ? stream->text.size() : end + 1;
+    if (end != std::string_view::npos) {
+      ++stream->newlines_read;
+    }
+    return buffer;
+  }
   std::size_t n = 0;
   while (n + 1 < static_cast<std::size_t>(size) && stream->pos < stream->text.size()) {
     char c = stream->text[stream->pos++];
@@ -103,7 +137,10 @@ int on_ini_value(void* user, const char* section_c, const char* name_c, const ch
   auto& config = *state.config;
   const std::string section = section_c;
   const std::string name = name_c;
-  const std::string value = value_c;
+  std::string value = value_c;
+  if (value.starts_with('\x01')) {
+    value = state.stream->long_values.at(std::stoul(value.substr(1)));
+  }
 
   const auto& keys = known_keys();
   auto known = keys.find(section);

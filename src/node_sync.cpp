@@ -63,12 +63,13 @@ struct Markers {
   std::string send_kitchen;
   std::string kitchen_unpacked;
   std::string sync_failed;
+  std::string send_files;  // the node files alone (when they travel on stdin)
 
   static Markers fresh() {
     std::random_device random;
     const std::string token = fmt::format("{:08x}{:08x}", random(), random());
     return {"brigade-" + token + ": send the kitchen", "brigade-" + token + ": kitchen unpacked",
-            "brigade-" + token + ": sync failed"};
+            "brigade-" + token + ": sync failed", "brigade-" + token + ": send the node files"};
   }
 };
 
@@ -158,13 +159,32 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
                           ssh::shell_quote(file.name));
   }
   const Markers markers = Markers::fresh();
-  const std::string script = fmt::format(
+  ssh::ExecRequest request{"", false, nullptr, {{markers.send_kitchen, {kitchen.gzip}}}};
+  std::string otherwise;  // what the node does when the kitchen is current
+  // Node files travel inside the command when it stays small enough for one exec request (no
+  // process started on the node for them); larger ones — a node.json with many attributes — on
+  // stdin.
+  const std::string converge_wrapped = ssh::stoppable_command(converge);
+  if (writes.size() + converge_wrapped.size() + 2048 > ssh::kMaxExecCommand) {
+    // Too big for the command: the node files follow the kitchen on stdin, or come alone when
+    // the kitchen is current; `head -c` reads exactly each file's size.
+    auto files = std::make_shared<std::string>();
+    writes.clear();
+    for (const auto& file : node_files) {
+      *files += file.content;
+      writes += fmt::format("head -c {} > {}/{} || exit; ", file.content.size(), work,
+                            ssh::shell_quote(file.name));
+    }
+    request.stdin_offers = {{markers.send_kitchen, {kitchen.gzip, files}},
+                            {markers.send_files, {files}}};
+    otherwise = fmt::format("else echo '{}'; ", markers.send_files);
+  }
+  request.command = fmt::format(
       "d=; {{ read -r d < {0}/{1}; }} 2>/dev/null; "
-      "if [ \"$d\" != {2} ]; then {3}fi; {4}{5}",
-      work, kKitchenDigestFile, kitchen.digest, unpack_script(work_path, kitchen, markers), writes,
-      ssh::stoppable_command(converge));
+      "if [ \"$d\" != {2} ]; then {3}{4}fi; {5}{6}",
+      work, kKitchenDigestFile, kitchen.digest, unpack_script(work_path, kitchen, markers),
+      otherwise, writes, converge_wrapped);
   ConvergeSink sink(log, markers);
-  ssh::ExecRequest request{script, false, kitchen.gzip, markers.send_kitchen};
   ConvergeResult result;
   result.ended = co_await session.exec(std::move(request), sink);
   result.transferred = sink.transferred;

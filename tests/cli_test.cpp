@@ -391,3 +391,19 @@ TEST_CASE("cli: an ssh-config that littlechef.cfg names and that is missing is a
   // Listing needs no SSH settings: the kitchen still reads.
   CHECK(brigade::test::run_brigade({"list", "nodes", "-k", kitchen.str()}).status == 0);
 }
+
+TEST_CASE("cli: a command too long for one SSH exec request is refused before any connection",
+          "[cli]") {
+  brigade::test::TempDir kitchen;
+  kitchen.write("littlechef.cfg", "[deploy]\ncommand = echo " + std::string(40000, 'a') + "\n");
+  kitchen.write("nodes/web1.json", "{}");
+  auto exec = brigade::test::run_brigade(
+      {"exec", "-k", kitchen.str(), "node:web1", "--", "echo " + std::string(40000, 'a')});
+  CHECK(exec.status == 2);
+  CHECK(exec.err.find("more than one SSH exec request carries (34000 bytes), put it in a script "
+                      "on the nodes and run that") != std::string::npos);
+  auto fix = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--yes", "node:web1"});
+  CHECK(fix.status == 2);
+  CHECK(fix.err.find("littlechef.cfg: command: the converge command is 40005 bytes, more than "
+                     "fits in one SSH exec request") != std::string::npos);
+}

@@ -130,3 +130,23 @@ TEST_CASE("littlechef.cfg: sync names directories inside the kitchen only", "[co
       parse_littlechef_config("littlechef.cfg", "[deploy]\nsync = cookbooks/../roles, a/b\n", "/k")
           .ok());
 }
+
+TEST_CASE("littlechef.cfg: lines longer than inih's buffer are read whole", "[config]") {
+  const std::string command =
+      "sudo chef-solo -c {work_path}/solo.rb -j {work_path}/node.json " + std::string(3000, 'x');
+  auto config = parse_littlechef_config("littlechef.cfg",
+                                        "[deploy]\n"
+                                        "command = " +
+                                            command +
+                                            "   ; an inline comment\n"
+                                            "sync = roles\n"
+                                            "bogus\n",
+                                        "/k");
+  REQUIRE_FALSE(config.ok());  // line numbers still right after the long line
+  CHECK(config.error().render().starts_with("littlechef.cfg:4:1: not an INI line"));
+  auto good = parse_littlechef_config("littlechef.cfg",
+                                      "[deploy]\ncommand: " + command + "\nsync = roles\n", "/k");
+  REQUIRE(good.ok());
+  CHECK(good->deploy_command == command);
+  CHECK(good->deploy_sync == std::vector<std::string>{"roles"});
+}

@@ -216,3 +216,34 @@ TEST_CASE("sync: a first transfer that tar fails part-way leaves no digest behin
   // The next deploy does not take the half tree for the kitchen: it is sent again.
   CHECK_THROWS_AS(sync(sshd, work, archive, {{"node.json", "{}\n"}}), ssh::SshError);
 }
+
+TEST_CASE("sync: a node.json too big for a command travels on stdin, kitchen sent or not",
+          "[sshd][sync]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  kitchen.write("cookbooks/a/recipes/default.rb", "x\n");
+  auto archive = build_kitchen_archive(kitchen.path(), {"cookbooks"});
+  REQUIRE(archive.ok());
+  // 300 KB of attributes, with every character a shell would care about.
+  std::string attributes = "{\"blob\": \"";
+  for (int i = 0; attributes.size() < 300 * 1024; ++i) {
+    attributes += "it's $(x) `y` \\\\ ; & | \\\" " + std::to_string(i) + " ";
+  }
+  attributes += "\"}\n";
+  const std::string work = sshd.path("big");
+  const std::vector<ArchiveFile> files = {{"node.json", attributes}, {"solo.rb", "# solo\n"}};
+  auto first = sync(sshd, work, *archive, files);
+  CHECK(first.transferred);
+  CHECK(first.ended.exit_status == 0);
+  CHECK(run_shell_ok("cat '" + work + "/node.json'") == attributes);
+  CHECK(run_shell_ok("cat '" + work + "/solo.rb'") == "# solo\n");
+  CHECK(tree_sums(work) == tree_sums(kitchen.str()));
+  // The kitchen is current now: the node files come alone.
+  const std::vector<ArchiveFile> changed = {{"node.json", attributes + " "}, {"solo.rb", ""}};
+  auto second = sync(sshd, work, *archive, changed);
+  CHECK_FALSE(second.transferred);
+  CHECK(second.ended.exit_status == 0);
+  CHECK(run_shell_ok("cat '" + work + "/node.json'") == attributes + " ");
+  CHECK(run_shell_ok("cat '" + work + "/solo.rb'").empty());
+}

@@ -153,15 +153,24 @@ TEST_CASE("ssh: stdin on request goes only when asked for, and stdin stays open"
   BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   auto data = std::make_shared<const std::string>("0123456789");
+  auto more = std::make_shared<const std::string>("abc");
+  const std::vector<StdinOffer> offers = {{"send it", {data}}, {"send both", {data, more}}};
   // Asked: the line is not passed on, exactly the data arrives, and stdin is still open after
   // it (a read past it would wait: `timeout` ends it).
   ExecRequest asked{"echo 'send it'; head -c 10; echo; timeout 1 cat; echo \"after $?\"", false,
-                    data, "send it"};
+                    nullptr, offers};
   auto run = run_command(config_for(sshd), asked);
   CHECK(run.result.exit_status == 0);
   CHECK(run.sink.out == std::vector<std::string>{"0123456789", "after 124"});
+  // The other offer: its parts in order; a second ask line is only output.
+  ExecRequest both{
+      "echo 'send both'; head -c 13; echo; echo 'send it'; timeout 1 cat; "
+      "echo \"after $?\"",
+      false, nullptr, offers};
+  auto second = run_command(config_for(sshd), both);
+  CHECK(second.sink.out == std::vector<std::string>{"0123456789abc", "send it", "after 124"});
   // Not asked: nothing is sent (cat would have printed it before its timeout).
-  ExecRequest unasked{"timeout 1 cat; echo \"after $?\"", false, data, "send it"};
+  ExecRequest unasked{"timeout 1 cat; echo \"after $?\"", false, nullptr, offers};
   auto quiet = run_command(config_for(sshd), unasked);
   CHECK(quiet.sink.out == std::vector<std::string>{"after 124"});
 }

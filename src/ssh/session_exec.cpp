@@ -52,8 +52,9 @@ asio::awaitable<void> Session::start_command(LIBSSH2_CHANNEL* channel, const Exe
   }
   // With a PTY, a hang-up stops the command; with stdin data, EOF on stdin ends it (tar -x);
   // otherwise the wrapper stops it when the connection goes (see stoppable_command).
-  const std::string command =
-      request.pty || request.stdin_data ? request.command : stoppable_command(request.command);
+  const std::string command = request.pty || request.stdin_data || !request.stdin_offers.empty()
+                                  ? request.command
+                                  : stoppable_command(request.command);
   int rc = co_await call_until_done(session_, socket_, [channel, &command] {
     return libssh2_channel_process_startup(channel, "exec", 4, command.c_str(),
                                            static_cast<unsigned int>(command.size()));
@@ -69,31 +70,38 @@ asio::awaitable<void> Session::start_command(LIBSSH2_CHANNEL* channel, const Exe
 // the socket would not wake us for that (libssh2-asio.md §5.9).
 asio::awaitable<void> Session::pump(LIBSSH2_CHANNEL* channel, const ExecRequest& request,
                                     OutputSink& sink) {
-  // Watches stdout for the line that asks for stdin, when there is one.
+  // Watches stdout for a line that asks for stdin, when there are offers.
   class AskingSink : public OutputSink {
    public:
-    AskingSink(OutputSink& next, const std::string& ask) : next_(next), ask_(ask) {}
+    AskingSink(OutputSink& next, const std::vector<StdinOffer>& offers)
+        : next_(next), offers_(offers) {}
     void on_line(OutputStream stream, std::string_view line) override {
-      if (!asked && !ask_.empty() && stream == OutputStream::out && line == ask_) {
-        asked = true;
-        return;
+      if (chosen == nullptr && stream == OutputStream::out) {
+        for (const auto& offer : offers_) {
+          if (line == offer.line) {
+            chosen = &offer.parts;
+            return;
+          }
+        }
       }
       next_.on_line(stream, line);
     }
-    bool asked = false;
+    const std::vector<std::shared_ptr<const std::string>>* chosen = nullptr;
 
    private:
     OutputSink& next_;
-    const std::string& ask_;
-  } asking(sink, request.stdin_on_line);
+    const std::vector<StdinOffer>& offers_;
+  } asking(sink, request.stdin_offers);
   LineSplitter out(asking, OutputStream::out, request.pty);
   LineSplitter err(sink, OutputStream::err, request.pty);
-  const std::string* input = request.stdin_data.get();
-  const bool on_request = input != nullptr && !request.stdin_on_line.empty();
-  std::size_t written = 0;
+  const std::vector<std::shared_ptr<const std::string>> at_once =
+      request.stdin_data ? std::vector{request.stdin_data}
+                         : std::vector<std::shared_ptr<const std::string>>{};
+  std::size_t part = 0;     // the part being written
+  std::size_t written = 0;  // of that part
   // Without stdin data, or with data sent on request, EOF means "stop" to the wrapper: it is
   // never sent; the channel's close is the EOF.
-  bool eof_sent = input == nullptr || on_request;
+  bool eof_sent = !request.stdin_data;
   // One buffer for every session on this thread: it is filled and emptied between two awaits,
   // so sessions never share it at the same time, and a session costs 64 KiB less.
   thread_local std::vector<char> buffer(kReadBuffer);
@@ -103,11 +111,17 @@ asio::awaitable<void> Session::pump(LIBSSH2_CHANNEL* channel, const ExecRequest&
   for (;;) {
     int blocked = 0;
     bool progress = false;
+    const auto* parts = request.stdin_data ? &at_once : asking.chosen;
+    while (parts != nullptr && part < parts->size() && written == (*parts)[part]->size()) {
+      ++part;
+      written = 0;
+    }
     // A write that returned EAGAIN must be repeated with the same arguments before any other
-    // send on this session (§4.8): the chunk depends only on `written`, so it is.
-    if (input != nullptr && written < input->size() && (!on_request || asking.asked)) {
-      std::size_t chunk = std::min(input->size() - written, kWriteChunk);
-      ssize_t n = libssh2_channel_write(channel, input->data() + written, chunk);
+    // send on this session (§4.8): the chunk depends only on `part` and `written`, so it is.
+    if (parts != nullptr && part < parts->size()) {
+      const std::string& input = *(*parts)[part];
+      std::size_t chunk = std::min(input.size() - written, kWriteChunk);
+      ssize_t n = libssh2_channel_write(channel, input.data() + written, chunk);
       if (n >= 0) {
         written += static_cast<std::size_t>(n);
         progress = progress || n > 0;

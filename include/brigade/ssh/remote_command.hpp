@@ -12,6 +12,11 @@ std::string shell_quote(std::string_view text);
 /// specially (`web-01.example.com`, `/var/chef`), else single-quoted by shell_quote().
 std::string shell_word(std::string_view text);
 
+/// The longest command text (wrappers included) one exec request carries: libssh2 1.10 sends
+/// packets of at most 35,000 bytes (MAX_SSH_PACKET_LEN); measured against OpenSSH 9.2, 34,000
+/// bytes pass and 40,000 fail with "Unable to send channel request".
+inline constexpr std::size_t kMaxExecCommand = 34000;
+
 /// Wraps `command` so that it stops when the connection goes away. libssh2 1.10 cannot send
 /// signals (no channel_signal), and without a PTY sshd leaves a command running when the
 /// client disconnects. The wrapper runs the command in its own session (setsid) with stdin

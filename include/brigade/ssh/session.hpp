@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct _LIBSSH2_SESSION;
 struct _LIBSSH2_CHANNEL;
@@ -31,18 +32,26 @@ class OutputSink {
   virtual void on_line(OutputStream stream, std::string_view line) = 0;
 };
 
+/// Data for a command's stdin that it asks for by printing `line` on stdout (the line is not
+/// passed on): `parts` are written one after another, and stdin stays open after them.
+struct StdinOffer {
+  std::string line;
+  std::vector<std::shared_ptr<const std::string>> parts;
+};
+
 /// A command to run on a channel.
 struct ExecRequest {
   std::string command;
   bool pty = false;  ///< Request a terminal (stderr merges into stdout, as with ssh -t).
-  /// Bytes fed to the command's stdin, then EOF. Without it the command's stdin is empty, and
-  /// the command is wrapped so that it is stopped when the connection goes away.
+  /// Bytes fed to the command's stdin at once, then EOF. Without it (and without offers) the
+  /// command's stdin is empty, and the command is wrapped so that it is stopped when the
+  /// connection goes away.
   std::shared_ptr<const std::string> stdin_data{};
-  /// With stdin_data: hold it back until the command prints this line on stdout (the line is
-  /// not passed on), then send it and leave stdin open. The command is run as given: it must
-  /// read exactly the data's size and, for the rest, stop itself when stdin ends, as a command
-  /// that ends in stoppable_command() does.
-  std::string stdin_on_line{};
+  /// Instead of stdin_data: what the command may ask for; the first offer's line it prints
+  /// decides what is sent, once. The command is run as given: it must read exactly what it asked
+  /// for and, for the rest, stop itself when stdin ends, as one that ends in
+  /// stoppable_command() does.
+  std::vector<StdinOffer> stdin_offers{};
 };
 
 /// How a remote command ended.
