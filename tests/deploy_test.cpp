@@ -113,7 +113,8 @@ TEST_CASE("deploy: the report holds every field, an unreachable node fails, othe
                      "test -f {work_path}/cookbooks/demo/recipes/default.rb && "
                      "grep -q '\"recipe\\[demo\\]\"' {work_path}/node.json");
   // n04 points at a closed port.
-  const auto closed = brigade::test::free_loopback_port();
+  const brigade::test::ClosedPort closed_port;
+  const auto closed = closed_port.port();
   kitchen.write("ssh_config", fmt::format("Host n04.fleet.test\n  Port {}\nHost *\nInclude {}\n",
                                           closed, sshd.ssh_config_file()));
   std::string cfg = run_shell_ok("cat " + kitchen.str() + "/littlechef.cfg");

@@ -137,7 +137,8 @@ TEST_CASE("brigade exec over 300 nodes: prefixed lines, failures and the summary
   BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
   brigade::test::TempDir kitchen;
-  const auto closed_port = brigade::test::free_loopback_port();
+  const brigade::test::ClosedPort closed;
+  const auto closed_port = closed.port();
   kitchen.write("ssh_config", fmt::format("Host down*.fleet.test\n  Port {}\n"
                                           "Host *\n  ConnectTimeout 60\n"
                                           "Include {}\n",

@@ -105,6 +105,16 @@ TEST_CASE("ssh: a command killed by a signal reports the signal", "[sshd][ssh]")
   CHECK(kill.result.exit_signal == "KILL");
   auto zero = run_command(config_for(sshd), {"true"});
   CHECK(zero.result.exit_status == 0);
+  // An exit status that looks like a signal's (130 = 128 + INT, 141 = 128 + PIPE) stays one,
+  // and a real INT stays a signal.
+  for (int status : {129, 130, 141, 143, 159}) {
+    INFO(status);
+    auto exited = run_command(config_for(sshd), {"exit " + std::to_string(status)});
+    CHECK(exited.result.exit_status == status);
+    CHECK(exited.result.exit_signal.empty());
+  }
+  auto interrupted = run_command(config_for(sshd), {"kill -INT $$; sleep 1"});
+  CHECK(interrupted.result.exit_signal == "INT");
 }
 
 TEST_CASE("ssh: 50 MB of output arrive complete and in order", "[sshd][ssh]") {
@@ -345,12 +355,13 @@ TEST_CASE("ssh: a peer that stops answering is dropped after ServerAliveCountMax
   auto config = config_for(sshd);
   config.server_alive_interval = 1;
   config.server_alive_count_max = 2;
-  // The command freezes its own sshd session process (its parent's parent chain) after
-  // printing: from then on nothing answers on the connection, like a dead host.
+  // The command freezes the sshd processes of its own connection (its ancestors named
+  // "sshd: …", not the listener) after printing: from then on nothing answers on the
+  // connection, like a dead host.
   ExecRequest request{
-      "echo frozen; kill -STOP $(ps -o ppid= -p $(ps -o ppid= -p $$)) "
-      "$(ps -o ppid= -p $(ps -o ppid= -p $(ps -o ppid= -p $$))) 2>/dev/null; "
-      "sleep 30"};
+      "echo frozen; p=$$; s=; while [ \"$p\" -gt 1 ]; do "
+      "case \"$(ps -o args= -p $p)\" in 'sshd: '*) s=\"$s $p\";; esac; "
+      "p=$(ps -o ppid= -p $p | tr -d ' '); done; kill -STOP $s 2>/dev/null; sleep 30"};
   auto started = std::chrono::steady_clock::now();
   auto failure = failure_of(config, request);
   auto elapsed = std::chrono::steady_clock::now() - started;

@@ -31,18 +31,29 @@ std::string shell_word(std::string_view text) {
 
 namespace {
 
-// POSIX sh (`kill -s SIG -- -PGID` is the form both dash and bash accept). fd 3 keeps the channel's
-// stdin for the watcher: the command gets /dev/null and asynchronous lists get /dev/null as stdin
-// too. The watcher is killed once the command ends, so no `sleep` outlives a normal run; the `cat`
-// it leaves ends when the channel closes.
+// POSIX sh (`kill -s SIG -- -PGID` is the form both dash and bash accept). fd 3 keeps the
+// channel's stdin for a watcher; the command gets /dev/null.
+//
+// With setsid, the command is exec'd in place of the wrapper: sshd reaps the command itself and
+// reports its exit status or the signal that ended it exactly as they were (a command that exits
+// 130 is not taken for one killed by SIGINT). sshd made this process a session and group leader,
+// so the watcher, in a session of its own, stops the command's whole group when stdin ends —
+// the connection closed — unless the command is already gone.
+//
+// Without setsid the command runs as a child and its status is passed on; a status of 129–159
+// cannot be told from a signal there, and is re-raised as one.
 constexpr std::string_view kWrapper =
-    "exec 3<&0; "
-    "if command -v setsid >/dev/null 2>&1; then setsid \"${SHELL:-sh}\" -c \"$1\" </dev/null 3<&- "
-    "& "
-    "else \"${SHELL:-sh}\" -c \"$1\" </dev/null 3<&- & fi; "
+    "exec 3<&0 </dev/null; "
+    "if command -v setsid >/dev/null 2>&1; then "
+    "setsid sh -c 'cat <&3 >/dev/null; kill -0 \"$1\" 2>/dev/null || exit 0; "
+    "kill -s TERM -- \"-$1\" 2>/dev/null || kill -s TERM \"$1\"; sleep 5; "
+    "kill -s KILL -- \"-$1\" 2>/dev/null || kill -s KILL \"$1\"' brigade-watch $$ "
+    ">/dev/null 2>&1 & "
+    "exec 3<&-; exec \"${SHELL:-sh}\" -c \"$1\"; "
+    "fi; "
+    "\"${SHELL:-sh}\" -c \"$1\" 3<&- & "
     "p=$!; "
-    "{ cat <&3 >/dev/null; kill -s TERM -- -$p 2>/dev/null || kill -s TERM $p; sleep 5; "
-    "kill -s KILL -- -$p 2>/dev/null || kill -s KILL $p; } >/dev/null 2>&1 & "
+    "{ cat <&3 >/dev/null; kill -s TERM $p; sleep 5; kill -s KILL $p; } >/dev/null 2>&1 & "
     "w=$!; exec 3<&-; "
     "wait $p 2>/dev/null; r=$?; "
     "kill $w 2>/dev/null; "

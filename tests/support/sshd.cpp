@@ -57,6 +57,23 @@ std::uint16_t free_loopback_port() {
   return ntohs(addr.sin_port);
 }
 
+ClosedPort::ClosedPort() {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(addr);
+  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &length) != 0) {
+    throw std::runtime_error("cannot bind a loopback port");
+  }
+  port_ = ntohs(addr.sin_port);
+}
+
+ClosedPort::~ClosedPort() {
+  ::close(fd_);
+}
+
 ssh::HostConfig host_config(const Sshd& sshd, const std::string& name) {
   std::vector<Diagnostic> warnings;
   auto config = ssh::SshConfig::load(sshd.ssh_config_file(), "", sshd.home(), warnings);

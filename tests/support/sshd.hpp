@@ -60,6 +60,21 @@ class Sshd {
 /// A free TCP port on 127.0.0.1 (bound and released; good enough for tests).
 std::uint16_t free_loopback_port();
 
+/// A 127.0.0.1 port that refuses connections for as long as this object lives: bound, never
+/// listening, so no other test's sshd can take it meanwhile.
+class ClosedPort {
+ public:
+  ClosedPort();
+  ~ClosedPort();
+  ClosedPort(const ClosedPort&) = delete;
+  ClosedPort& operator=(const ClosedPort&) = delete;
+  std::uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
 /// True when this process may start sshd (root); [sshd] tests are skipped with a warning if not.
 bool can_run_sshd();
 

@@ -19,10 +19,10 @@ inline constexpr std::size_t kMaxExecCommand = 34000;
 
 /// Wraps `command` so that it stops when the connection goes away. libssh2 1.10 cannot send
 /// signals (no channel_signal), and without a PTY sshd leaves a command running when the
-/// client disconnects. The wrapper runs the command in its own session (setsid) with stdin
-/// from /dev/null, watches the channel's stdin, and when that reaches EOF — the connection
-/// closed — sends TERM, then KILL 5 s later, to the command's process group. The command's exit
-/// status is passed through, and death by a signal is re-raised so that sshd reports it.
+/// client disconnects. A watcher in a session of its own holds the channel's stdin; when that
+/// reaches EOF — the connection closed — it sends TERM, then KILL 5 s later, to the command's
+/// process group. The command itself takes the wrapper's place, so its exit status, or the
+/// signal that ended it, is what sshd reports.
 std::string stoppable_command(std::string_view command);
 
 }  // namespace brigade::ssh
