@@ -6,7 +6,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
+#include <vector>
 
 namespace brigade {
 
@@ -248,27 +250,47 @@ Result<JsonFile> parse_json(std::string shown_path, std::string text) {
   if (file.text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Diagnostic{.file = file.path, .message = "invalid JSON: the file is empty"};
   }
-  // Nesting is bounded before parsing: whatever walks the value later (node.json, the
-  // report) recurses, and a file of 100,000 brackets must not end in a stack overflow.
-  int depth = 0;
-  bool in_string = false;
+  // One pass before parsing: nesting is bounded (whatever walks the value later recurses, and
+  // a file of 100,000 brackets must not end in a stack overflow), and a key given twice in one
+  // object is a warning naming both places (nlohmann keeps the later value silently).
+  struct Level {
+    bool object;
+    bool expect_key;
+    std::map<std::string, std::size_t> keys;  // key as written: its first offset
+  };
+  std::vector<Level> levels;
   for (std::size_t i = 0; i < file.text.size(); ++i) {
     const char c = file.text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
+    if (c == '"') {
+      const std::size_t start = i;
+      for (++i; i < file.text.size() && file.text[i] != '"'; ++i) {
+        if (file.text[i] == '\\') {
+          ++i;
+        }
       }
-    } else if (c == '"') {
-      in_string = true;
+      if (!levels.empty() && levels.back().object && levels.back().expect_key) {
+        levels.back().expect_key = false;
+        const std::string key = file.text.substr(start + 1, i - start - 1);
+        auto [first, fresh] = levels.back().keys.try_emplace(key, start);
+        if (!fresh) {
+          const Diagnostic earlier = diagnostic_at(file.path, file.text, first->second, {}, {});
+          file.warnings.push_back(diagnostic_at(
+              file.path, file.text, start, {},
+              fmt::format("key \"{}\" given again in this object (first at line {}, column {}); "
+                          "the later value is used",
+                          key, earlier.line, earlier.column)));
+        }
+      }
     } else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth) {
+      if (levels.size() >= static_cast<std::size_t>(kMaxJsonDepth)) {
         return diagnostic_at(file.path, file.text, i, {},
                              fmt::format("JSON nested deeper than {} levels", kMaxJsonDepth));
       }
-    } else if (c == ']' || c == '}') {
-      --depth;
+      levels.push_back(Level{c == '{', c == '{', {}});
+    } else if ((c == ']' || c == '}') && !levels.empty()) {
+      levels.pop_back();
+    } else if (c == ',' && !levels.empty() && levels.back().object) {
+      levels.back().expect_key = true;
     }
   }
   try {

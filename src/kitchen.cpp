@@ -270,7 +270,8 @@ std::string role_name_for(const fs::path& file, const fs::path& roles_dir) {
 // Parses each JSON file in `dir` in path order and hands it to `take(path, file)`, which may
 // fail; the first failure ends the walk.
 template <class Take>
-Result<Ok> for_each_json_file(const fs::path& dir, bool recursive, Take take) {
+Result<Ok> for_each_json_file(const fs::path& dir, bool recursive,
+                              std::vector<Diagnostic>& warnings, Take take) {
   auto files = json_files_in(dir, recursive);
   if (!files) {
     return files.error();
@@ -280,6 +281,7 @@ Result<Ok> for_each_json_file(const fs::path& dir, bool recursive, Take take) {
     if (!file) {
       return file.error();
     }
+    warnings.insert(warnings.end(), file->warnings.begin(), file->warnings.end());
     if (auto ok = take(path, *file); !ok) {
       return ok.error();
     }
@@ -289,26 +291,27 @@ Result<Ok> for_each_json_file(const fs::path& dir, bool recursive, Take take) {
 
 Result<Ok> load_roles(Kitchen& kitchen) {
   const fs::path dir = kitchen.root / "roles";
-  return for_each_json_file(dir, /*recursive=*/true, [&](const fs::path& path, JsonFile& file) {
-    if (auto ok = expect_object(file); !ok) {
-      return ok;
-    }
-    auto run_list = run_list_field(file);
-    if (!run_list) {
-      return Result<Ok>(run_list.error());
-    }
-    Role role{role_name_for(path, dir), file.path, std::move(*run_list), std::move(file.value)};
-    if (auto invalid = invalid_chef_name(ChefNameKind::role, role.name)) {
-      return Result<Ok>(Diagnostic{.file = file.path, .message = *invalid});
-    }
-    kitchen.roles.emplace(role.name, std::move(role));
-    return Result<Ok>(Ok{});
-  });
+  return for_each_json_file(
+      dir, /*recursive=*/true, kitchen.warnings, [&](const fs::path& path, JsonFile& file) {
+        if (auto ok = expect_object(file); !ok) {
+          return ok;
+        }
+        auto run_list = run_list_field(file);
+        if (!run_list) {
+          return Result<Ok>(run_list.error());
+        }
+        Role role{role_name_for(path, dir), file.path, std::move(*run_list), std::move(file.value)};
+        if (auto invalid = invalid_chef_name(ChefNameKind::role, role.name)) {
+          return Result<Ok>(Diagnostic{.file = file.path, .message = *invalid});
+        }
+        kitchen.roles.emplace(role.name, std::move(role));
+        return Result<Ok>(Ok{});
+      });
 }
 
 Result<Ok> load_environments(Kitchen& kitchen) {
   return for_each_json_file(
-      kitchen.root / "environments", /*recursive=*/false,
+      kitchen.root / "environments", /*recursive=*/false, kitchen.warnings,
       [&](const fs::path& path, JsonFile& file) {
         if (auto ok = expect_object(file); !ok) {
           return ok;
@@ -326,7 +329,8 @@ Result<Ok> load_environments(Kitchen& kitchen) {
 // comes before "web1.json" ('-' < '.') while "web1" comes before "web1-canary".
 Result<Ok> load_nodes(Kitchen& kitchen) {
   auto loaded = for_each_json_file(
-      kitchen.root / "nodes", /*recursive=*/false, [&](const fs::path& path, JsonFile& file) {
+      kitchen.root / "nodes", /*recursive=*/false, kitchen.warnings,
+      [&](const fs::path& path, JsonFile& file) {
         if (auto invalid = invalid_chef_name(ChefNameKind::node, path.stem().string())) {
           return Result<Ok>(Diagnostic{.file = file.path, .message = *invalid});
         }

@@ -396,3 +396,28 @@ TEST_CASE(
                            "'r0')\n    {\"run_list\": [\"role[r100]\"]}\n                  ^");
   }
 }
+
+TEST_CASE("kitchen: a key given twice in a JSON object is a warning naming both places",
+          "[kitchen]") {
+  TempDir dir;
+  dir.write("littlechef.cfg", "");
+  dir.write("nodes/web1.json",
+            "{\"run_list\": [],\n"
+            " \"app\": {\"port\": 80, \"name\": \"a\"},\n"
+            " \"other\": {\"port\": 81},\n"
+            " \"chef_environment\": \"a\",\n"
+            " \"chef_environment\": \"b\"}\n");
+  auto kitchen = load_kitchen(dir.path());
+  REQUIRE(kitchen.ok());
+  CHECK(kitchen->find_node("web1")->chef_environment == "b");
+  std::vector<std::string> warnings;
+  for (const auto& w : kitchen->warnings) {
+    warnings.push_back(w.render());
+  }
+  REQUIRE(warnings.size() == 2);  // the duplicate, and environment 'b' has no file
+  CHECK(warnings[0] == dir.str() +
+                           "/nodes/web1.json:5:2: key \"chef_environment\" given again in this "
+                           "object (first at line 4, column 2); the later value is used\n"
+                           "     \"chef_environment\": \"b\"}\n"
+                           "     ^");
+}

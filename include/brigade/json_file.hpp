@@ -32,6 +32,8 @@ struct JsonFile {
   std::string path;  ///< As shown to the user.
   std::string text;
   nlohmann::json value;
+  /// Keys given twice in one object ("the later value is used"), each naming both places.
+  std::vector<Diagnostic> warnings{};
 
   /// A diagnostic pointing at the value at `where` (or at its key with `at_key`).
   Diagnostic error_at(const JsonPath& where, std::string message, std::string hint = {},
