@@ -6,7 +6,11 @@
 #include <fmt/format.h>
 #include <libssh2.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -169,6 +173,16 @@ asio::awaitable<void> Session::authenticate(SessionContext& context) {
       });
       if (rc == 0) {
         co_return;
+      }
+      // libssh2 says "Unable to open public key file" or blames the passphrase when it could
+      // not open the file at all: out of descriptors is said as such.
+      if (int probe = ::open(file.c_str(), O_RDONLY | O_CLOEXEC); probe >= 0) {
+        ::close(probe);
+      } else if (errno == EMFILE || errno == ENFILE) {
+        throw SshError(FailureKind::auth,
+                       fmt::format("cannot read the identity file {}: {} (raise ulimit -n, or "
+                                   "lower --parallel)",
+                                   file, std::strerror(errno)));
       }
       if (info && info->type == IdentityInfo::Type::rsa) {
         rsa_refused = true;
