@@ -160,14 +160,21 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
   }
   const Markers markers = Markers::fresh();
   ssh::ExecRequest request{"", false, nullptr, {{markers.send_kitchen, {kitchen.gzip}}}};
-  std::string otherwise;  // what the node does when the kitchen is current
   // Node files travel inside the command when it stays small enough for one exec request (no
   // process started on the node for them); larger ones — a node.json with many attributes — on
   // stdin.
   const std::string converge_wrapped = ssh::stoppable_command(converge);
-  if (writes.size() + converge_wrapped.size() + 2048 > ssh::kMaxExecCommand) {
-    // Too big for the command: the node files follow the kitchen on stdin, or come alone when
-    // the kitchen is current; `head -c` reads exactly each file's size.
+  const std::string unpack = unpack_script(work_path, kitchen, markers);
+  auto script = [&](const std::string& otherwise, const std::string& file_writes) {
+    return fmt::format(
+        "d=; {{ read -r d < {0}/{1}; }} 2>/dev/null; "
+        "if [ \"$d\" != {2} ]; then {3}{4}fi; {5}{6}",
+        work, kKitchenDigestFile, kitchen.digest, unpack, otherwise, file_writes, converge_wrapped);
+  };
+  request.command = script("", writes);
+  if (request.command.size() > ssh::kMaxExecCommand) {
+    // Too big for one exec request: the node files follow the kitchen on stdin, or come alone
+    // when the kitchen is current; `head -c` reads exactly each file's size.
     auto files = std::make_shared<std::string>();
     writes.clear();
     for (const auto& file : node_files) {
@@ -177,13 +184,8 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
     }
     request.stdin_offers = {{markers.send_kitchen, {kitchen.gzip, files}},
                             {markers.send_files, {files}}};
-    otherwise = fmt::format("else echo '{}'; ", markers.send_files);
+    request.command = script(fmt::format("else echo '{}'; ", markers.send_files), writes);
   }
-  request.command = fmt::format(
-      "d=; {{ read -r d < {0}/{1}; }} 2>/dev/null; "
-      "if [ \"$d\" != {2} ]; then {3}{4}fi; {5}{6}",
-      work, kKitchenDigestFile, kitchen.digest, unpack_script(work_path, kitchen, markers),
-      otherwise, writes, converge_wrapped);
   ConvergeSink sink(log, markers);
   ConvergeResult result;
   result.ended = co_await session.exec(std::move(request), sink);

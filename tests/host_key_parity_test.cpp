@@ -20,13 +20,6 @@ using brigade::test::TempDir;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 void write_exactly(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
 }
@@ -106,8 +99,8 @@ class Parity {
       outcome.accepted = run.status == 0;
       outcome.output = run.out + run.err;
     }
-    outcome.first_file = slurp(first);
-    outcome.second_file = slurp(second);
+    outcome.first_file = brigade::test::file_text(first);
+    outcome.second_file = brigade::test::file_text(second);
     return outcome;
   }
 
@@ -268,14 +261,14 @@ TEST_CASE("host-key parity with ssh: hashed entries, read and written", "[sshd][
   const std::string hashed_file = parity.sshd().path("hashed");
   write_exactly(hashed_file, parity.host_line(key) + "\n");
   run_shell_ok("ssh-keygen -q -H -f " + hashed_file + " 2>/dev/null");
-  const std::string hashed = slurp(hashed_file);
+  const std::string hashed = brigade::test::file_text(hashed_file);
   REQUIRE(hashed.starts_with("|1|"));
   check_case(parity, {.name = "hashed", .known_hosts = hashed});
   write_exactly(hashed_file, parity.host_line(parity.stranger_key("ecdsa")) + "\n");
   run_shell_ok("ssh-keygen -q -H -f " + hashed_file + " 2>/dev/null");
   check_case(parity, {.name = "hashed, another key type only",
                       .strict = "accept-new",
-                      .known_hosts = slurp(hashed_file),
+                      .known_hosts = brigade::test::file_text(hashed_file),
                       .ssh_accepts = false,
                       .brigade_accepts = false});
   check_case(parity, {.name = "hashed @revoked",

@@ -21,13 +21,6 @@ brigade::test::GeneratedKey make_key(const TempDir& dir, const std::string& name
   return brigade::test::generate_key(dir, name, type);
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 // A host on port 2222 whose only known_hosts file is `file`.
 HostConfig host_on(const std::string& file, StrictHostKeyChecking strict,
                    const std::string& name = "web01") {
@@ -62,12 +55,13 @@ TEST_CASE("host keys: without [host]:port on record the bare name is checked, re
   SECTION("a matching key under the bare name is accepted and nothing is written") {
     HostKeyStore store;
     CHECK(verdict(store, host_on(file, StrictHostKeyChecking::yes), key.key) == "");
-    CHECK(slurp(file) == "web01 " + key.public_line + "\n");
+    CHECK(brigade::test::file_text(file) == "web01 " + key.public_line + "\n");
   }
   SECTION("another key under the bare name makes the host new, as for ssh") {
     HostKeyStore store;
     CHECK(verdict(store, host_on(file, StrictHostKeyChecking::accept_new), other.key) == "");
-    CHECK(slurp(file) == "web01 " + key.public_line + "\n[web01]:2222 " + other.public_line + "\n");
+    CHECK(brigade::test::file_text(file) ==
+          "web01 " + key.public_line + "\n[web01]:2222 " + other.public_line + "\n");
   }
   SECTION("not with a HostKeyAlias") {
     HostKeyStore store;
@@ -104,7 +98,7 @@ TEST_CASE("host keys: a key of another type only on record is a changed key in e
               "the change is expected, remove the old key: ssh-keygen -R '[web01]:2222' -f " +
               file);
   }
-  CHECK(slurp(file) == "[web01]:2222 " + ecdsa.public_line + "\n");
+  CHECK(brigade::test::file_text(file) == "[web01]:2222 " + ecdsa.public_line + "\n");
 }
 
 TEST_CASE("host keys: new hosts by StrictHostKeyChecking, recorded once", "[host_keys]") {
@@ -120,7 +114,7 @@ TEST_CASE("host keys: new hosts by StrictHostKeyChecking, recorded once", "[host
             file + " (ssh-keyscan -p 2222 web01) or use StrictHostKeyChecking accept-new");
   CHECK(verdict(store, host_on(file, StrictHostKeyChecking::accept_new), key.key) == "");
   CHECK(verdict(store, host_on(file, StrictHostKeyChecking::accept_new), key.key) == "");
-  CHECK(slurp(file) == "[web01]:2222 " + key.public_line + "\n");
+  CHECK(brigade::test::file_text(file) == "[web01]:2222 " + key.public_line + "\n");
   // Remembered for the rest of the run, also under 'yes'.
   CHECK(verdict(store, host_on(file, StrictHostKeyChecking::yes), key.key) == "");
 
@@ -152,7 +146,7 @@ TEST_CASE("host keys: an unreadable line or a CA line for the host is never a ne
               " offered), and " + file +
               ":1 names it but cannot be read (the key is not valid base64); refusing to treat "
               "the host as new: fix or remove that line");
-    CHECK(slurp(file) == "[web01]:2222 ssh-ed25519 " + base64 + "!!\n");
+    CHECK(brigade::test::file_text(file) == "[web01]:2222 ssh-ed25519 " + base64 + "!!\n");
   }
   SECTION("@cert-authority") {
     const std::string file =

@@ -1,5 +1,6 @@
 // Hostile and broken kitchen files: whatever the bytes, loading ends in a value or in an error
 // that names the file — never a crash, an exception or a hang.
+#include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
 #include <brigade/hooks.hpp>
@@ -15,13 +16,6 @@
 using brigade::test::TempDir;
 
 namespace {
-
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 // One of: cut short, bytes flipped, brackets or quotes or numbers inserted, a line doubled.
 std::string mutate(std::string text, std::mt19937& random) {
@@ -76,13 +70,14 @@ TEST_CASE("kitchen fuzz: mutated node, role and hook files never crash the loade
     for (const auto& entry : std::filesystem::recursive_directory_iterator(fixture / dir)) {
       if (entry.is_regular_file()) {
         sources.emplace_back(std::filesystem::relative(entry.path(), fixture).string(),
-                             slurp(entry.path()));
+                             brigade::test::file_text(entry.path().string()));
       }
     }
   }
   for (const auto& entry : std::filesystem::directory_iterator(hooks)) {
     if (entry.path().extension() == ".json") {
-      sources.emplace_back("hooks/" + entry.path().filename().string(), slurp(entry.path()));
+      sources.emplace_back("hooks/" + entry.path().filename().string(),
+                           brigade::test::file_text(entry.path().string()));
     }
   }
   REQUIRE(sources.size() > 5);

@@ -7,7 +7,6 @@
 #include <catch2/catch.hpp>
 
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -18,16 +17,7 @@ using brigade::test::generate_key;
 using brigade::test::run_shell_ok;
 using brigade::test::TempDir;
 
-namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("known_hosts: base64 round trip and SHA256 fingerprints as ssh-keygen prints them",
           "[known_hosts]") {
@@ -87,7 +77,7 @@ TEST_CASE("known_hosts: hashed entries made by ssh-keygen -H match", "[known_hos
   std::ofstream(file) << "web01 " << key.public_line << "\n[127.0.0.1]:2222 " << key.public_line
                       << "\n";
   run_shell_ok("ssh-keygen -q -H -f " + file + " 2>/dev/null");
-  REQUIRE(read_file(file).starts_with("|1|"));
+  REQUIRE(brigade::test::file_text(file).starts_with("|1|"));
   auto known = KnownHosts::load({dir.str() + "/missing", file}).value();
   CHECK(known.size() == 2);
   CHECK(known.check("web01", key.key).status == HostKeyCheck::Status::match);
@@ -135,7 +125,7 @@ TEST_CASE("known_hosts: lines we write are read back, hashed or not", "[known_ho
   std::string file = dir.str() + "/sub/known_hosts";
   REQUIRE(append_known_hosts_line(file, known_hosts_line("[h]:2222", key.key, false)).ok());
   REQUIRE(append_known_hosts_line(file, known_hosts_line("hashed", key.key, true)).ok());
-  auto text = read_file(file);
+  auto text = brigade::test::file_text(file);
   CHECK(text.starts_with("[h]:2222 ssh-ed25519 "));
   auto known = KnownHosts::load({file}).value();
   CHECK(known.check("[h]:2222", key.key).status == HostKeyCheck::Status::match);
@@ -274,20 +264,15 @@ TEST_CASE("known_hosts: out of file descriptors is an error, never an empty file
   auto key = generate_key(dir, "k");
   const std::string file = dir.write("known_hosts", "web01 " + key.public_line + "\n").string();
   // In a child: exhaust the descriptors, then load. 0 = the right error, 1 = loaded as if empty.
-  pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    rlimit limit{64, 64};
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-    while (::dup(0) >= 0) {
-    }
-    auto known = KnownHosts::load({file});
-    ::_exit(!known.ok() && known.error().message == "cannot read known_hosts: Too many open files"
-                ? 0
-                : 1);
-  }
-  int status = 0;
-  REQUIRE(::waitpid(child, &status, 0) == child);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(brigade::test::result_in_child([&] {
+          rlimit limit{64, 64};
+          ::setrlimit(RLIMIT_NOFILE, &limit);
+          while (::dup(0) >= 0) {
+          }
+          auto known = KnownHosts::load({file});
+          return !known.ok() &&
+                         known.error().message == "cannot read known_hosts: Too many open files"
+                     ? 0
+                     : 1;
+        }) == 0);
 }

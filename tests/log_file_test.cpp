@@ -1,3 +1,4 @@
+#include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
 #include <brigade/log_file.hpp>
@@ -8,7 +9,6 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -23,13 +23,6 @@ using brigade::write_file_atomically;
 using brigade::test::TempDir;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 mode_t mode_of(const std::string& path) {
   struct stat st {};
@@ -65,7 +58,7 @@ TEST_CASE("log file: created new and private, never over a file or through a sym
   file->write("two\n");
   file->close();
   CHECK_FALSE(file->error().has_value());
-  CHECK(slurp(dir.str() + "/node.log") == "one\ntwo\n");
+  CHECK(brigade::test::file_text(dir.str() + "/node.log") == "one\ntwo\n");
 
   auto again = LogFile::create(dir.str() + "/node.log", 0600);
   REQUIRE_FALSE(again.ok());
@@ -75,33 +68,27 @@ TEST_CASE("log file: created new and private, never over a file or through a sym
   std::filesystem::create_symlink(victim, dir.str() + "/link.log");
   auto through = LogFile::create(dir.str() + "/link.log", 0600);
   CHECK_FALSE(through.ok());
-  CHECK(slurp(victim) == "precious\n");
+  CHECK(brigade::test::file_text(victim) == "precious\n");
 }
 
 TEST_CASE("log file: a write that fails is kept as the file's error, never dropped", "[log_file]") {
   TempDir dir;
   const std::string path = dir.str() + "/big.log";
   // In a child limited to 4 KiB files (EFBIG stands in for a full disk): 0 = error reported.
-  pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    ::signal(SIGXFSZ, SIG_IGN);
-    rlimit limit{4096, 4096};
-    ::setrlimit(RLIMIT_FSIZE, &limit);
-    auto file = LogFile::create(path, 0600);
-    if (!file) {
-      ::_exit(2);
-    }
-    for (int i = 0; i < 2000; ++i) {
-      file->write("a line of node output that will not fit\n");
-    }
-    file->close();
-    ::_exit(file->error() == std::optional<std::string>("File too large") ? 0 : 1);
-  }
-  int status = 0;
-  REQUIRE(::waitpid(child, &status, 0) == child);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(brigade::test::result_in_child([&] {
+          ::signal(SIGXFSZ, SIG_IGN);
+          rlimit limit{4096, 4096};
+          ::setrlimit(RLIMIT_FSIZE, &limit);
+          auto file = LogFile::create(path, 0600);
+          if (!file) {
+            return 3;
+          }
+          for (int i = 0; i < 2000; ++i) {
+            file->write("a line of node output that will not fit\n");
+          }
+          file->close();
+          return file->error() == std::optional<std::string>("File too large") ? 0 : 1;
+        }) == 0);
 }
 
 TEST_CASE("log file: run directories are made new, a second one in the same second gets -2",
@@ -136,8 +123,8 @@ TEST_CASE("log file: reports replace their file atomically, never writing throug
   const std::string report = dir.str() + "/report.json";
   std::filesystem::create_symlink(victim, report);
   REQUIRE(write_file_atomically(report, "{}\n").ok());
-  CHECK(slurp(victim) == "precious\n");  // the link was replaced, not followed
-  CHECK(slurp(report) == "{}\n");
+  CHECK(brigade::test::file_text(victim) == "precious\n");  // the link was replaced, not followed
+  CHECK(brigade::test::file_text(report) == "{}\n");
   CHECK(mode_of(report) == 0600);
   CHECK(std::distance(std::filesystem::directory_iterator(dir.path()),
                       std::filesystem::directory_iterator()) == 2);  // no temporary left

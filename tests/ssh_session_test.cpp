@@ -13,7 +13,6 @@
 
 #include <openssl/sha.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -458,43 +457,34 @@ TEST_CASE("ssh: out of file descriptors at authentication is said as such", "[ss
   auto config = config_for(sshd);
   // In a child: known_hosts read first (as a run does), then every descriptor but one taken,
   // so that the connection gets the last one and the identity file cannot be opened.
-  pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0)
-    try {
-      static Libssh2Library library;
-      HostKeyStore host_keys;
-      host_keys.preload({config});
-      Credentials none;
-      std::string message;
-      brigade::test::run_async([&]() -> asio::awaitable<int> {
-        {  // the event loop's own descriptors (epoll, eventfd, timerfd) come with the first socket
-          asio::ip::tcp::socket warm_up(co_await asio::this_coro::executor);
-          warm_up.open(asio::ip::tcp::v4());
-        }
-        rlimit limit{256, 256};
-        ::setrlimit(RLIMIT_NOFILE, &limit);
-        int last = -1;
-        for (int fd; (fd = ::dup(0)) >= 0;) {
-          last = fd;
-        }
-        ::close(last);
-        try {
-          co_await Session::connect(config, SessionContext{&host_keys, &none});
-        } catch (const SshError& e) {
-          message = e.what();
-        }
-        co_return 0;
-      }());
-      ::_exit(message == "cannot read the identity file " + sshd.client_key() +
-                             ": Too many open files (raise ulimit -n, or lower --parallel)"
-                  ? 0
-                  : 1);
-    } catch (...) {
-      ::_exit(2);  // never back into the test runner from the child
-    }
-  int status = 0;
-  REQUIRE(::waitpid(child, &status, 0) == child);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(brigade::test::result_in_child([&] {
+          static Libssh2Library library;
+          HostKeyStore host_keys;
+          host_keys.preload({config});
+          Credentials none;
+          std::string message;
+          brigade::test::run_async([&]() -> asio::awaitable<int> {
+            {  // the event loop's own descriptors (epoll, eventfd, timerfd) come with a socket
+              asio::ip::tcp::socket warm_up(co_await asio::this_coro::executor);
+              warm_up.open(asio::ip::tcp::v4());
+            }
+            rlimit limit{256, 256};
+            ::setrlimit(RLIMIT_NOFILE, &limit);
+            int last = -1;
+            for (int fd; (fd = ::dup(0)) >= 0;) {
+              last = fd;
+            }
+            ::close(last);
+            try {
+              co_await Session::connect(config, SessionContext{&host_keys, &none});
+            } catch (const SshError& e) {
+              message = e.what();
+            }
+            co_return 0;
+          }());
+          return message == "cannot read the identity file " + sshd.client_key() +
+                                ": Too many open files (raise ulimit -n, or lower --parallel)"
+                     ? 0
+                     : 1;
+        }) == 0);
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,14 @@ CommandOutput run_shell(const std::string& command);
 
 /// Runs `command`, failing the test (REQUIRE) when it exits non-zero; returns its stdout.
 std::string run_shell_ok(const std::string& command);
+
+/// The bytes of `path` ("" when it cannot be read).
+std::string file_text(const std::string& path);
+
+/// Runs `body` in a forked child (for limits a test lowers, such as RLIMIT_NOFILE, without
+/// touching the test runner) and returns its result: the child's exit status, 2 if `body`
+/// threw. The child never returns into the test runner.
+int result_in_child(const std::function<int()>& body);
 
 /// Starts the brigade binary with `args`, stdin from /dev/null, stdout and stderr into files.
 int spawn_brigade(const std::vector<std::string>& args, const std::string& out_file,
