@@ -213,7 +213,7 @@ bool Hook::matches(const Node& node) const {
   return true;
 }
 
-Result<std::vector<Hook>> load_hooks(const fs::path& root) {
+Result<std::vector<Hook>> load_hooks(const fs::path& root, std::vector<Diagnostic>* warnings) {
   const fs::path dir = root / "hooks";
   std::vector<Hook> hooks;
   std::vector<Diagnostic> problems;
@@ -221,19 +221,20 @@ Result<std::vector<Hook>> load_hooks(const fs::path& root) {
   if (!fs::is_directory(dir, ec)) {
     return hooks;
   }
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.path().extension() == ".json" && !entry.path().filename().string().starts_with(".")) {
-      files.push_back(entry.path());
-    }
+  auto listed = json_files_in(dir, /*recursive=*/false);
+  if (!listed) {
+    return listed.error();
   }
-  std::sort(files.begin(), files.end());
+  const std::vector<fs::path>& files = *listed;
   std::map<std::string, std::string> defined_at;  // name → "file:line"
   for (const auto& path : files) {
     auto file = read_json_file(path);
     if (!file) {
       problems.push_back(file.error());
       continue;
+    }
+    if (warnings != nullptr) {
+      warnings->insert(warnings->end(), file->warnings.begin(), file->warnings.end());
     }
     std::vector<JsonPath> objects;
     if (file->value.is_array()) {

@@ -15,60 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The *.json files directly in (or, with `recursive`, below) `dir`, sorted so that the first
-// error reported is the same on every run. Hidden files (editor droppings) are skipped.
-Result<std::vector<fs::path>> json_files_in(const fs::path& dir, bool recursive) {
-  std::vector<fs::path> files;
-  std::error_code ec;
-  if (!fs::exists(dir, ec)) {
-    return files;
-  }
-  // A .json name is read only when it is (or links to) a regular file: a FIFO or /dev/zero
-  // would hang or never end, a symlink loop cannot be read. Those are errors at the file.
-  std::optional<Diagnostic> unreadable;
-  auto consider = [&](const fs::directory_entry& entry) {
-    const fs::path& p = entry.path();
-    if (p.extension() != ".json" || p.filename().string().starts_with(".") || unreadable) {
-      return;
-    }
-    std::error_code status_ec;
-    const auto status = fs::status(p, status_ec);
-    if (status_ec) {
-      unreadable = Diagnostic{.file = display_path(p.string()),
-                              .message = "cannot read file: " + status_ec.message()};
-    } else if (fs::is_regular_file(status)) {
-      files.push_back(p);
-    } else if (!fs::is_directory(status)) {
-      unreadable = Diagnostic{.file = display_path(p.string()),
-                              .message = "not a regular file (a FIFO, device or socket)"};
-    }
-  };
-  if (recursive) {
-    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
-         it.increment(ec)) {
-      std::error_code type_ec;
-      if (it->path().filename().string().starts_with(".") && it->is_directory(type_ec)) {
-        it.disable_recursion_pending();
-        continue;
-      }
-      consider(*it);
-    }
-  } else {
-    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
-      consider(*it);
-    }
-  }
-  if (ec) {
-    return Diagnostic{.file = display_path(dir.string()),
-                      .message = "cannot list directory: " + ec.message()};
-  }
-  if (unreadable) {
-    return *unreadable;
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 // Re-reads a file to point into it: positions are only needed on the error path.
 Diagnostic error_in_file(const std::string& shown_path, const JsonPath& where, std::string message,
                          std::string hint = {}) {

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 
 using brigade::HookType;
@@ -156,4 +158,23 @@ TEST_CASE("hooks: a timeout too large for the clock is an error, not an instant 
   CHECK(hooks.error().render().find(
             "timeout: expected at most 2592000 seconds (30 days), got 10000000000.0") !=
         std::string::npos);
+}
+
+TEST_CASE("hooks: a key given twice is a warning, a FIFO among the files an error", "[hooks]") {
+  brigade::test::TempDir kitchen;
+  kitchen.write("hooks/a.json", R"([{"name": "n", "type": "predeployhook", "exec": "/bin/true",
+  "exec": "/bin/false"}])");
+  std::vector<brigade::Diagnostic> warnings;
+  auto hooks = brigade::load_hooks(kitchen.path(), &warnings);
+  REQUIRE(hooks.ok());
+  CHECK(hooks->front().exec == std::vector<std::string>{"/bin/false"});
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].render().starts_with(kitchen.str() +
+                                         "/hooks/a.json:2:3: key \"exec\" given "
+                                         "again in this object (first at line 1, column 41)"));
+  REQUIRE(::mkfifo((kitchen.str() + "/hooks/b.json").c_str(), 0600) == 0);
+  auto fifo = brigade::load_hooks(kitchen.path());
+  REQUIRE_FALSE(fifo.ok());
+  CHECK(fifo.error().render() ==
+        kitchen.str() + "/hooks/b.json: not a regular file (a FIFO, device or socket)");
 }

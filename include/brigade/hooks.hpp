@@ -36,6 +36,8 @@ struct Hook {
 /// Reads every `hooks/*.json` of the kitchen at `root`, in file-name order and then position,
 /// and validates all of it before anything runs: every problem found is reported (the first as
 /// the error, the rest in its `also`), with file, line, column and the nearest valid word.
-Result<std::vector<Hook>> load_hooks(const std::filesystem::path& root);
+/// Keys given twice in one object go to `warnings`.
+Result<std::vector<Hook>> load_hooks(const std::filesystem::path& root,
+                                     std::vector<Diagnostic>* warnings = nullptr);
 
 }  // namespace brigade

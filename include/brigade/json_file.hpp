@@ -46,6 +46,12 @@ Result<std::string> read_text_file(const std::filesystem::path& file);
 /// Reads and parses a JSON file; a syntax error is located at its line and column.
 Result<JsonFile> read_json_file(const std::filesystem::path& file);
 
+/// The *.json files directly in (or, with `recursive`, below) `dir`, sorted; hidden files are
+/// skipped. A .json name that is not a regular file (a FIFO, a device, a symlink loop) is an
+/// error at it: reading it would hang or fail. A missing `dir` holds none.
+Result<std::vector<std::filesystem::path>> json_files_in(const std::filesystem::path& dir,
+                                                         bool recursive);
+
 /// How deep JSON values may nest in kitchen and report files (documented in the README).
 inline constexpr int kMaxJsonDepth = 256;
 
