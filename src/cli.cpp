@@ -2,6 +2,7 @@
 
 #include <brigade/cli.hpp>
 #include <brigade/exit_status.hpp>
+#include <brigade/hooks.hpp>
 #include <brigade/kitchen_init.hpp>
 #include <brigade/spellcheck.hpp>
 
@@ -51,6 +52,15 @@ Result<SshSettings> open_ssh_settings(const Kitchen& kitchen, std::ostream& err)
     }
   }
   return settings;
+}
+
+Result<std::vector<Hook>> open_hooks(const Kitchen& kitchen, std::ostream& err) {
+  std::vector<Diagnostic> warnings;
+  auto hooks = load_hooks(kitchen.root, &warnings);
+  for (const auto& warning : warnings) {
+    print_warning(err, warning);
+  }
+  return hooks;
 }
 
 int init(const std::string& directory, std::ostream& out, std::ostream& err) {

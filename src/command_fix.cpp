@@ -385,11 +385,7 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
     return kExitUsage;
   }
   // Hook definitions are validated with the kitchen, before anything else happens.
-  std::vector<Diagnostic> hook_warnings;
-  auto hooks = load_hooks(kitchen->root, &hook_warnings);
-  for (const auto& warning : hook_warnings) {
-    print_warning(err, warning);
-  }
+  auto hooks = open_hooks(*kitchen, err);
   if (!hooks) {
     print_error(err, hooks.error());
     return kExitUsage;

@@ -121,11 +121,7 @@ int list_hooks(const ListOptions& options, std::ostream& out, std::ostream& err)
     print_error(err, kitchen.error());
     return kExitUsage;
   }
-  std::vector<Diagnostic> hook_warnings;
-  auto hooks = load_hooks(kitchen->root, &hook_warnings);
-  for (const auto& warning : hook_warnings) {
-    print_warning(err, warning);
-  }
+  auto hooks = open_hooks(*kitchen, err);
   if (!hooks) {
     print_error(err, hooks.error());
     return kExitUsage;

@@ -2,6 +2,7 @@
 
 // The commands behind the CLI, each a function of its parsed options. Internal to brigade_core.
 
+#include <brigade/hooks.hpp>
 #include <brigade/kitchen.hpp>
 #include <brigade/ssh/credentials.hpp>
 #include <brigade/ssh/host_key_store.hpp>
@@ -22,6 +23,9 @@ void print_warning(std::ostream& err, const Diagnostic& diagnostic);
 
 /// The kitchen named by `-k` (or found from the working directory), its warnings printed.
 Result<Kitchen> open_kitchen(const std::string& kitchen_option, std::ostream& err);
+
+/// The kitchen's hook definitions, validated, their warnings printed.
+Result<std::vector<Hook>> open_hooks(const Kitchen& kitchen, std::ostream& err);
 
 /// The kitchen's ssh_config settings, their warnings printed.
 Result<SshSettings> open_ssh_settings(const Kitchen& kitchen, std::ostream& err);

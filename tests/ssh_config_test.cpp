@@ -393,6 +393,17 @@ TEST_CASE("ssh_config: settings that change the route or the trust decision refu
   CHECK(match.error().message ==
         "Match is not supported, and this Match block sets proxycommand, which changes where "
         "Brigade connects or which host key it trusts");
+  for (const char* line : {"HostName 10.0.0.9", "Port 2222", "UserKnownHostsFile /tmp/kh",
+                           "StrictHostKeyChecking no", "ProxyJump gate"}) {
+    INFO(line);
+    CHECK_FALSE(
+        SshConfig::parse("config", std::string("Match host web*\n  ") + line + "\n", "/h", warnings)
+            .ok());
+  }
+  // A setting that decides neither stays a warning with the block ignored.
+  CHECK(SshConfig::parse("config", "Match host web*\n  User deploy\n  ForwardAgent yes\n", "/h",
+                         warnings)
+            .ok());
 }
 
 TEST_CASE("ssh_config: HostKeyAlgorithms narrows, extends, removes and reorders", "[ssh_config]") {

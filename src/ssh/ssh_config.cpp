@@ -46,36 +46,39 @@ enum class Use {
 struct Keyword {
   std::string_view name;
   Use use;
+  // It decides where the connection goes or which host key is trusted: inside a Match block,
+  // which is not evaluated, such a setting is an error rather than ignored.
+  bool decides_route = false;
 };
 
 constexpr Keyword kKeywords[] = {
     {"host", Use::used},
     {"match", Use::used},
     {"include", Use::used},
-    {"hostname", Use::used},
+    {"hostname", Use::used, true},
     {"user", Use::used},
-    {"port", Use::used},
+    {"port", Use::used, true},
     {"identityfile", Use::used},
     {"identitiesonly", Use::used},
-    {"userknownhostsfile", Use::used},
-    {"globalknownhostsfile", Use::used},
-    {"stricthostkeychecking", Use::used},
-    {"hostkeyalias", Use::used},
-    {"hostkeyalgorithms", Use::used},
+    {"userknownhostsfile", Use::used, true},
+    {"globalknownhostsfile", Use::used, true},
+    {"stricthostkeychecking", Use::used, true},
+    {"hostkeyalias", Use::used, true},
+    {"hostkeyalgorithms", Use::used, true},
     {"hashknownhosts", Use::used},
     {"connecttimeout", Use::used},
     {"serveraliveinterval", Use::used},
     {"serveralivecountmax", Use::used},
-    {"addressfamily", Use::used},
+    {"addressfamily", Use::used, true},
     {"ignoreunknown", Use::used},
-    {"proxyjump", Use::used},
-    {"proxycommand", Use::route},
-    {"bindaddress", Use::route},
-    {"bindinterface", Use::route},
-    {"canonicalizehostname", Use::route},
-    {"checkhostip", Use::route},
-    {"knownhostscommand", Use::route},
-    {"revokedhostkeys", Use::route},
+    {"proxyjump", Use::used, true},
+    {"proxycommand", Use::route, true},
+    {"bindaddress", Use::route, true},
+    {"bindinterface", Use::route, true},
+    {"canonicalizehostname", Use::route, true},
+    {"checkhostip", Use::route, true},
+    {"knownhostscommand", Use::route, true},
+    {"revokedhostkeys", Use::route, true},
     // Known, and without effect on where Brigade connects or which host key it trusts.
     // VerifyHostKeyDNS only ever adds trust (an SSHFP mismatch is a warning in OpenSSH), and
     // UpdateHostKeys and NoHostAuthenticationForLocalhost too: ignoring them is stricter.
@@ -434,10 +437,7 @@ struct Parser {
       if (in_match) {
         // Match is not evaluated, so a route or trust setting inside one might apply to any
         // host: never connect as if it were not there.
-        if (known->use == Use::route || keyword == "proxyjump" || keyword == "hostkeyalgorithms" ||
-            keyword == "stricthostkeychecking" || keyword == "userknownhostsfile" ||
-            keyword == "globalknownhostsfile" || keyword == "hostkeyalias" ||
-            keyword == "hostname" || keyword == "port") {
+        if (known->decides_route) {
           where.message = "Match is not supported, and this Match block sets " + keyword +
                           ", which changes where Brigade connects or which host key it trusts";
           where.hint = "move the setting into a Host block";
