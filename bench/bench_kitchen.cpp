@@ -3,9 +3,9 @@
 //
 //   build/bench/bench_kitchen [NODES] [ROLES] [RUNS]
 
-#include <brigade/kitchen.hpp>
-#include <brigade/selector.hpp>
-#include <brigade/text_table.hpp>
+#include <brigade/kitchen/kitchen.hpp>
+#include <brigade/kitchen/selector.hpp>
+#include <brigade/util/text_table.hpp>
 
 #include <fmt/format.h>
 

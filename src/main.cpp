@@ -1,6 +1,6 @@
-#include <brigade/cli.hpp>
-#include <brigade/exit_status.hpp>
-#include <brigade/fd_budget.hpp>
+#include <brigade/cli/cli.hpp>
+#include <brigade/util/exit_status.hpp>
+#include <brigade/util/fd_budget.hpp>
 
 #include <exception>
 #include <iostream>

@@ -1,6 +1,6 @@
-#include <brigade/json_file.hpp>
 #include <brigade/ssh/credentials.hpp>
 #include <brigade/ssh/known_hosts.hpp>
+#include <brigade/util/json_file.hpp>
 
 #include <chrono>
 #include <cstdint>

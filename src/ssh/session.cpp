@@ -34,14 +34,6 @@ asio::awaitable<void> wait_for_socket(tcp::socket& socket, int directions) {
   }
 }
 
-std::string seconds_text(std::chrono::steady_clock::duration duration) {
-  double seconds = std::chrono::duration<double>(duration).count();
-  if (std::fabs(seconds - std::round(seconds)) < 1e-9) {
-    return fmt::format("{} s", static_cast<long long>(std::round(seconds)));
-  }
-  return fmt::format("{:.1f} s", seconds);
-}
-
 namespace {
 
 // libssh2 reads through this so that keepalives can tell a silent peer from a live one.

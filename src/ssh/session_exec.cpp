@@ -1,8 +1,8 @@
-#include "line_splitter.hpp"
 #include "session_io.hpp"
 
 #include <brigade/ssh/remote_command.hpp>
 #include <brigade/ssh/session.hpp>
+#include <brigade/util/line_splitter.hpp>
 
 #include <fmt/format.h>
 #include <libssh2.h>

@@ -1,7 +1,7 @@
-#include <brigade/json_file.hpp>
-#include <brigade/spellcheck.hpp>
 #include <brigade/ssh/host_patterns.hpp>
 #include <brigade/ssh/ssh_config.hpp>
+#include <brigade/util/json_file.hpp>
+#include <brigade/util/spellcheck.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

@@ -1,6 +1,6 @@
 #include "support/cli_run.hpp"
 
-#include <brigade/cli.hpp>
+#include <brigade/cli/cli.hpp>
 
 #include <sstream>
 

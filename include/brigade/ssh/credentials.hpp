@@ -1,7 +1,7 @@
 #pragma once
 
-#include <brigade/result.hpp>
 #include <brigade/ssh/agent_client.hpp>
+#include <brigade/util/result.hpp>
 
 #include <functional>
 #include <map>

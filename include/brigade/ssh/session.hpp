@@ -1,6 +1,7 @@
 #pragma once
 
 #include <brigade/ssh/ssh_config.hpp>
+#include <brigade/util/output_sink.hpp>
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
@@ -21,16 +22,8 @@ namespace brigade::ssh {
 class HostKeyStore;
 class Credentials;
 
-/// Which stream a line of remote output came from.
-enum class OutputStream { out, err };
-
-/// Receives a command's output as whole lines (without the newline); a last line without a
-/// newline is delivered when the command ends.
-class OutputSink {
- public:
-  virtual ~OutputSink() = default;
-  virtual void on_line(OutputStream stream, std::string_view line) = 0;
-};
+using brigade::OutputSink;
+using brigade::OutputStream;
 
 /// Data for a command's stdin that it asks for by printing `line` on stdout (the line is not
 /// passed on): `parts` are written one after another, and stdin stays open after them.

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <brigade/result.hpp>
+#include <brigade/util/result.hpp>
 
 #include <chrono>
 #include <cstdint>

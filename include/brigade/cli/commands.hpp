@@ -1,0 +1,67 @@
+#pragma once
+
+// The commands behind the CLI, each a function of its parsed options. The CLI (cli.cpp) parses
+// the command line into these options; each command lives in its own command_<name>.cpp.
+
+#include <chrono>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace brigade {
+
+struct ListOptions {
+  std::string kitchen;
+  std::vector<std::string> selectors;
+  std::optional<std::string> environment;
+  bool json = false;
+};
+
+int list_nodes(const ListOptions& options, std::ostream& out, std::ostream& err);
+int list_roles(const ListOptions& options, std::ostream& out, std::ostream& err);
+int list_environments(const ListOptions& options, std::ostream& out, std::ostream& err);
+int list_hooks(const ListOptions& options, std::ostream& out, std::ostream& err);
+
+struct FixOptions {
+  std::string kitchen;
+  std::vector<std::string> selectors;
+  std::optional<std::string> environment;
+  std::size_t parallel = 16;
+  std::string batch_size;  ///< As given; empty: one batch.
+  std::string max_fail;    ///< As given; empty: no limit.
+  std::optional<std::chrono::seconds> timeout;
+  std::chrono::seconds batch_wait{0};
+  std::string log_dir;            ///< Empty: <kitchen>/logs.
+  std::string report;             ///< Another copy of report.json.
+  std::string log_mode = "0600";  ///< Mode of logs and reports (octal); directories get x.
+  bool yes = false;               ///< No confirmation for node:all.
+  std::string rerun;              ///< "failed": the nodes the latest run did not deploy.
+  bool dry_run = false;
+};
+
+int fix(const FixOptions& options, std::ostream& out, std::ostream& err);
+
+int init(const std::string& directory, std::ostream& out, std::ostream& err);
+
+struct ExecOptions {
+  std::string kitchen;
+  std::vector<std::string> selectors;
+  std::optional<std::string> environment;
+  std::size_t parallel = 32;
+  std::optional<std::chrono::seconds> timeout;
+  bool json = false;
+  bool pty = false;
+  std::vector<std::string> command;  ///< The words after `--`, joined with spaces.
+};
+
+int exec(const ExecOptions& options, std::ostream& out, std::ostream& err);
+
+struct SshConfigOptions {
+  std::string kitchen;
+  std::string node;
+};
+
+int ssh_config(const SshConfigOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace brigade

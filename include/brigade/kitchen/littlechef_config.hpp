@@ -1,0 +1,50 @@
+#pragma once
+
+#include <brigade/util/result.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace brigade {
+
+/// Remote directory LittleChef syncs the kitchen to when littlechef.cfg names none.
+inline constexpr const char* kDefaultNodeWorkPath = "/tmp/chef-solo";
+
+/// Kitchen directories synced to a node when `[deploy] sync` is not set (those that exist).
+std::vector<std::string> default_sync_directories();
+
+/// The settings of a kitchen's littlechef.cfg; local paths resolved, `~` expanded.
+struct LittleChefConfig {
+  std::string file;  ///< As shown to the user.
+  // [userinfo]
+  std::optional<std::string> user;
+  std::optional<std::string> password;      ///< Never printed.
+  std::optional<std::string> keypair_file;  ///< Local path, absolute.
+  std::optional<std::string> ssh_config;    ///< Local path, absolute.
+  int ssh_config_line = 0;                  ///< Where littlechef.cfg sets it, for messages.
+  // [kitchen]
+  std::string node_work_path = kDefaultNodeWorkPath;  ///< Remote path; may contain `{node}`.
+  // [connection]
+  std::optional<std::string> gateway;
+  // [deploy], Brigade's own section.
+  std::optional<std::string> deploy_command;
+  std::vector<std::string> deploy_sync = default_sync_directories();
+
+  /// Unknown sections and keys: kept, never fatal, since LittleChef kitchens carry extras.
+  std::vector<Diagnostic> warnings;
+};
+
+/// Parses littlechef.cfg; relative paths resolve against `kitchen_root`.
+Result<LittleChefConfig> load_littlechef_config(const std::filesystem::path& file,
+                                                const std::filesystem::path& kitchen_root);
+
+/// Parses littlechef.cfg text that came from `shown_path`.
+Result<LittleChefConfig> parse_littlechef_config(std::string shown_path, const std::string& text,
+                                                 const std::filesystem::path& kitchen_root);
+
+/// `~` and `~/x` become the home directory; a relative path is taken from `base`.
+std::string resolve_local_path(const std::string& path, const std::filesystem::path& base);
+
+}  // namespace brigade

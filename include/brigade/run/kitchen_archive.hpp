@@ -1,0 +1,39 @@
+#pragma once
+
+#include <brigade/util/result.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace brigade {
+
+/// The file, at the top of a node's work path, that holds the digest of the kitchen it holds.
+inline constexpr const char* kKitchenDigestFile = ".brigade-digest";
+
+/// The kitchen directories a deploy syncs, packed once per run as a gzip-compressed tar stream
+/// that every node receives, with a digest of its content. The stream's last member is
+/// kKitchenDigestFile holding the digest and a newline: a node that finds it after unpacking
+/// knows the whole stream arrived, and the next deploy knows what the node holds.
+struct KitchenArchive {
+  std::shared_ptr<const std::string> gzip;  ///< The .tar.gz bytes.
+  std::string digest;     ///< SHA-256 (hex) of the members before the digest file.
+  std::size_t files = 0;  ///< Regular files packed.
+  std::size_t tar_bytes = 0;
+};
+
+/// A file written into a node's work path beside the kitchen (node.json, solo.rb).
+struct ArchiveFile {
+  std::string name;
+  std::string content;
+  unsigned mode = 0644;
+};
+
+/// Packs `directories` (relative to `root`; missing ones skipped) in a deterministic order,
+/// with owner root, mode from the file, time 0, so that an unchanged kitchen gives the same
+/// digest. Symbolic links are kept as links. An unreadable file is an error naming it.
+Result<KitchenArchive> build_kitchen_archive(const std::filesystem::path& root,
+                                             const std::vector<std::string>& directories);
+
+}  // namespace brigade

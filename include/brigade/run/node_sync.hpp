@@ -1,0 +1,40 @@
+#pragma once
+
+#include <brigade/kitchen/kitchen.hpp>
+#include <brigade/run/kitchen_archive.hpp>
+#include <brigade/ssh/session.hpp>
+
+#include <asio/awaitable.hpp>
+
+#include <string>
+
+namespace brigade {
+
+/// node_work_path with `{node}` replaced by the node's name.
+std::string node_work_path(const std::string& pattern, const std::string& node);
+
+/// node.json as chef-solo reads it: the node's data with its name, chef_environment and
+/// run_list (as written in the node file).
+std::string node_json(const Node& node);
+
+/// solo.rb for chef-solo, every path under `work_path`.
+std::string solo_rb(const std::string& work_path, const std::string& environment);
+
+/// How a deploy's remote part ended.
+struct ConvergeResult {
+  ssh::ExecResult ended;
+  bool transferred = false;  ///< The kitchen had to be sent first.
+};
+
+/// Deploys with as little remote work as possible, on one channel: one remote command checks
+/// the kitchen digest, writes the node's text files (carried in the command itself, written by
+/// the shell's own printf) and runs `converge` (stopped if the connection goes). Only when the
+/// node's kitchen is out of date does the node ask for it; it is then streamed on the same
+/// channel's stdin and unpacked before the converge. An unchanged kitchen costs one channel and
+/// no extra process on the node, as a bare `brigade exec` does.
+asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::string work_path,
+                                                  const KitchenArchive& kitchen,
+                                                  std::vector<ArchiveFile> node_files,
+                                                  std::string converge, ssh::OutputSink& log);
+
+}  // namespace brigade

@@ -1,0 +1,38 @@
+#pragma once
+
+// What a run will do, computed once: its batches and, for every hook, the nodes it runs for.
+// `fix --dry-run` prints it and FleetRun carries it out, so the two never disagree.
+
+#include <brigade/kitchen/hooks.hpp>
+#include <brigade/kitchen/kitchen.hpp>
+#include <brigade/run/batch_plan.hpp>
+#include <brigade/run/hook_runner.hpp>
+
+#include <cstddef>
+#include <vector>
+
+namespace brigade {
+
+struct RunPlan {
+  /// Indices into the run's nodes, batch by batch, in the order they start.
+  std::vector<std::vector<std::size_t>> batches;
+  /// Global pre hooks, in order, each with the selected nodes its filters match as arguments;
+  /// a hook that matches none is not in the plan.
+  std::vector<HookCall> global_pre;
+  /// Global post hooks the same way; the run puts its exit code before the node names.
+  std::vector<HookCall> global_post;
+  /// Each node's own pre and post hooks, in order (indexed like the run's nodes).
+  std::vector<std::vector<const Hook*>> node_pre;
+  std::vector<std::vector<const Hook*>> node_post;
+
+  std::size_t node_count() const { return node_pre.size(); }
+  /// The names in each batch, as the report lists them.
+  std::vector<std::vector<std::string>> batch_names(const std::vector<const Node*>& nodes) const;
+};
+
+/// The plan for `nodes` (in selection order) with `hooks` (every definition of the kitchen) and
+/// the `--batch-size` list (empty: one batch). The hooks must outlive the plan.
+RunPlan plan_run(const std::vector<const Node*>& nodes, const std::vector<Hook>& hooks,
+                 const std::vector<NodeCount>& batch_sizes);
+
+}  // namespace brigade

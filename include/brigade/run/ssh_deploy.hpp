@@ -1,0 +1,43 @@
+#pragma once
+
+#include <brigade/kitchen/kitchen.hpp>
+#include <brigade/run/kitchen_archive.hpp>
+#include <brigade/run/node_action.hpp>
+#include <brigade/ssh/session.hpp>
+
+#include <string>
+#include <vector>
+
+namespace brigade {
+
+/// The default converge command, as LittleChef runs chef-solo.
+inline constexpr const char* kDefaultConvergeCommand =
+    "chef-solo -c {work_path}/solo.rb -j {work_path}/node.json";
+
+/// `{node}`, `{work_path}` and `{environment}` replaced in a converge command, each value one
+/// shell word.
+std::string render_command(const std::string& pattern, const std::string& node,
+                           const std::string& work_path, const std::string& environment);
+
+/// A deploy over SSH, one node at a time: connect, bring the kitchen up to date in the node's
+/// work path (sent only when it changed), write node.json and solo.rb, run the converge command.
+class SshDeploy : public NodeAction {
+ public:
+  /// `nodes[i]` is reached with `hosts[i]`; `command` and `work_path` may hold {node},
+  /// {work_path}, {environment} (work_path: {node}). Everything must outlive the run.
+  SshDeploy(const std::vector<const Node*>& nodes, const std::vector<ssh::HostConfig>& hosts,
+            const KitchenArchive& kitchen, std::string command, std::string work_path,
+            ssh::SessionContext context);
+
+  asio::awaitable<NodeOutcome> run(std::size_t node, NodeOutput& output) override;
+
+ private:
+  const std::vector<const Node*>& nodes_;
+  const std::vector<ssh::HostConfig>& hosts_;
+  const KitchenArchive& kitchen_;
+  std::string command_;
+  std::string work_path_;
+  ssh::SessionContext context_;
+};
+
+}  // namespace brigade

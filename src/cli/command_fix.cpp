@@ -1,0 +1,483 @@
+#include <brigade/cli/command_setup.hpp>
+#include <brigade/cli/commands.hpp>
+#include <brigade/cli/fix_plan.hpp>
+#include <brigade/cli/fix_progress.hpp>
+#include <brigade/cli/status_line.hpp>
+#include <brigade/kitchen/hooks.hpp>
+#include <brigade/kitchen/selector.hpp>
+#include <brigade/run/batch_plan.hpp>
+#include <brigade/run/fleet_run.hpp>
+#include <brigade/run/kitchen_archive.hpp>
+#include <brigade/run/run_plan.hpp>
+#include <brigade/run/ssh_deploy.hpp>
+#include <brigade/ssh/remote_command.hpp>
+#include <brigade/util/exit_status.hpp>
+#include <brigade/util/fd_budget.hpp>
+#include <brigade/util/json_file.hpp>
+#include <brigade/util/log_file.hpp>
+#include <brigade/util/terminal_text.hpp>
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <optional>
+
+namespace brigade {
+
+namespace {
+
+// Where runs keep their logs: --log-dir, else logs/ in the kitchen.
+std::filesystem::path log_root_for(const Kitchen& kitchen, const FixOptions& options) {
+  return (options.log_dir.empty() ? kitchen.root / "logs" : std::filesystem::path(options.log_dir))
+      .lexically_normal();
+}
+
+// The run's time stamp, UTC to the second; create_run_directory makes it unique.
+std::string run_stamp() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &utc);
+  return stamp;
+}
+
+bool confirmed(std::size_t count, std::ostream& err) {
+  err << "Deploy to all " << count << " nodes? [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+// The converge command must fit in one SSH exec request with the sync script around it.
+std::optional<Diagnostic> check_converge_command(const Kitchen& kitchen) {
+  const std::string converge = kitchen.config.deploy_command.value_or(kDefaultConvergeCommand);
+  // Room for the sync script and the node's work path around it in one exec request.
+  constexpr std::size_t kSyncScriptRoom = 4096;
+  if (ssh::stoppable_command(converge).size() + kSyncScriptRoom <= ssh::kMaxExecCommand) {
+    return std::nullopt;
+  }
+  return Diagnostic{
+      .file = kitchen.config.file,
+      .field = "command",
+      .message = fmt::format("the converge command is {} bytes, more than fits in one SSH exec "
+                             "request beside the sync ({} bytes)",
+                             converge.size(), ssh::kMaxExecCommand - kSyncScriptRoom - 700),
+      .hint = "put it in a script in the kitchen and run that"};
+}
+
+// Where one run keeps its records: <log root>/<run id>/ with nodes/ and run.log, and `latest`
+// pointing at it.
+struct RunDirectory {
+  std::string run_id;
+  std::string path;
+  LogFile run_log;
+};
+
+Result<RunDirectory> create_run_directory_for(const std::filesystem::path& log_root,
+                                              const LogModes& modes, std::ostream& err) {
+  auto run_id = create_run_directory(log_root, run_stamp(), modes.directory);
+  if (!run_id) {
+    return run_id.error();
+  }
+  const std::string path = (log_root / *run_id).string();
+  if (::mkdir((path + "/nodes").c_str(), modes.directory) != 0) {
+    return Diagnostic{.file = path + "/nodes",
+                      .message = std::string("cannot create: ") + std::strerror(errno)};
+  }
+  ::chmod((path + "/nodes").c_str(), modes.directory);
+  auto run_log = LogFile::create(path + "/run.log", modes.file);
+  if (!run_log) {
+    return run_log.error();
+  }
+  if (auto linked = replace_symlink(log_root / "latest", *run_id); !linked) {
+    print_warning(err, linked.error());
+  }
+  return RunDirectory{*run_id, path, std::move(*run_log)};
+}
+
+// The selectors and options as the report records them.
+nlohmann::json selection_json(const FixOptions& options) {
+  auto text_or_null = [](const std::string& text) {
+    return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
+  };
+  return {{"selectors", options.selectors},
+          {"environment",
+           options.environment ? nlohmann::json(*options.environment) : nlohmann::json(nullptr)},
+          {"parallel", options.parallel},
+          {"batch_size", text_or_null(options.batch_size)},
+          {"max_fail", text_or_null(options.max_fail)},
+          {"timeout_s",
+           options.timeout ? nlohmann::json(options.timeout->count()) : nlohmann::json(nullptr)}};
+}
+
+// The kitchen's absolute path, as hooks get it (BRIGADE_KITCHEN and their working directory).
+std::string absolute_kitchen_root(const Kitchen& kitchen) {
+  std::filesystem::path root = std::filesystem::absolute(kitchen.root).lexically_normal();
+  if (!root.has_filename()) {
+    root = root.parent_path();  // given as "kitchen/"
+  }
+  return root.string();
+}
+
+// Drives the run with the live status line ticking on a terminal.
+DrivenRun drive_fix_run(FleetRun& run, ProgressPrinter& printer, RunLog& run_log, bool live,
+                        std::ostream& err) {
+  asio::io_context context(1);
+  // The elapsed time on the status line moves even when no node finishes.
+  asio::steady_timer tick(context);
+  bool running = true;
+  std::function<void(const asio::error_code&)> on_tick = [&](const asio::error_code& e) {
+    if (e || !running) {
+      return;
+    }
+    printer.refresh();
+    tick.expires_after(std::chrono::milliseconds(250));
+    tick.async_wait(on_tick);
+  };
+  if (live) {
+    tick.expires_after(std::chrono::milliseconds(250));
+    tick.async_wait(on_tick);
+  }
+  auto announce = [&](int signal) {
+    err << "brigade: interrupted, stopping the deploys and hooks in flight (global post hooks "
+           "still run; interrupt again to end at once)\n";
+    run_log.info(
+        "interrupted by signal {}: no node starts any more, deploys and hooks in flight are "
+        "cancelled",
+        signal);
+  };
+  DrivenRun driven = drive_run(context, run, announce, [&] {
+    running = false;
+    tick.cancel();
+  });
+  printer.finish();
+  return driven;
+}
+
+// The report of a run that has ended, however it ended.
+RunReport make_report(const FleetRun& run, const DrivenRun& driven, const RunPlan& plan,
+                      const std::vector<const Node*>& nodes) {
+  RunReport report;
+  report.batches = plan.batch_names(nodes);
+  report.nodes = run.results();
+  report.hooks = run.global_hooks();
+  report.aborted = run.aborted() || driven.signal != 0 || driven.failure != nullptr;
+  report.abort_reason = run.aborted()              ? run.abort_reason()
+                        : driven.signal == SIGTERM ? "interrupted by SIGTERM"
+                        : driven.signal != 0       ? "interrupted by SIGINT"
+                        : driven.failure           ? "internal error"
+                                                   : "";
+  report.exit_code = driven.failure ? kExitAborted : run.exit_code();
+  return report;
+}
+
+std::map<NodeStatus, std::size_t> count_statuses(const std::vector<NodeResult>& nodes) {
+  std::map<NodeStatus, std::size_t> counts;
+  for (const auto& node : nodes) {
+    ++counts[node.status];
+  }
+  return counts;
+}
+
+// Writes report.json (and the --report copy); what could not be written is returned.
+std::vector<Diagnostic> write_reports(const RunReport& report,
+                                      const std::vector<std::string>& files, mode_t mode) {
+  // Bytes that are not UTF-8 (node output in an error, a --log-dir) become U+FFFD: a report is
+  // always written, never lost to an exception.
+  const std::string text =
+      report.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::vector<Diagnostic> unwritten;
+  for (const auto& file : files) {
+    if (file.empty()) {
+      continue;
+    }
+    if (auto written = write_file_atomically(file, text, mode); !written) {
+      unwritten.push_back(written.error());
+    }
+  }
+  return unwritten;
+}
+
+// The summary on stderr: failed and skipped nodes with their last lines, failed hooks, why the
+// run was aborted, the totals.
+void print_fix_summary(const RunReport& report, const FleetRun& run, double elapsed,
+                       std::ostream& err) {
+  for (const auto& node : report.nodes) {
+    if (node.status != NodeStatus::failed && node.status != NodeStatus::skipped) {
+      continue;
+    }
+    err << (node.status == NodeStatus::failed ? "FAILED " : "SKIPPED ") << node.name << ": "
+        << visible(node.reason(kConvergeCommandNoun)) << '\n';
+    for (const auto& line : node.tail) {
+      err << "    " << visible(line) << '\n';
+    }
+  }
+  for (const auto& hook : report.hooks) {
+    // A global post hook that returns the code it was given passes it on; it did not fail.
+    const bool passed_on = hook.type == HookType::global_postdeployhook && hook.rc &&
+                           !hook.args.empty() && hook.args.front() == std::to_string(*hook.rc);
+    if (!hook.succeeded() && !passed_on) {
+      err << "FAILED " << hook_kind(hook.type) << " '" << hook.name << "': " << hook.outcome()
+          << '\n';
+      for (const auto& line : hook.tail) {
+        err << "    " << visible(line) << '\n';
+      }
+    }
+  }
+  if (run.aborted()) {
+    err << "brigade: run aborted: " << run.abort_reason() << '\n';
+  }
+  auto counts = count_statuses(report.nodes);
+  err << fmt::format(
+      "brigade: {} nodes: {} deployed, {} failed, {} skipped, {} cancelled, {} not "
+      "started in {:.1f} s\n",
+      report.nodes.size(), counts[NodeStatus::deployed], counts[NodeStatus::failed],
+      counts[NodeStatus::skipped], counts[NodeStatus::cancelled], counts[NodeStatus::not_started],
+      elapsed);
+}
+
+}  // namespace
+
+int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& selection,
+           std::vector<Hook> hooks, std::vector<NodeCount> sizes, std::optional<NodeCount> max_fail,
+           std::ostream& out, std::ostream& err) {
+  // Everything that can be wrong is checked before the first node is touched.
+  auto settings = open_ssh_settings(kitchen, err);
+  if (!settings) {
+    print_error(err, settings.error());
+    return kExitUsage;
+  }
+  auto hosts = resolve_hosts(kitchen, *settings, selection.nodes);
+  if (!hosts) {
+    print_error(err, hosts.error());
+    return kExitUsage;
+  }
+  if (auto too_long = check_converge_command(kitchen)) {
+    print_error(err, *too_long);
+    return kExitUsage;
+  }
+  auto archive = build_kitchen_archive(kitchen.root, kitchen.config.deploy_sync);
+  if (!archive) {
+    print_error(err, archive.error());
+    return kExitUsage;
+  }
+  const bool all = std::find(options.selectors.begin(), options.selectors.end(), "node:all") !=
+                   options.selectors.end();
+  if (all && !options.yes && ::isatty(STDIN_FILENO) && !confirmed(selection.nodes.size(), err)) {
+    print_error(err, Diagnostic{.message = "not confirmed; nothing was deployed",
+                                .hint = "pass --yes to deploy every node without asking"});
+    return kExitUsage;
+  }
+
+  const LogModes modes = LogModes::parse(options.log_mode).value();  // checked by fix()
+  auto directory = create_run_directory_for(log_root_for(kitchen, options), modes, err);
+  if (!directory) {
+    print_error(err, directory.error());
+    return kExitUsage;
+  }
+  const std::string& log_dir = directory->path;
+  const RunPlan plan = plan_run(selection.nodes, hooks, sizes);
+  RunOptions run_options;
+  run_options.parallel = parallel_within_fd_limit(
+      std::min(options.parallel, selection.nodes.size()), kFdsPerDeployNode, err);
+  run_options.max_fail = max_fail;
+  run_options.timeout = options.timeout;
+  run_options.batch_wait = options.batch_wait;
+  run_options.log_dir = log_dir;
+  run_options.log_modes = modes;
+  run_options.command_noun = kConvergeCommandNoun;
+  run_options.hook_environment = {.kitchen = absolute_kitchen_root(kitchen),
+                                  .run_id = directory->run_id,
+                                  .environment = options.environment};
+
+  SshSetup ssh(*hosts, err);
+  SshDeploy action(selection.nodes, *hosts, *archive,
+                   kitchen.config.deploy_command.value_or(kDefaultConvergeCommand),
+                   kitchen.config.node_work_path, ssh.context());
+  // The live status line only when our output is the process's stdout and it is a terminal.
+  const bool live = &out == &std::cout && StatusLine(stdout).smart();
+  std::cout.flush();
+  ProgressPrinter printer(out, live);
+  RunLog run_log(std::move(directory->run_log), printer);
+  const nlohmann::json selection_record = selection_json(options);
+  run_log.info(
+      "run {} started: {} nodes in {} batches, selectors {}, kitchen {} ({} files, "
+      "digest {})",
+      directory->run_id, selection.nodes.size(), plan.batches.size(),
+      selection_record["selectors"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+      display_path(kitchen.root.string()), archive->files, archive->digest);
+  FleetRun run(selection.nodes, plan, std::move(run_options), action, run_log);
+  const auto started_at = std::chrono::system_clock::now();
+  const auto started = std::chrono::steady_clock::now();
+  const DrivenRun driven = drive_fix_run(run, printer, run_log, live, err);
+
+  // The report is written whatever happened, then the summary: failures first.
+  RunReport report = make_report(run, driven, plan, selection.nodes);
+  report.run_id = directory->run_id;
+  report.started = started_at;
+  report.finished = std::chrono::system_clock::now();
+  report.selection = selection_record;
+  if (run.aborted()) {
+    run_log.info("run aborted: {}", run.abort_reason());
+  }
+  auto counts = count_statuses(report.nodes);
+  run_log.info(
+      "run {} finished with exit code {}: {} deployed, {} failed, {} skipped, {} "
+      "cancelled, {} not started",
+      report.run_id, report.exit_code, counts[NodeStatus::deployed], counts[NodeStatus::failed],
+      counts[NodeStatus::skipped], counts[NodeStatus::cancelled], counts[NodeStatus::not_started]);
+  // What could not be written is said at the end and, if the run went well otherwise, makes
+  // its exit status (a run is never reported as fine with its record lost).
+  std::vector<Diagnostic> unwritten;
+  if (auto error = run_log.close()) {
+    unwritten.push_back(
+        Diagnostic{.file = log_dir + "/run.log", .message = "cannot write: " + *error});
+  }
+  for (const auto& node : report.nodes) {
+    if (!node.log_error.empty()) {
+      unwritten.push_back(Diagnostic{.file = node.log, .message = node.log_error});
+    }
+  }
+  const std::string report_file = log_dir + "/report.json";
+  for (auto& problem : write_reports(report, {report_file, options.report}, modes.file)) {
+    unwritten.push_back(std::move(problem));
+  }
+  if (driven.failure) {
+    std::rethrow_exception(driven.failure);
+  }
+  print_fix_summary(
+      report, run,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), err);
+  err << "brigade: logs in " << display_path(log_dir) << "/, report " << display_path(report_file)
+      << '\n';
+  for (const auto& problem : unwritten) {
+    print_error(err, problem);
+  }
+  if (!unwritten.empty() && report.exit_code == kExitSuccess) {
+    return kExitWriteFailed;
+  }
+  return report.exit_code;
+}
+
+// The names of the nodes the latest run did not deploy, read from its report.
+Result<std::vector<std::string>> nodes_to_rerun(const Kitchen& kitchen, const FixOptions& options) {
+  const std::filesystem::path log_root = log_root_for(kitchen, options);
+  const std::string file = (log_root / "latest" / "report.json").string();
+  auto report = read_json_file(file);
+  if (!report) {
+    Diagnostic error = report.error();
+    error.hint = "--rerun failed needs the report of an earlier run";
+    return error;
+  }
+  if (!report->value.contains("nodes") || !report->value["nodes"].is_array()) {
+    return report->error_at({"nodes"}, "expected the list of nodes of a run report");
+  }
+  std::vector<std::string> names;
+  for (const auto& node : report->value["nodes"]) {
+    if (node.value("status", "") != "deployed" && node.contains("name") &&
+        node["name"].is_string()) {
+      names.push_back(node["name"].get<std::string>());
+    }
+  }
+  return names;
+}
+
+int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
+  auto kitchen = open_kitchen(options.kitchen, err);
+  if (!kitchen) {
+    print_error(err, kitchen.error());
+    return kExitUsage;
+  }
+  std::vector<Selector> selectors;
+  for (const auto& text : options.selectors) {
+    auto selector = parse_selector(text);
+    if (!selector) {
+      print_error(err, selector.error());
+      return kExitUsage;
+    }
+    selectors.push_back(std::move(*selector));
+  }
+  if (!options.rerun.empty()) {
+    if (!selectors.empty()) {
+      print_error(err, Diagnostic{.message = "--rerun failed selects the nodes itself; give no "
+                                             "selector with it"});
+      return kExitUsage;
+    }
+    auto names = nodes_to_rerun(*kitchen, options);
+    if (!names) {
+      print_error(err, names.error());
+      return kExitUsage;
+    }
+    if (names->empty()) {
+      err << "brigade: nothing to rerun: the latest run deployed every node\n";
+      return kExitSuccess;
+    }
+    // The names exactly as the report holds them: never read as globs.
+    selectors = {Selector{.kind = Selector::Kind::node,
+                          .patterns = std::move(*names),
+                          .text = "--rerun failed",
+                          .exact = true}};
+  }
+  if (auto modes = LogModes::parse(options.log_mode); !modes) {
+    print_error(err, modes.error());
+    return kExitUsage;
+  }
+  // Hook definitions are validated with the kitchen, before anything else happens.
+  auto hooks = open_hooks(*kitchen, err);
+  if (!hooks) {
+    print_error(err, hooks.error());
+    return kExitUsage;
+  }
+  auto selection = select_nodes(*kitchen, selectors, options.environment);
+  if (!selection) {
+    print_error(err, selection.error());
+    return kExitUsage;
+  }
+  std::vector<NodeCount> sizes;
+  if (!options.batch_size.empty()) {
+    auto parsed = parse_batch_sizes(options.batch_size);
+    if (!parsed) {
+      print_error(err, parsed.error());
+      return kExitUsage;
+    }
+    sizes = std::move(*parsed);
+  }
+  std::optional<NodeCount> max_fail;
+  if (!options.max_fail.empty()) {
+    auto parsed = parse_max_fail(options.max_fail);
+    if (!parsed) {
+      print_error(err, parsed.error());
+      return kExitUsage;
+    }
+    max_fail = *parsed;
+  }
+  if (!options.dry_run) {
+    FixOptions resolved = options;
+    resolved.selectors.clear();  // as the report shows them: a rerun as the names it takes
+    for (const auto& selector : selectors) {
+      resolved.selectors.push_back(selector.exact
+                                       ? fmt::format("node:{}", fmt::join(selector.patterns, ","))
+                                       : selector.text);
+    }
+    return deploy(resolved, *kitchen, *selection, std::move(*hooks), std::move(sizes), max_fail,
+                  out, err);
+  }
+  print_fix_plan(out, *selection, plan_run(selection->nodes, *hooks, sizes), max_fail, options);
+  return kExitSuccess;
+}
+
+}  // namespace brigade

@@ -1,0 +1,162 @@
+#include <brigade/cli/command_setup.hpp>
+#include <brigade/cli/interrupt_watch.hpp>
+#include <brigade/util/fd.hpp>
+
+#include <asio/co_spawn.hpp>
+
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <optional>
+
+namespace brigade {
+
+void print_error(std::ostream& err, const Diagnostic& diagnostic) {
+  err << "brigade: error: " << diagnostic.render() << '\n';
+  for (const auto& more : diagnostic.also) {
+    print_error(err, more);
+  }
+}
+
+void print_warning(std::ostream& err, const Diagnostic& diagnostic) {
+  err << "brigade: warning: " << diagnostic.render() << '\n';
+}
+
+Result<Kitchen> open_kitchen(const std::string& kitchen_option, std::ostream& err) {
+  std::filesystem::path root;
+  if (!kitchen_option.empty()) {
+    root = kitchen_option;
+  } else if (auto found = find_kitchen_root(".")) {
+    root = *found;
+  } else {
+    return Diagnostic{.message = std::string("no kitchen here: no ") + kKitchenMarker +
+                                 " in this directory or any parent",
+                      .hint = "pass -k DIR, or create a kitchen with 'brigade init'"};
+  }
+  auto kitchen = load_kitchen(root);
+  if (kitchen) {
+    for (const auto& warning : kitchen->warnings) {
+      print_warning(err, warning);
+    }
+  }
+  return kitchen;
+}
+
+Result<SshSettings> open_ssh_settings(const Kitchen& kitchen, std::ostream& err) {
+  auto settings = load_ssh_settings(kitchen);
+  if (settings) {
+    for (const auto& warning : settings->warnings) {
+      print_warning(err, warning);
+    }
+  }
+  return settings;
+}
+
+Result<std::vector<Hook>> open_hooks(const Kitchen& kitchen, std::ostream& err) {
+  std::vector<Diagnostic> warnings;
+  auto hooks = load_hooks(kitchen.root, &warnings);
+  for (const auto& warning : warnings) {
+    print_warning(err, warning);
+  }
+  return hooks;
+}
+
+ssh::HostConfig resolve_host(const Kitchen& kitchen, const SshSettings& settings,
+                             const std::string& node) {
+  auto host = settings.resolve(node);
+  if (!host.proxy_jump && kitchen.config.gateway) {
+    host.proxy_jump = kitchen.config.gateway;
+  }
+  return host;
+}
+
+Result<std::vector<ssh::HostConfig>> resolve_hosts(const Kitchen& kitchen,
+                                                   const SshSettings& settings,
+                                                   const std::vector<const Node*>& nodes) {
+  std::vector<ssh::HostConfig> hosts;
+  for (const Node* node : nodes) {
+    hosts.push_back(resolve_host(kitchen, settings, node->name));
+    if (hosts.back().proxy_jump) {
+      return Diagnostic{.message = "node '" + node->name + "' is reached through " +
+                                   *hosts.back().proxy_jump +
+                                   " (ProxyJump or littlechef.cfg gateway): jump hosts are not "
+                                   "supported yet"};
+    }
+    // A host whose settings change the route or the host-key decision in a way Brigade does
+    // not implement is refused here, before any node is contacted, never reached directly.
+    if (const auto& unusable = hosts.back().unusable) {
+      Diagnostic refused = *unusable;
+      refused.message = "node '" + node->name + "': " + refused.message;
+      return refused;
+    }
+  }
+  return hosts;
+}
+
+namespace {
+
+// Reads a passphrase from the terminal without echo; nullopt when there is no terminal.
+std::optional<std::string> prompt_on_terminal(const std::string& prompt) {
+  if (!::isatty(STDIN_FILENO)) {
+    return std::nullopt;
+  }
+  Fd tty(::open("/dev/tty", O_RDWR | O_CLOEXEC));
+  if (!tty) {
+    return std::nullopt;
+  }
+  termios saved{};
+  ::tcgetattr(tty.get(), &saved);
+  termios quiet = saved;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  ::tcsetattr(tty.get(), TCSAFLUSH, &quiet);
+  [[maybe_unused]] auto w = ::write(tty.get(), prompt.data(), prompt.size());
+  std::string answer;
+  char c;
+  while (::read(tty.get(), &c, 1) == 1 && c != '\n') {
+    answer += c;
+  }
+  ::tcsetattr(tty.get(), TCSAFLUSH, &saved);
+  w = ::write(tty.get(), "\n", 1);
+  return answer;
+}
+
+}  // namespace
+
+SshSetup::SshSetup(const std::vector<ssh::HostConfig>& hosts, std::ostream& err) {
+  for (const auto& warning : host_keys_.preload(hosts)) {
+    print_warning(err, warning);
+  }
+  std::vector<std::string> identity_files;
+  for (const auto& host : hosts) {
+    identity_files.insert(identity_files.end(), host.identity_files.begin(),
+                          host.identity_files.end());
+  }
+  credentials_.prepare(identity_files, prompt_on_terminal);
+  if (const char* agent_socket = std::getenv("SSH_AUTH_SOCK"); agent_socket && *agent_socket) {
+    credentials_.connect_agent(agent_socket);
+  }
+}
+
+DrivenRun drive_run(asio::io_context& context, FleetRun& run,
+                    const std::function<void(int signal)>& announce,
+                    const std::function<void()>& ended) {
+  DrivenRun driven;
+  InterruptWatch interrupt(context, [&](int signal) {
+    announce(signal);
+    run.interrupt(signal);
+  });
+  asio::co_spawn(context, run.run(), [&](std::exception_ptr e) {
+    driven.failure = e;
+    interrupt.stop();
+    if (ended) {
+      ended();
+    }
+  });
+  context.run();
+  driven.signal = interrupt.signal();
+  return driven;
+}
+
+}  // namespace brigade

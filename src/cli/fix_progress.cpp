@@ -1,0 +1,165 @@
+#include <brigade/cli/fix_progress.hpp>
+#include <brigade/util/terminal_text.hpp>
+
+#include <fmt/ranges.h>
+#include <spdlog/details/null_mutex.h>
+#include <spdlog/sinks/base_sink.h>
+
+#include <memory>
+
+namespace brigade {
+
+std::string join_shortened(const std::vector<std::string>& items, std::size_t most,
+                           const std::string& noun) {
+  if (items.size() <= most) {
+    return fmt::format("{}", fmt::join(items, " "));
+  }
+  return fmt::format("{} … ({} {})", fmt::join(items.begin(), items.begin() + (most - 1), " "),
+                     items.size(), noun);
+}
+
+std::string describe_result(const NodeResult& node) {
+  std::string text = node.name + ": ";
+  switch (node.status) {
+    case NodeStatus::deployed:
+      text += "deployed";
+      break;
+    case NodeStatus::cancelled:
+      text += "cancelled";
+      break;
+    case NodeStatus::skipped:
+      text += "skipped: " + node.reason(kConvergeCommandNoun);
+      break;
+    default:
+      text += "FAILED: " + node.reason(kConvergeCommandNoun);
+  }
+  return text + fmt::format(" ({:.1f} s{})", node.duration_s,
+                            node.transferred || node.status != NodeStatus::deployed
+                                ? ""
+                                : ", kitchen unchanged");
+}
+
+ProgressPrinter::ProgressPrinter(std::ostream& out, bool live)
+    : out_(out), live_(live), terminal_(stdout, live, live ? StatusLine(stdout).width() : 80) {}
+
+void ProgressPrinter::batch_started(std::size_t batch, std::size_t batches, std::size_t nodes) {
+  batch_ = batch;
+  batches_ = batches;
+  line(fmt::format("Batch {} of {}: {} {}", batch, batches, nodes, nodes == 1 ? "node" : "nodes"));
+}
+
+void ProgressPrinter::node_started(const NodeResult&) {
+  ++running_;
+  refresh();
+}
+
+void ProgressPrinter::node_finished(const NodeResult& node) {
+  --running_;
+  ++counts_[node.status];
+  line(visible(describe_result(node)));
+}
+
+void ProgressPrinter::global_hook_started(const Hook& hook) {
+  activity_ = fmt::format("{} '{}' running", hook_kind(hook.type), hook.name);
+  refresh();
+}
+
+void ProgressPrinter::hook_finished(const std::string& node, const HookRecord& hook) {
+  if (node.empty()) {  // node hooks show in their node's line
+    activity_.clear();
+    line(fmt::format("{} '{}': {} ({:.1f} s)", hook_kind(hook.type), hook.name, hook.outcome(),
+                     hook.duration_s));
+  }
+}
+
+void ProgressPrinter::refresh() {
+  if (!live_) {
+    return;
+  }
+  double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  if (!activity_.empty()) {  // a global hook: no node runs beside it
+    terminal_.set_status(fmt::format("[{}] {:.1f} s", activity_, elapsed));
+    return;
+  }
+  terminal_.set_status(
+      fmt::format("[batch {}/{}] {} deployed, {} failed, {} skipped, {} running, {:.1f} s", batch_,
+                  batches_, counts_[NodeStatus::deployed], counts_[NodeStatus::failed],
+                  counts_[NodeStatus::skipped], running_, elapsed));
+}
+
+void ProgressPrinter::line(const std::string& text) {
+  if (live_) {
+    terminal_.print_line(text);
+    refresh();
+  } else {
+    out_ << text << '\n' << std::flush;
+  }
+}
+
+// spdlog writing into a LogFile: Brigade's own safe creation and its write errors, not
+// spdlog's fopen (which follows symlinks and leaves the fd to hooks).
+class LogFileSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
+ public:
+  explicit LogFileSink(LogFile file) : file_(std::move(file)) {}
+  LogFile& file() { return file_; }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& message) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(message, formatted);
+    file_.write(std::string_view(formatted.data(), formatted.size()));
+  }
+  void flush_() override { file_.flush(); }
+
+ private:
+  LogFile file_;
+};
+
+RunLog::RunLog(LogFile file, RunObserver& next)
+    : sink_(std::make_shared<LogFileSink>(std::move(file))), logger_("run", sink_), next_(next) {
+  logger_.set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %v", spdlog::pattern_time_type::utc);
+  logger_.flush_on(spdlog::level::info);
+}
+
+std::optional<std::string> RunLog::close() {
+  sink_->file().close();
+  return sink_->file().error();
+}
+
+void RunLog::batch_started(std::size_t batch, std::size_t batches, std::size_t nodes) {
+  logger_.info("batch {} of {} started: {} nodes", batch, batches, nodes);
+  next_.batch_started(batch, batches, nodes);
+}
+
+void RunLog::node_started(const NodeResult& node) {
+  logger_.info("{}: started (batch {})", node.name, node.batch);
+  next_.node_started(node);
+}
+
+void RunLog::node_finished(const NodeResult& node) {
+  const std::string reason = node.reason(kConvergeCommandNoun);
+  logger_.info("{}: {}{} in {:.3f} s, log {}", node.name, node_status_name(node.status),
+               reason.empty() ? "" : " (" + reason + ")", node.duration_s, node.log);
+  next_.node_finished(node);
+}
+
+void RunLog::global_hook_started(const Hook& hook) {
+  logger_.info("{} '{}' started", hook_kind(hook.type), hook.name);
+  next_.global_hook_started(hook);
+}
+
+void RunLog::hook_output(const std::string& node, const std::string& hook, bool is_stderr,
+                         std::string_view line) {
+  logger_.info("{}[{}]{} {}", node.empty() ? "" : node + ": ", hook, is_stderr ? " [stderr]" : "",
+               line);
+}
+
+void RunLog::hook_finished(const std::string& node, const HookRecord& hook) {
+  logger_.info("{}{} '{}' [{}]: {} in {:.3f} s", node.empty() ? "" : node + ": ",
+               hook_kind(hook.type), hook.name, join_shortened(hook.args, 6, "arguments"),
+               hook.outcome(), hook.duration_s);
+  next_.hook_finished(node, hook);
+}
+
+}  // namespace brigade

@@ -1,0 +1,27 @@
+#include <brigade/cli/interrupt_watch.hpp>
+#include <brigade/util/exit_status.hpp>
+
+#include <csignal>
+
+namespace brigade {
+
+InterruptWatch::InterruptWatch(asio::io_context& context,
+                               std::function<void(int signal)> on_interrupt)
+    : signals_(context, SIGINT, SIGTERM), on_interrupt_(std::move(on_interrupt)) {
+  signals_.async_wait([this](const asio::error_code& error, int signal) {
+    if (error) {
+      return;  // stopped
+    }
+    signal_ = signal;
+    // The default action does not wait for this handler to run again.
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    on_interrupt_(signal);
+  });
+}
+
+int InterruptWatch::exit_code() const {
+  return signal_ == 0 ? 0 : signal_ == SIGTERM ? kExitTerminated : kExitInterrupted;
+}
+
+}  // namespace brigade

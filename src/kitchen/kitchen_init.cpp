@@ -1,0 +1,75 @@
+#include <brigade/kitchen/kitchen.hpp>
+#include <brigade/kitchen/kitchen_init.hpp>
+
+#include <fstream>
+#include <system_error>
+
+namespace brigade {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kSkeletonConfig =
+    R"(# littlechef.cfg: the kitchen's settings, read by LittleChef and by Brigade.
+
+[userinfo]
+# Remote user; ssh_config's User wins where it sets one.
+user = root
+# password =
+# keypair-file = ~/.ssh/id_ed25519
+# ssh-config = ~/.ssh/config
+
+[kitchen]
+# Where the kitchen is synced to on each node ({node} is replaced by the node's name).
+node_work_path = /tmp/chef-solo
+
+[connection]
+# gateway = bastion.example.com
+
+[deploy]
+# The converge command, run on each node ({node}, {work_path}, {environment}).
+# command = chef-solo -c {work_path}/solo.rb -j {work_path}/node.json
+# Kitchen directories synced to each node (those that exist).
+# sync = cookbooks, site-cookbooks, roles, environments, data_bags
+)";
+
+constexpr const char* kSkeletonDirectories[] = {
+    "nodes", "roles", "environments", "cookbooks", "site-cookbooks", "data_bags", "hooks",
+};
+
+}  // namespace
+
+Result<std::vector<std::string>> init_kitchen(const fs::path& dir) {
+  std::error_code ec;
+  const fs::path config = dir / kKitchenMarker;
+  if (fs::exists(config, ec)) {
+    return Diagnostic{.file = display_path(config.string()),
+                      .message = "already exists; not touching an existing kitchen"};
+  }
+  fs::create_directories(dir, ec);
+  if (ec) {
+    return Diagnostic{.file = display_path(dir.string()),
+                      .message = "cannot create directory: " + ec.message()};
+  }
+  std::vector<std::string> created;
+  for (const char* name : kSkeletonDirectories) {
+    const fs::path sub = dir / name;
+    if (fs::create_directory(sub, ec)) {
+      created.push_back(display_path(sub.string()) + "/");
+    } else if (ec) {
+      return Diagnostic{.file = display_path(sub.string()),
+                        .message = "cannot create directory: " + ec.message()};
+    }
+  }
+  std::ofstream out(config);
+  out << kSkeletonConfig;
+  out.close();
+  if (!out) {
+    return Diagnostic{.file = display_path(config.string()), .message = "cannot write file"};
+  }
+  created.push_back(display_path(config.string()));
+  return created;
+}
+
+}  // namespace brigade

@@ -1,0 +1,201 @@
+#include <brigade/run/node_sync.hpp>
+#include <brigade/ssh/remote_command.hpp>
+#include <brigade/ssh/ssh_error.hpp>
+#include <brigade/util/strings.hpp>
+
+#include <fmt/format.h>
+
+#include <random>
+
+namespace brigade {
+
+std::string node_work_path(const std::string& pattern, const std::string& node) {
+  return substitute_placeholders(pattern, {{"{node}", node}});
+}
+
+std::string node_json(const Node& node) {
+  nlohmann::json data = node.data.is_object() ? node.data : nlohmann::json::object();
+  data["name"] = node.name;
+  data["chef_environment"] = node.chef_environment;
+  nlohmann::json run_list = nlohmann::json::array();
+  for (const auto& entry : node.run_list) {
+    run_list.push_back(entry.text());
+  }
+  data["run_list"] = run_list;
+  return data.dump(2) + "\n";
+}
+
+std::string solo_rb(const std::string& work_path, const std::string& environment) {
+  // Ruby single-quoted strings: only \ and ' need escaping.
+  auto quoted = [](const std::string& text) {
+    std::string out = "'";
+    for (char c : text) {
+      if (c == '\\' || c == '\'') {
+        out += '\\';
+      }
+      out += c;
+    }
+    return out + "'";
+  };
+  auto under = [&](const char* sub) { return quoted(work_path + "/" + sub); };
+  return fmt::format(
+      "# Written by brigade for chef-solo.\n"
+      "file_cache_path {}\n"
+      "cookbook_path [{}, {}]\n"
+      "role_path {}\n"
+      "data_bag_path {}\n"
+      "environment_path {}\n"
+      "environment {}\n",
+      under("cache"), under("cookbooks"), under("site-cookbooks"), under("roles"),
+      under("data_bags"), under("environments"), quoted(environment));
+}
+
+namespace {
+
+// Lines the node's side of the deploy prints on stdout for Brigade alone. Each deploy's carry
+// a random token of its own, so that no converge command (which never sees the token) can
+// print one: a converge that prints "sync failed" is just output.
+struct Markers {
+  std::string send_kitchen;
+  std::string kitchen_unpacked;
+  std::string sync_failed;
+  std::string send_files;  // the node files alone (when they travel on stdin)
+
+  static Markers fresh() {
+    std::random_device random;
+    const std::string token = fmt::format("{:08x}{:08x}", random(), random());
+    return {"brigade-" + token + ": send the kitchen", "brigade-" + token + ": kitchen unpacked",
+            "brigade-" + token + ": sync failed", "brigade-" + token + ": send the node files"};
+  }
+};
+
+// Takes the kitchen from stdin (exactly its size: the rest of stdin is the wrapper's). Over an
+// existing work path it unpacks beside the old tree, then swaps: the work path then holds
+// exactly the new content, and an interrupted transfer leaves the old tree in place. A node's
+// first kitchen is unpacked where it belongs (no staging, no `mv`); a first transfer that fails
+// (interrupted, or tar failing on a member but going on to the last) leaves a tree without a
+// digest, which the next deploy replaces. The archive's last
+// member is the digest file: finding it with the right digest proves the whole stream arrived
+// (tar alone accepts a stream cut between two members), so gzip's exit status is not needed and
+// gzip runs beside tar instead of under it (`tar -z` forks a relay process too).
+std::string unpack_script(const std::string& work_path, const KitchenArchive& kitchen,
+                          const Markers& markers) {
+  const std::string work = ssh::shell_quote(work_path);
+  const std::string fresh = ssh::shell_quote(work_path + ".brigade-new");
+  const auto unpack_into = [&](const std::string& dir) {
+    return fmt::format(
+        "mkdir -p {0} && head -c {1} | gzip -dc | tar -xf - -C {0} && "
+        "{{ {{ read -r got < {0}/{2}; }} 2>/dev/null && [ \"$got\" = {3} ] || "
+        "{{ echo 'brigade: the kitchen arrived incomplete' >&2; false; }}; }}",
+        dir, kitchen.gzip->size(), kKitchenDigestFile, kitchen.digest);
+  };
+  return fmt::format(
+      "echo '{0}'; "
+      "if [ -e {1} ] || [ -L {1} ]; then "
+      "{{ [ ! -e {2} ] || rm -rf {2}; }} && {3} && rm -rf {1} && mv {2} {1}; "
+      "else {4} || {{ r=$?; rm -f {1}/{7}; (exit $r); }}; fi || {{ r=$?; echo '{5}'; exit $r; }}; "
+      "echo '{6}'; ",
+      markers.send_kitchen, work, fresh, unpack_into(fresh), unpack_into(work), markers.sync_failed,
+      markers.kitchen_unpacked, kKitchenDigestFile);
+}
+
+// Passes the node's lines to the log, except Brigade's own markers, which it notes; keeps the
+// sync's stderr for an error message.
+class ConvergeSink : public ssh::OutputSink {
+ public:
+  ConvergeSink(ssh::OutputSink& log, const Markers& markers) : markers_(markers), log_(log) {}
+  void on_line(ssh::OutputStream stream, std::string_view line) override {
+    if (stream == ssh::OutputStream::out && !syncing_over) {
+      if (line == markers_.kitchen_unpacked) {
+        transferred = true;
+        syncing_over = true;
+        return;
+      }
+      if (line == markers_.sync_failed) {
+        sync_failed = true;
+        syncing_over = true;
+        return;
+      }
+    }
+    if (stream == ssh::OutputStream::err && (!syncing_over || sync_failed)) {
+      // The tools' last words, for the error (bounded: with a current kitchen the sync never
+      // says it is over, and this is the converge command's stderr). After a failure the node
+      // runs nothing more, and stderr may still bring lines written before the marker (the two
+      // streams are not ordered against each other).
+      sync_errors.emplace_back(line);
+      if (sync_errors.size() > 10) {
+        sync_errors.erase(sync_errors.begin());
+      }
+    }
+    log_.on_line(stream, line);
+  }
+  bool syncing_over = false;
+  bool transferred = false;
+  bool sync_failed = false;
+  std::vector<std::string> sync_errors;
+
+ private:
+  const Markers& markers_;
+  ssh::OutputSink& log_;
+};
+
+}  // namespace
+
+asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::string work_path,
+                                                  const KitchenArchive& kitchen,
+                                                  std::vector<ArchiveFile> node_files,
+                                                  std::string converge, ssh::OutputSink& log) {
+  const std::string work = ssh::shell_quote(work_path);
+  // Only shell builtins unless the kitchen must be sent: every process started on the node is
+  // paid for by every node of every run. One channel whatever happens: the node asks for the
+  // kitchen when its digest differs, and Brigade streams it on the same channel's stdin.
+  std::string writes;
+  for (const auto& file : node_files) {
+    writes += fmt::format("printf '%s' {} > {}/{} || exit; ", ssh::shell_quote(file.content), work,
+                          ssh::shell_quote(file.name));
+  }
+  const Markers markers = Markers::fresh();
+  ssh::ExecRequest request{"", false, nullptr, {{markers.send_kitchen, {kitchen.gzip}}}};
+  // Node files travel inside the command when it stays small enough for one exec request (no
+  // process started on the node for them); larger ones — a node.json with many attributes — on
+  // stdin.
+  const std::string converge_wrapped = ssh::stoppable_command(converge);
+  const std::string unpack = unpack_script(work_path, kitchen, markers);
+  auto script = [&](const std::string& otherwise, const std::string& file_writes) {
+    return fmt::format(
+        "d=; {{ read -r d < {0}/{1}; }} 2>/dev/null; "
+        "if [ \"$d\" != {2} ]; then {3}{4}fi; {5}{6}",
+        work, kKitchenDigestFile, kitchen.digest, unpack, otherwise, file_writes, converge_wrapped);
+  };
+  request.command = script("", writes);
+  if (request.command.size() > ssh::kMaxExecCommand) {
+    // Too big for one exec request: the node files follow the kitchen on stdin, or come alone
+    // when the kitchen is current; `head -c` reads exactly each file's size.
+    auto files = std::make_shared<std::string>();
+    writes.clear();
+    for (const auto& file : node_files) {
+      *files += file.content;
+      writes += fmt::format("head -c {} > {}/{} || exit; ", file.content.size(), work,
+                            ssh::shell_quote(file.name));
+    }
+    request.stdin_offers = {{markers.send_kitchen, {kitchen.gzip, files}},
+                            {markers.send_files, {files}}};
+    request.command = script(fmt::format("else echo '{}'; ", markers.send_files), writes);
+  }
+  ConvergeSink sink(log, markers);
+  ConvergeResult result;
+  result.ended = co_await session.exec(std::move(request), sink);
+  result.transferred = sink.transferred;
+  if (sink.sync_failed) {
+    std::string detail;
+    for (const auto& line : sink.sync_errors) {
+      detail += (detail.empty() ? "" : "; ") + line;
+    }
+    throw NodeError(FailureKind::sync, fmt::format("failed while unpacking the kitchen: exit {}{}",
+                                                   result.ended.exit_status,
+                                                   detail.empty() ? "" : " (" + detail + ")"));
+  }
+  co_return result;
+}
+
+}  // namespace brigade

@@ -1,0 +1,58 @@
+#include <brigade/run/node_sync.hpp>
+#include <brigade/run/ssh_deploy.hpp>
+#include <brigade/ssh/remote_command.hpp>
+#include <brigade/util/strings.hpp>
+
+#include <fmt/format.h>
+
+#include <string_view>
+#include <utility>
+
+namespace brigade {
+
+std::string render_command(const std::string& pattern, const std::string& node,
+                           const std::string& work_path, const std::string& environment) {
+  // Each value becomes one shell word, quoted where needed: a node or environment name from
+  // the kitchen never runs as shell code on the node.
+  return substitute_placeholders(pattern, {{"{node}", ssh::shell_word(node)},
+                                           {"{work_path}", ssh::shell_word(work_path)},
+                                           {"{environment}", ssh::shell_word(environment)}});
+}
+
+SshDeploy::SshDeploy(const std::vector<const Node*>& nodes,
+                     const std::vector<ssh::HostConfig>& hosts, const KitchenArchive& kitchen,
+                     std::string command, std::string work_path, ssh::SessionContext context)
+    : nodes_(nodes),
+      hosts_(hosts),
+      kitchen_(kitchen),
+      command_(std::move(command)),
+      work_path_(std::move(work_path)),
+      context_(context) {}
+
+asio::awaitable<NodeOutcome> SshDeploy::run(std::size_t index, NodeOutput& output) {
+  const Node& node = *nodes_[index];
+  const ssh::HostConfig& host = hosts_[index];
+  const std::string work_path = node_work_path(work_path_, node.name);
+  const std::string command = render_command(command_, node.name, work_path, node.chef_environment);
+  output.note("connecting to " + host.host_name + " port " + std::to_string(host.port));
+  auto session = co_await ssh::Session::connect(host, context_);
+  std::vector<ArchiveFile> node_files = {{"node.json", node_json(node)},
+                                         {"solo.rb", solo_rb(work_path, node.chef_environment)}};
+  output.note("running: " + command);
+  auto converged = co_await sync_and_converge(*session, work_path, kitchen_, std::move(node_files),
+                                              command, output);
+  output.note(converged.transferred ? fmt::format("the kitchen was sent to {} first ({} bytes)",
+                                                  work_path, kitchen_.gzip->size())
+                                    : "the kitchen was unchanged on the node, not sent");
+  co_await session->close();
+  NodeOutcome outcome;
+  outcome.transferred = converged.transferred;
+  if (converged.ended.exit_signal.empty()) {
+    outcome.rc = converged.ended.exit_status;
+  } else {
+    outcome.signal = converged.ended.exit_signal;
+  }
+  co_return outcome;
+}
+
+}  // namespace brigade

@@ -1,0 +1,196 @@
+#include <brigade/util/log_file.hpp>
+
+#include <fmt/format.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+
+namespace brigade {
+
+namespace {
+
+constexpr std::size_t kBufferLimit = 64 * 1024;
+
+Diagnostic failure(const std::string& file, const char* what, int error) {
+  return Diagnostic{.file = file, .message = fmt::format("{}: {}", what, std::strerror(error))};
+}
+
+// Writes all of `data`, retrying short writes; the errno of a failure, or 0.
+int write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return errno;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return 0;
+}
+
+}  // namespace
+
+Result<LogModes> LogModes::parse(const std::string& text) {
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long value = std::strtoul(text.c_str(), &end, 8);
+  if (text.empty() || *end != '\0' || errno != 0 || value > 0777) {
+    return Diagnostic{.field = "--log-mode",
+                      .message = "expected an octal file mode such as 0640, got '" + text + "'"};
+  }
+  if ((value & 0600) != 0600) {
+    return Diagnostic{.field = "--log-mode",
+                      .message = fmt::format("{:04o} would keep Brigade from writing its own logs: "
+                                             "the owner needs read and write (0600)",
+                                             value)};
+  }
+  LogModes modes;
+  modes.file = static_cast<mode_t>(value);
+  modes.directory = static_cast<mode_t>(value | ((value & 0444) >> 2));
+  return modes;
+}
+
+Result<LogFile> LogFile::create(const std::string& path, mode_t mode) {
+  int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_APPEND, mode);
+  if (fd < 0) {
+    return failure(path, "cannot create", errno);
+  }
+  ::fchmod(fd, mode);  // the umask does not narrow what was asked for
+  LogFile file;
+  file.fd_ = fd;
+  file.path_ = path;
+  return file;
+}
+
+LogFile::LogFile(LogFile&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      path_(std::move(other.path_)),
+      buffer_(std::move(other.buffer_)),
+      error_(std::move(other.error_)) {}
+
+LogFile& LogFile::operator=(LogFile&& other) noexcept {
+  if (this != &other) {
+    close();
+    fd_ = std::exchange(other.fd_, -1);
+    path_ = std::move(other.path_);
+    buffer_ = std::move(other.buffer_);
+    error_ = std::move(other.error_);
+  }
+  return *this;
+}
+
+LogFile::~LogFile() {
+  close();
+}
+
+void LogFile::write(std::string_view text) {
+  if (fd_ < 0) {
+    return;
+  }
+  buffer_ += text;
+  if (buffer_.size() >= kBufferLimit) {
+    flush();
+  }
+}
+
+void LogFile::flush() {
+  if (fd_ < 0 || buffer_.empty()) {
+    return;
+  }
+  if (int error = write_all(fd_, buffer_); error != 0 && !error_) {
+    error_ = std::strerror(error);
+  }
+  buffer_.clear();
+}
+
+void LogFile::close() {
+  if (fd_ < 0) {
+    return;
+  }
+  flush();
+  if (::close(fd_) != 0 && !error_) {
+    error_ = std::strerror(errno);
+  }
+  fd_ = -1;
+}
+
+Result<std::string> create_run_directory(const std::filesystem::path& root,
+                                         const std::string& stamp, mode_t mode) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(root, ec)) {
+    std::filesystem::create_directories(root.parent_path().empty() ? "." : root.parent_path(), ec);
+    if (::mkdir(root.c_str(), mode) != 0 && errno != EEXIST) {
+      return failure(root.string(), "cannot create the log directory", errno);
+    }
+  }
+  for (int n = 1; n <= 1000; ++n) {
+    const std::string id = n == 1 ? stamp : fmt::format("{}-{}", stamp, n);
+    const std::filesystem::path dir = root / id;
+    if (::mkdir(dir.c_str(), mode) == 0) {
+      ::chmod(dir.c_str(), mode);  // the umask does not narrow what was asked for
+      return id;
+    }
+    if (errno != EEXIST) {
+      return failure(dir.string(), "cannot create the run directory", errno);
+    }
+  }
+  return Diagnostic{.file = root.string(),
+                    .message = "cannot create the run directory: 1000 runs in one second"};
+}
+
+Result<Ok> write_file_atomically(const std::string& path, const std::string& text, mode_t mode) {
+  std::filesystem::path target(path);
+  std::error_code ec;
+  if (target.has_parent_path()) {
+    std::filesystem::create_directories(target.parent_path(), ec);
+  }
+  std::string temporary = path + ".tmp.XXXXXX";
+  int fd = ::mkostemp(temporary.data(), O_CLOEXEC);
+  if (fd < 0) {
+    return failure(path, "cannot write", errno);
+  }
+  int error = write_all(fd, text);
+  if (error == 0 && ::fchmod(fd, mode) != 0) {
+    error = errno;
+  }
+  if (error == 0 && ::fsync(fd) != 0) {
+    error = errno;
+  }
+  if (::close(fd) != 0 && error == 0) {
+    error = errno;
+  }
+  if (error == 0 && ::rename(temporary.c_str(), path.c_str()) != 0) {
+    error = errno;
+  }
+  if (error != 0) {
+    ::unlink(temporary.c_str());
+    return failure(path, "cannot write", error);
+  }
+  return Ok{};
+}
+
+Result<Ok> replace_symlink(const std::filesystem::path& link, const std::string& target) {
+  std::random_device random;
+  const std::filesystem::path fresh =
+      link.parent_path() / fmt::format(".{}.{:08x}", link.filename().string(), random());
+  if (::symlink(target.c_str(), fresh.c_str()) != 0) {
+    return failure(link.string(), "cannot create the link", errno);
+  }
+  if (::rename(fresh.c_str(), link.c_str()) != 0) {
+    int error = errno;
+    ::unlink(fresh.c_str());
+    return failure(link.string(), "cannot replace the link", error);
+  }
+  return Ok{};
+}
+
+}  // namespace brigade

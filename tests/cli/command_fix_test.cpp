@@ -1,0 +1,436 @@
+#include "support/cli_run.hpp"
+#include "support/fleet_kitchen.hpp"
+#include "support/process.hpp"
+#include "support/sshd.hpp"
+
+#include <brigade/cli/cli.hpp>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+using brigade::test::run_shell_ok;
+using brigade::test::Sshd;
+using brigade::test::TempDir;
+
+using brigade::test::latest_report;
+using brigade::test::make_fleet_kitchen;
+
+namespace {
+
+// A converge command that runs `work` between two lines of `times` on the node's side:
+// "{node} start NS" and "{node} end NS".
+std::string timed_converge(const std::string& times, const std::string& work) {
+  return "echo {node} start $(date +%s%N) >> " + times + "; " + work +
+         "; echo {node} end $(date +%s%N) >> " + times;
+}
+
+// Each node's (start, end) from the lines timed_converge wrote.
+std::map<std::string, std::pair<long long, long long>> read_spans(const std::string& times) {
+  std::map<std::string, std::pair<long long, long long>> spans;
+  std::istringstream lines(run_shell_ok("cat " + times));
+  for (std::string node, what; lines >> node >> what;) {
+    long long at = 0;
+    lines >> at;
+    (what == "start" ? spans[node].first : spans[node].second) = at;
+  }
+  return spans;
+}
+
+}  // namespace
+
+TEST_CASE("deploy: batches run in order, the parallel bound holds, slots are refilled",
+          "[sshd][deploy]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  const std::string times = sshd.path("times");
+  // The converge step records when it starts and ends, on the node's side; a few are slower.
+  make_fleet_kitchen(
+      kitchen, sshd, 20,
+      timed_converge(times, "case {node} in n0[2468]*) sleep 0.6;; *) sleep 0.2;; esac"));
+  auto run = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes",
+                                         "--batch-size", "1,4,50%", "--parallel", "3"});
+  INFO(run.err);
+  CHECK(run.status == 0);
+
+  auto spans = read_spans(times);
+  REQUIRE(spans.size() == 20);
+
+  auto report = latest_report(kitchen);
+  REQUIRE(report["batches"].size() == 4);  // 1, 4, 10, 5
+  CHECK(report["batches"][0] == nlohmann::json({"n01.fleet.test"}));
+  CHECK(report["batches"][1].size() == 4);
+  CHECK(report["batches"][2].size() == 10);
+  CHECK(report["batches"][3].size() == 5);
+  // Every node of a batch ends before any node of the next batch starts.
+  for (std::size_t b = 0; b + 1 < report["batches"].size(); ++b) {
+    long long last_end = 0;
+    for (const auto& node : report["batches"][b]) {
+      last_end = std::max(last_end, spans[node.get<std::string>()].second);
+    }
+    for (const auto& node : report["batches"][b + 1]) {
+      CHECK(spans[node.get<std::string>()].first > last_end);
+    }
+  }
+  // Never more than 3 converging at once, and 3 at once did happen (the window was used).
+  std::vector<std::pair<long long, int>> events;
+  for (const auto& [node, span] : spans) {
+    events.emplace_back(span.first, +1);
+    events.emplace_back(span.second, -1);
+  }
+  std::sort(events.begin(), events.end());
+  int running = 0;
+  int most = 0;
+  for (const auto& [at, delta] : events) {
+    running += delta;
+    most = std::max(most, running);
+  }
+  CHECK(most <= 3);
+  CHECK(most == 3);
+  for (const auto& node : report["nodes"]) {
+    CHECK(node["status"] == "deployed");
+    CHECK(node["rc"] == 0);
+  }
+}
+
+TEST_CASE("deploy: the report holds every field, an unreachable node fails, others deploy",
+          "[sshd][deploy]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  make_fleet_kitchen(kitchen, sshd, 4,
+                     "test -f {work_path}/cookbooks/demo/recipes/default.rb && "
+                     "grep -q '\"recipe\\[demo\\]\"' {work_path}/node.json");
+  // n04 points at a closed port.
+  const brigade::test::ClosedPort closed_port;
+  const auto closed = closed_port.port();
+  kitchen.write("ssh_config", fmt::format("Host n04.fleet.test\n  Port {}\nHost *\nInclude {}\n",
+                                          closed, sshd.ssh_config_file()));
+  std::string cfg = run_shell_ok("cat " + kitchen.str() + "/littlechef.cfg");
+  kitchen.write("littlechef.cfg",
+                cfg.replace(cfg.find(sshd.ssh_config_file()), sshd.ssh_config_file().size(),
+                            kitchen.str() + "/ssh_config"));
+  auto run = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "node:all", "--yes", "--report", kitchen.str() + "/copy.json"});
+  INFO(run.err);
+  CHECK(run.status == 1);
+  CHECK(run.err.find(fmt::format("FAILED n04.fleet.test: unreachable: connect to 127.0.0.1 port "
+                                 "{}: Connection refused\n",
+                                 closed)) != std::string::npos);
+  auto report = latest_report(kitchen);
+  CHECK(report == nlohmann::json::parse(run_shell_ok("cat " + kitchen.str() + "/copy.json")));
+  for (const char* field : {"run_id", "started", "finished", "exit_code", "aborted", "abort_reason",
+                            "selection", "batches", "nodes"}) {
+    CHECK(report.contains(field));
+  }
+  CHECK(report["exit_code"] == 1);
+  CHECK(report["aborted"] == false);
+  CHECK(report["selection"]["selectors"] == nlohmann::json({"node:all"}));
+  REQUIRE(report["nodes"].size() == 4);
+  for (const auto& node : report["nodes"]) {
+    for (const char* field : {"name", "status", "rc", "error", "started", "finished", "duration_s",
+                              "batch", "log", "hooks"}) {
+      CHECK(node.contains(field));
+    }
+    if (node["name"] == "n04.fleet.test") {
+      CHECK(node["status"] == "failed");
+      CHECK(node["rc"].is_null());
+    } else {
+      CHECK(node["status"] == "deployed");
+      CHECK(node["rc"] == 0);
+      CHECK(std::filesystem::exists(node["log"].get<std::string>()));
+    }
+  }
+}
+
+TEST_CASE("deploy: 300 nodes end with the right statuses, the run log beside their logs",
+          "[sshd][deploy]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  make_fleet_kitchen(kitchen, sshd, 0,
+                     "case {node} in n1[0-4]?.fleet.test) exit 7;; *) true;; esac");
+  for (int i = 1; i <= 300; ++i) {
+    kitchen.write(fmt::format("nodes/n{:03}.fleet.test.json", i),
+                  "{\"chef_environment\": \"production\", \"run_list\": [\"recipe[demo]\"]}");
+  }
+  kitchen.write("ssh_config",
+                "Host *\n  ConnectTimeout 60\nInclude " + sshd.ssh_config_file() + "\n");
+  std::string cfg = run_shell_ok("cat " + kitchen.str() + "/littlechef.cfg");
+  kitchen.write("littlechef.cfg",
+                cfg.replace(cfg.find(sshd.ssh_config_file()), sshd.ssh_config_file().size(),
+                            kitchen.str() + "/ssh_config"));
+  auto run = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "node:all", "--yes", "--parallel", "32", "--batch-size", "10%"});
+  INFO(run.err.substr(0, 2000));
+  CHECK(run.status == 1);
+  auto report = latest_report(kitchen);
+  CHECK(report["batches"].size() == 10);
+  std::map<std::string, int> statuses;
+  for (const auto& node : report["nodes"]) {
+    const std::string name = node["name"];
+    const bool should_fail = name >= "n100" && name < "n150";
+    CHECK(node["status"] == (should_fail ? "failed" : "deployed"));
+    CHECK(node["rc"] == (should_fail ? 7 : 0));
+    ++statuses[node["status"].get<std::string>()];
+  }
+  CHECK(statuses == std::map<std::string, int>{{"deployed", 250}, {"failed", 50}});
+  CHECK(run.err.find("brigade: 300 nodes: 250 deployed, 50 failed, 0 skipped, 0 cancelled, 0 "
+                     "not started") != std::string::npos);
+  auto run_log = run_shell_ok("cat " + kitchen.str() + "/logs/latest/run.log");
+  CHECK(run_log.find(" started: 300 nodes in 10 batches") != std::string::npos);
+  CHECK(run_log.find("n120.fleet.test: failed (the converge command exited with 7)") !=
+        std::string::npos);
+  CHECK(run_log.find("finished with exit code 1: 250 deployed, 50 failed") != std::string::npos);
+}
+
+TEST_CASE("deploy: --max-fail stops new starts exactly when the budget is exceeded",
+          "[sshd][deploy]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  make_fleet_kitchen(kitchen, sshd, 10, "exit 3");
+  auto run = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "node:all", "--yes", "--parallel", "1", "--max-fail", "2"});
+  CHECK(run.status == 4);
+  CHECK(run.err.find("brigade: run aborted: 3 failures exceed --max-fail 2\n") !=
+        std::string::npos);
+  auto report = latest_report(kitchen);
+  CHECK(report["aborted"] == true);
+  CHECK(report["abort_reason"] == "3 failures exceed --max-fail 2");
+  std::map<std::string, int> statuses;
+  for (const auto& node : report["nodes"]) {
+    ++statuses[node["status"].get<std::string>()];
+  }
+  CHECK(statuses == std::map<std::string, int>{{"failed", 3}, {"not_started", 7}});
+}
+
+TEST_CASE("deploy: --timeout cancels a node's deploy and stops its command", "[sshd][deploy]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  make_fleet_kitchen(kitchen, sshd, 1, "echo $$ > " + sshd.path("pid") + "; exec sleep 60");
+  auto run = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "node:all", "--yes", "--timeout", "2"});
+  CHECK(run.status == 1);
+  CHECK(run.err.find("FAILED n01.fleet.test: timeout: timed out after 2 s (--timeout); the "
+                     "command was stopped\n") != std::string::npos);
+  int pid = std::stoi(run_shell_ok("cat " + sshd.path("pid")));
+  bool alive = true;
+  for (int attempt = 0; attempt < 100 && alive; ++attempt) {
+    alive = ::kill(pid, 0) == 0;
+    if (alive) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  CHECK_FALSE(alive);
+}
+
+TEST_CASE("deploy: SIGINT or SIGTERM mid-run leaves a complete report, exit 130 or 143",
+          "[sshd][deploy]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  std::filesystem::create_directories(sshd.path("pids"));
+  make_fleet_kitchen(kitchen, sshd, 10, "echo $$ > " + sshd.path("pids") + "/$$; exec sleep 600");
+  int child = brigade::test::spawn_brigade(
+      {"fix", "-k", kitchen.str(), "node:all", "--parallel", "4", "--yes"}, kitchen.str() + "/out",
+      kitchen.str() + "/err");
+  auto running = [&] {
+    return std::distance(std::filesystem::directory_iterator(sshd.path("pids")),
+                         std::filesystem::directory_iterator());
+  };
+  for (int attempt = 0; attempt < 600 && running() < 4; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(running() == 4);
+  int signal = SIGINT;
+  int expected = 130;
+  std::string reason = "interrupted by SIGINT";
+  SECTION("SIGINT") {}
+  SECTION("SIGTERM") {
+    signal = SIGTERM;
+    expected = 143;
+    reason = "interrupted by SIGTERM";
+  }
+  ::kill(child, signal);
+  CHECK(brigade::test::wait_for_exit(child, 10000) == expected);
+  auto report = latest_report(kitchen);
+  CHECK(report["exit_code"] == expected);
+  CHECK(report["aborted"] == true);
+  CHECK(report["abort_reason"] == reason);
+  std::map<std::string, int> statuses;
+  for (const auto& node : report["nodes"]) {
+    ++statuses[node["status"].get<std::string>()];
+  }
+  CHECK(statuses == std::map<std::string, int>{{"cancelled", 4}, {"not_started", 6}});
+  CHECK(run_shell_ok("cat " + kitchen.str() + "/err")
+            .find("brigade: 10 nodes: 0 deployed, 0 "
+                  "failed, 0 skipped, 4 cancelled, 6 "
+                  "not started") != std::string::npos);
+}
+
+TEST_CASE("deploy: --rerun failed selects what the latest run did not deploy", "[sshd][deploy]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  // n02 and n05 fail while a marker file is absent.
+  const std::string marker = sshd.path("fixed");
+  make_fleet_kitchen(kitchen, sshd, 6,
+                     "case {node} in n02*|n05*) test -f " + marker + ";; *) true;; esac");
+  auto none = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--rerun", "failed"});
+  CHECK(none.status == 2);
+  CHECK(none.err.find("report.json: cannot read file: No such file or directory, --rerun failed "
+                      "needs the report of an earlier run") != std::string::npos);
+
+  auto first = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "node:all", "--yes", "--parallel", "1", "--max-fail", "1"});
+  CHECK(first.status == 4);  // n02 fails, n05 fails: 2 > 1, so n06 never starts
+  auto plan =
+      brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--rerun", "failed", "--dry-run"});
+  CHECK(plan.status == 0);
+  CHECK(plan.out.find("Batch 1 of 1 (3 nodes):\n  n02.fleet.test\n  n05.fleet.test\n  "
+                      "n06.fleet.test\n") != std::string::npos);
+  run_shell_ok("touch " + marker);
+  auto rerun = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--rerun", "failed"});
+  CHECK(rerun.status == 0);
+  CHECK(latest_report(kitchen)["nodes"].size() == 3);
+  auto nothing = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--rerun", "failed"});
+  CHECK(nothing.status == 0);
+  CHECK(nothing.err == "brigade: nothing to rerun: the latest run deployed every node\n");
+  auto both =
+      brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--rerun", "failed", "node:all"});
+  CHECK(both.status == 2);
+}
+
+TEST_CASE("deploy: --batch-wait pauses between batches", "[sshd][deploy]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  const std::string times = sshd.path("times");
+  make_fleet_kitchen(kitchen, sshd, 2, timed_converge(times, "true"));
+  auto run = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "node:all", "--yes", "--batch-size", "1", "--batch-wait", "1"});
+  CHECK(run.status == 0);
+  auto spans = read_spans(times);
+  REQUIRE(spans.size() == 2);
+  // The second batch starts at least the wait after the first ended (connecting adds to it).
+  CHECK(spans["n02.fleet.test"].first - spans["n01.fleet.test"].second >= 1'000'000'000LL);
+}
+
+TEST_CASE("deploy: node:all asks on a terminal, and never without one", "[sshd][deploy]") {
+  if (!brigade::test::can_run_sshd() ||
+      brigade::test::run_shell("command -v script >/dev/null").status != 0) {
+    WARN("skipped: needs root and script(1)");
+    return;
+  }
+  Sshd sshd;
+  TempDir kitchen;
+  make_fleet_kitchen(kitchen, sshd, 2, "true");
+  // On a terminal (script(1) gives the command one), "n" declines: nothing is deployed.
+  auto declined = brigade::test::run_shell("echo n | script -qec '" + std::string(BRIGADE_BINARY) +
+                                           " fix -k " + kitchen.str() + " node:all' /dev/null");
+  CHECK(declined.status == 2);
+  CHECK(declined.output.find("Deploy to all 2 nodes? [y/N]") != std::string::npos);
+  CHECK(declined.output.find("not confirmed; nothing was deployed") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(kitchen.str() + "/logs/latest"));
+  // Without a terminal: no question, the run goes ahead.
+  auto unattended = brigade::test::run_shell(std::string(BRIGADE_BINARY) + " fix -k " +
+                                             kitchen.str() + " node:all </dev/null 2>&1");
+  CHECK(unattended.status == 0);
+  CHECK(unattended.output.find("Deploy to all") == std::string::npos);
+}
+
+TEST_CASE(
+    "deploy: logs and reports are private, a node named run keeps its own log, and a "
+    "report that cannot be written is an error",
+    "[sshd][deploy]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  make_fleet_kitchen(kitchen, sshd, 1, "echo converged {node}");
+  // A node whose name is the run log's, reached through the same sshd.
+  kitchen.write("nodes/run.json", R"({"chef_environment": "production"})");
+  std::ofstream(sshd.ssh_config_file(), std::ios::app)
+      << "Host run\n  HostName 127.0.0.1\n  Port " << sshd.port() << "\n  User root\n"
+      << "  IdentityFile " << sshd.client_key() << "\n  UserKnownHostsFile "
+      << sshd.known_hosts_file() << "\n";
+  auto run = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "--yes", "node:all", "--report", "/proc/nope/report.json"});
+  INFO(run.err);
+  CHECK(run.status == 5);  // every node deployed, the --report copy could not be written
+  CHECK(run.err.find("brigade: error: /proc/nope/report.json: cannot write: ") !=
+        std::string::npos);
+  CHECK(run.err.find("brigade: 2 nodes: 2 deployed, 0 failed") != std::string::npos);
+  const std::string dir = kitchen.str() + "/logs/latest/";
+  auto mode = [](const std::string& path) { return run_shell_ok("stat -c %a " + path); };
+  CHECK(mode(dir) == "700\n");
+  CHECK(mode(dir + "nodes") == "700\n");
+  CHECK(mode(dir + "run.log") == "600\n");
+  CHECK(mode(dir + "report.json") == "600\n");
+  CHECK(mode(dir + "nodes/run.log") == "600\n");
+  CHECK(run_shell_ok("cat " + dir + "nodes/run.log").find("converged run") != std::string::npos);
+  CHECK(run_shell_ok("cat " + dir + "run.log").find("run: deployed") != std::string::npos);
+  CHECK(latest_report(kitchen)["nodes"][1]["log"].get<std::string>().ends_with("/nodes/run.log"));
+
+  auto wider = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "--yes", "--log-mode", "0640", "node:run"});
+  CHECK(wider.status == 0);
+  CHECK(mode(dir) == "750\n");
+  CHECK(mode(dir + "nodes/run.log") == "640\n");
+  auto bad = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "--yes", "--log-mode", "0400", "node:run"});
+  CHECK(bad.status == 2);
+  CHECK(bad.err.find("--log-mode: 0400 would keep Brigade from writing its own logs") !=
+        std::string::npos);
+}
+
+TEST_CASE("deploy: a converge that prints Brigade's own words is just output", "[sshd][deploy]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  make_fleet_kitchen(kitchen, sshd, 1,
+                     "echo 'brigade: sync failed'; echo 'brigade: send the kitchen'; "
+                     "echo 'brigade: kitchen unpacked'; printf '\\033[2Jcleared\\n'");
+  for (int round = 1; round <= 2; ++round) {  // the kitchen sent, then unchanged
+    INFO("round " << round);
+    auto run = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--yes", "node:all"});
+    CHECK(run.status == 0);
+    const auto report = latest_report(kitchen);
+    CHECK(report["nodes"][0]["status"] == "deployed");
+    CHECK(report["nodes"][0]["kitchen_transferred"] == (round == 1));
+    const std::string log =
+        run_shell_ok("cat " + kitchen.str() + "/logs/latest/nodes/n01.fleet.test.log");
+    CHECK(log.find("\nbrigade: sync failed\nbrigade: send the kitchen\nbrigade: kitchen "
+                   "unpacked\n\x1b[2Jcleared\n") != std::string::npos);
+  }
+}
+
+TEST_CASE("deploy: bytes that are not UTF-8 in paths and node output never cost the report",
+          "[sshd][deploy]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  make_fleet_kitchen(kitchen, sshd, 1, "printf 'caf\\351\\n'; exit 3");
+  const std::string log_dir = kitchen.str() + "/logs-\xff\xfe";
+  auto run = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "--yes", "--log-dir", log_dir, "node:all"});
+  CHECK(run.status == 1);
+  const auto report =
+      nlohmann::json::parse(run_shell_ok("cat '" + log_dir + "/latest/report.json'"));
+  CHECK(report["nodes"][0]["status"] == "failed");
+  CHECK(report["nodes"][0]["log"].get<std::string>().find("logs-\xef\xbf\xbd") !=
+        std::string::npos);  // U+FFFD in place of each byte
+  CHECK(run.err.find("FAILED n01.fleet.test") != std::string::npos);
+}

@@ -1,0 +1,152 @@
+#include <brigade/kitchen/littlechef_config.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+using brigade::parse_littlechef_config;
+
+TEST_CASE("littlechef.cfg: every known key is read, local paths resolved", "[config]") {
+  setenv("HOME", "/home/chef", 1);
+  auto config = parse_littlechef_config("littlechef.cfg",
+                                        "[userinfo]\n"
+                                        "user = deploy\n"
+                                        "password = s3cret\n"
+                                        "keypair-file = keys/id_ed25519\n"
+                                        "ssh-config = ~/.ssh/fleet_config\n"
+                                        "[kitchen]\n"
+                                        "node_work_path = /srv/chef-{node}\n"
+                                        "[connection]\n"
+                                        "gateway = bastion.example.com\n"
+                                        "[deploy]\n"
+                                        "command = sudo chef-solo -c {work_path}/solo.rb\n"
+                                        "sync = cookbooks , roles,,data_bags\n",
+                                        "/kitchen");
+  REQUIRE(config.ok());
+  CHECK(config->user == "deploy");
+  CHECK(config->password == "s3cret");
+  CHECK(config->keypair_file == "/kitchen/keys/id_ed25519");
+  CHECK(config->ssh_config == "/home/chef/.ssh/fleet_config");
+  CHECK(config->node_work_path == "/srv/chef-{node}");
+  CHECK(config->gateway == "bastion.example.com");
+  CHECK(config->deploy_command == "sudo chef-solo -c {work_path}/solo.rb");
+  CHECK(config->deploy_sync == std::vector<std::string>{"cookbooks", "roles", "data_bags"});
+  CHECK(config->warnings.empty());
+}
+
+TEST_CASE("littlechef.cfg: defaults when keys are missing", "[config]") {
+  auto config = parse_littlechef_config("littlechef.cfg", "[userinfo]\nuser = root\n", "/k");
+  REQUIRE(config.ok());
+  CHECK(config->node_work_path == "/tmp/chef-solo");
+  CHECK_FALSE(config->password.has_value());
+  CHECK_FALSE(config->keypair_file.has_value());
+  CHECK_FALSE(config->deploy_command.has_value());
+  CHECK(config->deploy_sync == brigade::default_sync_directories());
+}
+
+TEST_CASE("littlechef.cfg: unknown sections and keys are warnings with their line", "[config]") {
+  auto config = parse_littlechef_config("littlechef.cfg",
+                                        "# comment\n"
+                                        "[userinfo]\n"
+                                        "user = root\n"
+                                        "usr = typo\n"
+                                        "\n"
+                                        "[sync-packages]\n"
+                                        "dest-dir = /srv/repo\n"
+                                        "local-dir = ./repo\n"
+                                        "[kichen]\n"
+                                        "node_work_path = /x\n",
+                                        "/k");
+  REQUIRE(config.ok());
+  REQUIRE(config->warnings.size() == 3);
+  CHECK(config->warnings[0].render() ==
+        "littlechef.cfg:4: unknown key 'usr' in [userinfo], ignored, did you mean 'user'?");
+  CHECK(config->warnings[1].render() ==
+        "littlechef.cfg:7: unknown section [sync-packages], ignored");
+  CHECK(config->warnings[2].render() ==
+        "littlechef.cfg:10: unknown section [kichen], ignored, did you mean 'kitchen'?");
+  CHECK(config->user == "root");
+  CHECK(config->node_work_path == "/tmp/chef-solo");
+}
+
+TEST_CASE("littlechef.cfg: a file that is not INI is an error at its first bad line", "[config]") {
+  auto config = parse_littlechef_config("littlechef.cfg",
+                                        "[userinfo]\n"
+                                        "user = root\n"
+                                        "this is not ini\n",
+                                        "/k");
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.error().render() ==
+        "littlechef.cfg:3:1: not an INI line: expected '[section]' or 'key = value'\n"
+        "    this is not ini\n"
+        "    ^");
+  auto section = parse_littlechef_config("littlechef.cfg", "[userinfo]\n  [kitchen\n", "/k");
+  REQUIRE_FALSE(section.ok());
+  CHECK(section.error().render() ==
+        "littlechef.cfg:2:3: not an INI line: expected '[section]' or 'key = value'\n"
+        "      [kitchen\n"
+        "      ^");
+}
+
+TEST_CASE("littlechef.cfg: a missing file is an error naming it", "[config]") {
+  auto config = brigade::load_littlechef_config("/nonexistent/littlechef.cfg", "/nonexistent");
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.error().render() ==
+        "/nonexistent/littlechef.cfg: cannot read file: No such file or directory");
+}
+
+TEST_CASE("littlechef.cfg: ~ alone and absolute paths", "[config]") {
+  setenv("HOME", "/home/chef", 1);
+  CHECK(brigade::resolve_local_path("~", "/k") == "/home/chef");
+  CHECK(brigade::resolve_local_path("/etc/ssh/ssh_config", "/k") == "/etc/ssh/ssh_config");
+  CHECK(brigade::resolve_local_path("../shared/key", "/k/kitchen") == "/k/shared/key");
+}
+
+TEST_CASE("littlechef.cfg: a key given twice is a warning naming both lines", "[config]") {
+  auto config = parse_littlechef_config("littlechef.cfg",
+                                        "[userinfo]\n"
+                                        "user = first\n"
+                                        "user = second\n",
+                                        "/k");
+  REQUIRE(config.ok());
+  CHECK(config->user == "second");
+  REQUIRE(config->warnings.size() == 1);
+  CHECK(config->warnings[0].render() ==
+        "littlechef.cfg:3: key 'user' in [userinfo] is given again (first at line 2); this later "
+        "value is used");
+}
+
+TEST_CASE("littlechef.cfg: sync names directories inside the kitchen only", "[config]") {
+  for (const char* entry : {"../secrets", "/etc", "cookbooks/../../x", "."}) {
+    INFO(entry);
+    auto config = parse_littlechef_config(
+        "littlechef.cfg", std::string("[deploy]\nsync = cookbooks, ") + entry + "\n", "/k");
+    REQUIRE_FALSE(config.ok());
+    CHECK(config.error().render() == std::string("littlechef.cfg:2: sync: '") + entry +
+                                         "' is not a directory inside the kitchen (sync names "
+                                         "kitchen directories such as cookbooks, roles)");
+  }
+  CHECK(
+      parse_littlechef_config("littlechef.cfg", "[deploy]\nsync = cookbooks/../roles, a/b\n", "/k")
+          .ok());
+}
+
+TEST_CASE("littlechef.cfg: lines longer than inih's buffer are read whole", "[config]") {
+  const std::string command =
+      "sudo chef-solo -c {work_path}/solo.rb -j {work_path}/node.json " + std::string(3000, 'x');
+  auto config = parse_littlechef_config("littlechef.cfg",
+                                        "[deploy]\n"
+                                        "command = " +
+                                            command +
+                                            "   ; an inline comment\n"
+                                            "sync = roles\n"
+                                            "bogus\n",
+                                        "/k");
+  REQUIRE_FALSE(config.ok());  // line numbers still right after the long line
+  CHECK(config.error().render().starts_with("littlechef.cfg:4:1: not an INI line"));
+  auto good = parse_littlechef_config("littlechef.cfg",
+                                      "[deploy]\ncommand: " + command + "\nsync = roles\n", "/k");
+  REQUIRE(good.ok());
+  CHECK(good->deploy_command == command);
+  CHECK(good->deploy_sync == std::vector<std::string>{"roles"});
+}

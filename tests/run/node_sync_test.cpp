@@ -1,0 +1,250 @@
+#include "support/async.hpp"
+#include "support/process.hpp"
+#include "support/sshd.hpp"
+
+#include <brigade/kitchen/kitchen.hpp>
+#include <brigade/run/node_sync.hpp>
+#include <brigade/ssh/credentials.hpp>
+#include <brigade/ssh/host_key_store.hpp>
+#include <brigade/ssh/libssh2_library.hpp>
+#include <brigade/ssh/ssh_error.hpp>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace brigade;
+using brigade::test::run_shell_ok;
+using brigade::test::Sshd;
+using brigade::test::TempDir;
+
+namespace {
+
+struct NullSink : ssh::OutputSink {
+  void on_line(ssh::OutputStream, std::string_view) override {}
+};
+
+ConvergeResult sync(const Sshd& sshd, const std::string& work, const KitchenArchive& kitchen,
+                    const std::vector<ArchiveFile>& files, const std::string& converge = "true") {
+  static ssh::Libssh2Library library;
+  ssh::HostKeyStore host_keys;
+  ssh::Credentials credentials;
+  NullSink log;
+  return brigade::test::run_async([&]() -> asio::awaitable<ConvergeResult> {
+    auto session = co_await ssh::Session::connect(brigade::test::host_config(sshd),
+                                                  ssh::SessionContext{&host_keys, &credentials});
+    auto result = co_await sync_and_converge(*session, work, kitchen, files, converge, log);
+    co_await session->close();
+    co_return result;
+  }());
+}
+
+KitchenArchive not_gzip_archive() {
+  KitchenArchive archive;
+  archive.digest = "0123";
+  archive.gzip = std::make_shared<const std::string>("this is not gzip");
+  return archive;
+}
+
+std::string tree_sums(const std::string& dir) {
+  return run_shell_ok("cd '" + dir +
+                      "' && find . -type f ! -name .brigade-digest ! -name "
+                      "node.json ! -name solo.rb | sort | xargs -r sha256sum");
+}
+
+}  // namespace
+
+TEST_CASE("sync: node_work_path, node.json and solo.rb", "[sync]") {
+  CHECK(node_work_path("/srv/chef/{node}/work", "web1") == "/srv/chef/web1/work");
+  CHECK(node_work_path("/tmp/chef-solo", "web1") == "/tmp/chef-solo");
+  Node node;
+  node.name = "web1.example.com";
+  node.chef_environment = "production";
+  node.run_list = {{RunListEntry::Kind::role, "web"}, {RunListEntry::Kind::recipe, "ntp"}};
+  node.data = {{"name", "old"}, {"apache", {{"port", 80}}}};
+  auto json = nlohmann::json::parse(node_json(node));
+  CHECK(json["name"] == "web1.example.com");
+  CHECK(json["chef_environment"] == "production");
+  CHECK(json["run_list"] == nlohmann::json({"role[web]", "recipe[ntp]"}));
+  CHECK(json["apache"]["port"] == 80);
+  CHECK(solo_rb("/tmp/chef-solo", "production") ==
+        "# Written by brigade for chef-solo.\n"
+        "file_cache_path '/tmp/chef-solo/cache'\n"
+        "cookbook_path ['/tmp/chef-solo/cookbooks', '/tmp/chef-solo/site-cookbooks']\n"
+        "role_path '/tmp/chef-solo/roles'\n"
+        "data_bag_path '/tmp/chef-solo/data_bags'\n"
+        "environment_path '/tmp/chef-solo/environments'\n"
+        "environment 'production'\n");
+}
+
+TEST_CASE("sync: the tree arrives intact, stale files go, an unchanged kitchen is not sent",
+          "[sshd][sync]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  kitchen.write("cookbooks/nginx/recipes/default.rb", "package 'nginx'\n");
+  kitchen.write("roles/web.json", "{}\n");
+  std::string big(3 << 20, 'x');
+  for (std::size_t i = 0; i < big.size(); i += 97) {
+    big[i] = static_cast<char>('a' + i % 26);
+  }
+  kitchen.write("site-cookbooks/app/files/big.txt", big);
+  const std::vector<std::string> synced = {"cookbooks", "site-cookbooks", "roles"};
+  const std::vector<ArchiveFile> files = {{"node.json", "{\"name\": \"n1\"}\n"},
+                                          {"solo.rb", "# it's quoted\n"}};
+  const std::string work = sshd.path("work dir/n1");  // a space, to prove the quoting
+
+  auto first = build_kitchen_archive(kitchen.path(), synced);
+  REQUIRE(first.ok());
+  CHECK(sync(sshd, work, *first, files).transferred);
+  CHECK(tree_sums(work) == tree_sums(kitchen.str()));
+  CHECK(run_shell_ok("cat '" + work + "/node.json'") == "{\"name\": \"n1\"}\n");
+  CHECK(run_shell_ok("cat '" + work + "/solo.rb'") == "# it's quoted\n");
+  CHECK(run_shell_ok("cat '" + work + "/.brigade-digest'") == first->digest + "\n");
+
+  // Unchanged: nothing sent, node files still written.
+  std::ofstream(work + "/node.json") << "stale";
+  CHECK_FALSE(sync(sshd, work, *first, files).transferred);
+  CHECK(run_shell_ok("cat '" + work + "/node.json'") == "{\"name\": \"n1\"}\n");
+
+  // Changed: the new tree replaces the old one; a file that is gone from the kitchen goes.
+  std::ofstream(work + "/cookbooks/leftover.rb") << "stale";
+  std::filesystem::remove(kitchen.path() / "roles/web.json");
+  kitchen.write("roles/db.json", "{\"run_list\": []}\n");
+  auto second = build_kitchen_archive(kitchen.path(), synced);
+  REQUIRE(second.ok());
+  CHECK(second->digest != first->digest);
+  CHECK(sync(sshd, work, *second, files).transferred);
+  CHECK(tree_sums(work) == tree_sums(kitchen.str()));
+  CHECK_FALSE(std::filesystem::exists(work + "/cookbooks/leftover.rb"));
+  CHECK_FALSE(std::filesystem::exists(work + "/roles/web.json"));
+  CHECK_FALSE(std::filesystem::exists(work + ".brigade-new"));
+}
+
+TEST_CASE("sync: a remote failure names the step and the tool's message", "[sshd][sync]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  const KitchenArchive broken = not_gzip_archive();
+  try {
+    sync(sshd, sshd.path("work"), broken, {{"node.json", "{}\n"}});
+    FAIL("expected the sync to fail");
+  } catch (const ssh::SshError& e) {
+    CHECK(e.kind() == FailureKind::sync);
+    CHECK(std::string(e.what()).starts_with("failed while unpacking the kitchen: exit 2 ("));
+    CHECK(std::string(e.what()).find("gzip: stdin: not in gzip format") != std::string::npos);
+  }
+
+  // A whole tar stream without the digest file at its end: the stream was cut between two
+  // members, which tar alone does not notice.
+  TempDir source;
+  source.write("cookbooks/a/recipes/default.rb", "x\n");
+  KitchenArchive cut;
+  cut.digest = "0123";
+  cut.gzip = std::make_shared<const std::string>(
+      run_shell_ok("tar -czf - -C '" + source.str() + "' cookbooks"));
+  try {
+    sync(sshd, sshd.path("cut"), cut, {{"node.json", "{}\n"}});
+    FAIL("expected the sync to fail");
+  } catch (const ssh::SshError& e) {
+    CHECK(std::string(e.what()) ==
+          "failed while unpacking the kitchen: exit 1 (brigade: the kitchen arrived "
+          "incomplete)");
+  }
+}
+
+TEST_CASE("sync: a failed transfer keeps the old tree, a failed first one is replaced next time",
+          "[sshd][sync]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  kitchen.write("cookbooks/a/recipes/default.rb", "x\n");
+  auto good = build_kitchen_archive(kitchen.path(), {"cookbooks"});
+  REQUIRE(good.ok());
+  const KitchenArchive broken = not_gzip_archive();
+  const std::vector<ArchiveFile> files = {{"node.json", "{}\n"}};
+
+  // A first transfer that fails leaves what it unpacked without a digest...
+  const std::string first = sshd.path("first");
+  CHECK_THROWS_AS(sync(sshd, first, broken, files), ssh::SshError);
+  CHECK_FALSE(std::filesystem::exists(first + "/.brigade-digest"));
+  std::ofstream(first + "/half-unpacked.rb") << "partial";
+  // ...so the next deploy sends the kitchen again and the work path holds exactly it.
+  CHECK(sync(sshd, first, *good, files).transferred);
+  CHECK(tree_sums(first) == tree_sums(kitchen.str()));
+  CHECK_FALSE(std::filesystem::exists(first + "/half-unpacked.rb"));
+  CHECK(run_shell_ok("cat '" + first + "/.brigade-digest'") == good->digest + "\n");
+
+  // Over an existing tree, a failed transfer leaves it as it was.
+  CHECK_THROWS_AS(sync(sshd, first, broken, files), ssh::SshError);
+  CHECK(tree_sums(first) == tree_sums(kitchen.str()));
+  CHECK(run_shell_ok("cat '" + first + "/.brigade-digest'") == good->digest + "\n");
+  CHECK_FALSE(sync(sshd, first, *good, files).transferred);
+}
+
+TEST_CASE("sync: the converge command's status comes back", "[sshd][sync]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  kitchen.write("cookbooks/a/recipes/default.rb", "x\n");
+  auto archive = build_kitchen_archive(kitchen.path(), {"cookbooks"});
+  REQUIRE(archive.ok());
+  auto result = sync(sshd, sshd.path("work"), *archive, {{"node.json", "{}\n"}}, "exit 5");
+  CHECK(result.transferred);
+  CHECK(result.ended.exit_status == 5);
+}
+
+TEST_CASE("sync: a first transfer that tar fails part-way leaves no digest behind",
+          "[sshd][sync]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  // An archive whose middle member fails (a hard link to a file the archive does not hold)
+  // while tar goes on to extract the digest file at its end.
+  TempDir source;
+  KitchenArchive archive;
+  archive.digest = "feedface";
+  source.write("s/cookbooks/a", "x\n");
+  source.write("s/.brigade-digest", archive.digest + "\n");
+  const std::string s = source.str() + "/s";
+  run_shell_ok("cd '" + s + "' && ln cookbooks/a cookbooks/b && tar -cf ../k.tar cookbooks/a " +
+               "cookbooks/b .brigade-digest && tar --delete -f ../k.tar cookbooks/a");
+  archive.gzip =
+      std::make_shared<const std::string>(run_shell_ok("gzip -c '" + source.str() + "/k.tar'"));
+  const std::string work = sshd.path("partial");
+  CHECK_THROWS_AS(sync(sshd, work, archive, {{"node.json", "{}\n"}}), ssh::SshError);
+  CHECK_FALSE(std::filesystem::exists(work + "/.brigade-digest"));
+  // The next deploy does not take the half tree for the kitchen: it is sent again.
+  CHECK_THROWS_AS(sync(sshd, work, archive, {{"node.json", "{}\n"}}), ssh::SshError);
+}
+
+TEST_CASE("sync: a node.json too big for a command travels on stdin, kitchen sent or not",
+          "[sshd][sync]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  kitchen.write("cookbooks/a/recipes/default.rb", "x\n");
+  auto archive = build_kitchen_archive(kitchen.path(), {"cookbooks"});
+  REQUIRE(archive.ok());
+  // 300 KB of attributes, with every character a shell would care about.
+  std::string attributes = "{\"blob\": \"";
+  for (int i = 0; attributes.size() < 300 * 1024; ++i) {
+    attributes += "it's $(x) `y` \\\\ ; & | \\\" " + std::to_string(i) + " ";
+  }
+  attributes += "\"}\n";
+  const std::string work = sshd.path("big");
+  const std::vector<ArchiveFile> files = {{"node.json", attributes}, {"solo.rb", "# solo\n"}};
+  auto first = sync(sshd, work, *archive, files);
+  CHECK(first.transferred);
+  CHECK(first.ended.exit_status == 0);
+  CHECK(run_shell_ok("cat '" + work + "/node.json'") == attributes);
+  CHECK(run_shell_ok("cat '" + work + "/solo.rb'") == "# solo\n");
+  CHECK(tree_sums(work) == tree_sums(kitchen.str()));
+  // The kitchen is current now: the node files come alone.
+  const std::vector<ArchiveFile> changed = {{"node.json", attributes + " "}, {"solo.rb", ""}};
+  auto second = sync(sshd, work, *archive, changed);
+  CHECK_FALSE(second.transferred);
+  CHECK(second.ended.exit_status == 0);
+  CHECK(run_shell_ok("cat '" + work + "/node.json'") == attributes + " ");
+  CHECK(run_shell_ok("cat '" + work + "/solo.rb'").empty());
+}

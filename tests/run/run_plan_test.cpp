@@ -1,0 +1,62 @@
+#include <brigade/run/run_plan.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace brigade;
+
+namespace {
+
+Hook hook(const std::string& name, HookType type,
+          std::map<HookFilter, std::vector<std::string>> filters = {}) {
+  Hook h;
+  h.name = name;
+  h.type = type;
+  h.exec = {"/bin/true"};
+  h.filters = std::move(filters);
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("run plan: batches, global hooks with their nodes, each node's own hooks", "[plan]") {
+  std::vector<Node> nodes(5);
+  std::vector<const Node*> selection;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    nodes[i].name = "n" + std::to_string(i);
+    nodes[i].chef_environment = i < 2 ? "staging" : "production";
+    selection.push_back(&nodes[i]);
+  }
+  const std::vector<Hook> hooks = {
+      hook("drain", HookType::predeployhook, {{HookFilter::nodes, {"n[13]"}}}),
+      hook("announce", HookType::global_predeployhook),
+      hook("staging only", HookType::global_postdeployhook,
+           {{HookFilter::chef_environment, {"staging"}}}),
+      hook("nobody", HookType::global_predeployhook, {{HookFilter::nodes, {"db*"}}}),
+      hook("restore", HookType::postdeployhook),
+      hook("check", HookType::predeployhook),
+  };
+  const RunPlan plan = plan_run(selection, hooks, {NodeCount{NodeCount::Kind::count, 2}});
+  CHECK(plan.batches == std::vector<std::vector<std::size_t>>{{0, 1}, {2, 3}, {4}});
+  CHECK(plan.batch_names(selection) ==
+        std::vector<std::vector<std::string>>{{"n0", "n1"}, {"n2", "n3"}, {"n4"}});
+  // A global hook that matches no selected node is not in the plan.
+  REQUIRE(plan.global_pre.size() == 1);
+  CHECK(plan.global_pre[0].hook->name == "announce");
+  CHECK(plan.global_pre[0].args == std::vector<std::string>{"n0", "n1", "n2", "n3", "n4"});
+  REQUIRE(plan.global_post.size() == 1);
+  CHECK(plan.global_post[0].args == std::vector<std::string>{"n0", "n1"});
+  REQUIRE(plan.node_count() == 5);
+  auto names = [](const std::vector<const Hook*>& list) {
+    std::vector<std::string> out;
+    for (const Hook* h : list) {
+      out.push_back(h->name);
+    }
+    return out;
+  };
+  CHECK(names(plan.node_pre[1]) == std::vector<std::string>{"drain", "check"});
+  CHECK(names(plan.node_pre[2]) == std::vector<std::string>{"check"});
+  CHECK(names(plan.node_post[4]) == std::vector<std::string>{"restore"});
+}
