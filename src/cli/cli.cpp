@@ -4,6 +4,7 @@
 #include <brigade/kitchen/hooks.hpp>
 #include <brigade/util/exit_status.hpp>
 #include <brigade/util/spellcheck.hpp>
+#include <brigade/util/strings.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -194,7 +195,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   // Everything after the first `--` is exec's remote command, passed through untouched.
   std::vector<std::string> words(argv + std::min(argc, 1), argv + argc);
   auto dashdash = std::find(words.begin(), words.end(), "--");
-  if (dashdash != words.end()) {
+  const bool has_remote_command = dashdash != words.end();
+  if (has_remote_command) {
     exec_options.command.assign(dashdash + 1, words.end());
     words.erase(dashdash, words.end());
   }
@@ -215,11 +217,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     Diagnostic diagnostic{.message = e.what()};
     if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr &&
         !where->get_subcommands({}).empty() && where->get_subcommands().empty()) {
-      std::string names;
-      for (const auto& name : subcommand_names(where)) {
-        names += (names.empty() ? "" : ", ") + name;
-      }
-      diagnostic.message = "'" + command_path(where) + "' needs a command: " + names;
+      diagnostic.message =
+          "'" + command_path(where) + "' needs a command: " + join(subcommand_names(where), ", ");
     }
     print_error(err, diagnostic);
     err << "Run '" << command_path(where) << " --help' for usage.\n";
@@ -229,6 +228,15 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     return report_unexpected(app, err);
   }
 
+  // A command after `--` belongs to exec alone: anywhere else it would be dropped silently.
+  if (has_remote_command && !exec_command->parsed()) {
+    CLI::App* where = deepest_parsed(&app);
+    print_error(err, Diagnostic{.message = "'" + command_path(where) +
+                                           "' takes no command after '--'; only 'brigade exec' "
+                                           "runs one",
+                                .hint = "brigade exec SELECTOR… -- COMMAND"});
+    return kExitUsage;
+  }
   std::optional<std::string> env;
   if (!environment.empty()) {
     env = environment;
@@ -258,10 +266,6 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       exec_options.timeout = std::chrono::seconds(exec_timeout);
     }
     return exec(exec_options, out, err);
-  }
-  if (!exec_options.command.empty()) {
-    print_error(err, Diagnostic{.message = "only exec takes a command after '--'"});
-    return kExitUsage;
   }
   if (ssh_config_command->parsed()) {
     ssh_config_options.kitchen = kitchen;

@@ -1,5 +1,4 @@
 #include <brigade/cli/interrupt_watch.hpp>
-#include <brigade/util/exit_status.hpp>
 
 #include <csignal>
 
@@ -18,10 +17,6 @@ InterruptWatch::InterruptWatch(asio::io_context& context,
     std::signal(SIGTERM, SIG_DFL);
     on_interrupt_(signal);
   });
-}
-
-int InterruptWatch::exit_code() const {
-  return signal_ == 0 ? 0 : signal_ == SIGTERM ? kExitTerminated : kExitInterrupted;
 }
 
 }  // namespace brigade

@@ -1,6 +1,7 @@
 #include <brigade/run/fleet_run.hpp>
 #include <brigade/util/deadline.hpp>
 #include <brigade/util/exit_status.hpp>
+#include <brigade/util/last_lines.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/co_spawn.hpp>
@@ -11,7 +12,6 @@
 
 #include <algorithm>
 #include <csignal>
-#include <deque>
 #include <system_error>
 
 namespace brigade {
@@ -46,7 +46,7 @@ class FleetRun::NodeLog : public NodeOutput {
     file_.flush();
   }
   void close() {
-    result_.tail.assign(lines_.begin(), lines_.end());
+    result_.tail = tail_.lines();
     file_.close();
     if (file_.error() && result_.log_error.empty()) {
       result_.log_error = "cannot write: " + *file_.error();
@@ -62,16 +62,13 @@ class FleetRun::NodeLog : public NodeOutput {
     }
     file_.write(line);
     file_.write("\n");
-    lines_.emplace_back(line);
-    if (lines_.size() > kTail) {
-      lines_.pop_front();
-    }
+    tail_.add(line);
   }
 
   NodeResult& result_;
   RunObserver& observer_;
   LogFile file_;
-  std::deque<std::string> lines_;
+  LastLines tail_{kTail};
 };
 
 FleetRun::FleetRun(std::vector<const Node*> nodes, const RunPlan& plan, RunOptions options,
@@ -129,7 +126,7 @@ void FleetRun::abort_run(std::string reason) {
 
 int FleetRun::outcome_code() const {
   if (interrupted_by_ != 0) {
-    return interrupted_by_ == SIGTERM ? kExitTerminated : kExitInterrupted;
+    return exit_code_for_signal(interrupted_by_);
   }
   if (global_pre_failed_) {
     return kExitGlobalPreHook;

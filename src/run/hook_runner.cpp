@@ -1,5 +1,6 @@
 #include <brigade/run/hook_runner.hpp>
 #include <brigade/run/local_process.hpp>
+#include <brigade/util/last_lines.hpp>
 
 #include <asio/this_coro.hpp>
 
@@ -64,11 +65,9 @@ asio::awaitable<std::optional<std::size_t>> run_hooks(std::vector<HookCall> call
         command.environment.emplace_back("BRIGADE_BATCH", std::to_string(*batch));
       }
       command.timeout = hook.timeout;
-      LocalLineSink sink = [&events, &hook, &record](bool is_stderr, std::string_view line) {
-        record.tail.emplace_back(line);
-        if (record.tail.size() > kTailLines) {
-          record.tail.erase(record.tail.begin());
-        }
+      LastLines tail(kTailLines);
+      LocalLineSink sink = [&events, &hook, &tail](bool is_stderr, std::string_view line) {
+        tail.add(line);
         if (events.output) {
           events.output(hook, is_stderr, line);
         }
@@ -84,6 +83,7 @@ asio::awaitable<std::optional<std::size_t>> run_hooks(std::vector<HookCall> call
       record.timed_out = ended.timed_out;
       record.cancelled = ended.cancelled;
       record.duration_s = ended.duration_s;
+      record.tail = tail.lines();
     }
     records.push_back(record);
     if (events.finished) {

@@ -1,6 +1,7 @@
 #include <brigade/run/node_sync.hpp>
 #include <brigade/ssh/remote_command.hpp>
 #include <brigade/ssh/ssh_error.hpp>
+#include <brigade/util/last_lines.hpp>
 #include <brigade/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -122,17 +123,14 @@ class ConvergeSink : public ssh::OutputSink {
       // says it is over, and this is the converge command's stderr). After a failure the node
       // runs nothing more, and stderr may still bring lines written before the marker (the two
       // streams are not ordered against each other).
-      sync_errors.emplace_back(line);
-      if (sync_errors.size() > 10) {
-        sync_errors.erase(sync_errors.begin());
-      }
+      sync_errors.add(line);
     }
     log_.on_line(stream, line);
   }
   bool syncing_over = false;
   bool transferred = false;
   bool sync_failed = false;
-  std::vector<std::string> sync_errors;
+  LastLines sync_errors{10};
 
  private:
   const Markers& markers_;
@@ -187,10 +185,7 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
   result.ended = co_await session.exec(std::move(request), sink);
   result.transferred = sink.transferred;
   if (sink.sync_failed) {
-    std::string detail;
-    for (const auto& line : sink.sync_errors) {
-      detail += (detail.empty() ? "" : "; ") + line;
-    }
+    const std::string detail = sink.sync_errors.joined("; ");
     throw NodeError(FailureKind::sync, fmt::format("failed while unpacking the kitchen: exit {}{}",
                                                    result.ended.exit_status,
                                                    detail.empty() ? "" : " (" + detail + ")"));

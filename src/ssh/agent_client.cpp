@@ -93,9 +93,7 @@ Diagnostic agent_error(const std::string& path, const std::string& what) {
 
 }  // namespace
 
-AgentClient::~AgentClient() {
-  ::close(fd_);
-}
+AgentClient::~AgentClient() = default;
 
 Result<std::unique_ptr<AgentClient>> AgentClient::connect(const std::string& socket_path,
                                                           std::chrono::milliseconds timeout) {
@@ -103,18 +101,16 @@ Result<std::unique_ptr<AgentClient>> AgentClient::connect(const std::string& soc
   if (socket_path.empty() || socket_path.size() >= sizeof(address.sun_path)) {
     return agent_error(socket_path, "unusable socket path");
   }
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) {
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd) {
     return agent_error(socket_path, std::strerror(errno));
   }
   address.sun_family = AF_UNIX;
   std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size());
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    std::string reason = std::strerror(errno);
-    ::close(fd);
-    return agent_error(socket_path, "cannot connect: " + reason);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    return agent_error(socket_path, std::string("cannot connect: ") + std::strerror(errno));
   }
-  std::unique_ptr<AgentClient> client(new AgentClient(fd, socket_path, timeout));
+  std::unique_ptr<AgentClient> client(new AgentClient(std::move(fd), socket_path, timeout));
   auto answer = client->transact(std::string(1, static_cast<char>(kRequestIdentities)));
   if (!answer) {
     return answer.error();
@@ -143,11 +139,11 @@ Result<std::string> AgentClient::transact(const std::string& request) {
   put_string(framed, request);
   std::size_t sent = 0;
   while (sent < framed.size()) {
-    ssize_t n = ::send(fd_, framed.data() + sent, framed.size() - sent, MSG_NOSIGNAL);
+    ssize_t n = ::send(fd_.get(), framed.data() + sent, framed.size() - sent, MSG_NOSIGNAL);
     if (n > 0) {
       sent += static_cast<std::size_t>(n);
     } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-      if (!wait_ready(fd_, POLLOUT, deadline)) {
+      if (!wait_ready(fd_.get(), POLLOUT, deadline)) {
         return agent_error(path_, "no answer within " + std::to_string(timeout_.count()) + " ms");
       }
     } else {
@@ -158,7 +154,7 @@ Result<std::string> AgentClient::transact(const std::string& request) {
   std::size_t wanted = 4;
   while (received.size() < wanted) {
     char buffer[4096];
-    ssize_t n = ::recv(fd_, buffer, std::min(sizeof(buffer), wanted - received.size()), 0);
+    ssize_t n = ::recv(fd_.get(), buffer, std::min(sizeof(buffer), wanted - received.size()), 0);
     if (n > 0) {
       received.append(buffer, static_cast<std::size_t>(n));
       if (wanted == 4 && received.size() == 4) {
@@ -170,7 +166,7 @@ Result<std::string> AgentClient::transact(const std::string& request) {
         wanted = 4 + length;
       }
     } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-      if (!wait_ready(fd_, POLLIN, deadline)) {
+      if (!wait_ready(fd_.get(), POLLIN, deadline)) {
         return agent_error(path_, "no answer within " + std::to_string(timeout_.count()) + " ms");
       }
     } else {

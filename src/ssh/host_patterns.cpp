@@ -1,4 +1,5 @@
 #include <brigade/ssh/host_patterns.hpp>
+#include <brigade/util/strings.hpp>
 
 #include <cctype>
 
@@ -45,11 +46,7 @@ bool known_hosts_patterns_match(std::string_view patterns, std::string_view name
     if (negated) {
       item.remove_prefix(1);
     }
-    std::string lowered(item);
-    for (char& c : lowered) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    if (wildcard_match(lowered, name)) {
+    if (wildcard_match(lowercase(item), name)) {
       if (negated) {
         return false;
       }

@@ -1,5 +1,7 @@
 #include <brigade/ssh/host_patterns.hpp>
 #include <brigade/ssh/known_hosts.hpp>
+#include <brigade/util/fd.hpp>
+#include <brigade/util/strings.hpp>
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -79,12 +81,6 @@ std::string hmac_sha1(std::string_view key, std::string_view data) {
   HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
   return std::string(reinterpret_cast<const char*>(out), length);
-}
-
-std::string lowercase(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 // `|1|base64(salt)|base64(HMAC-SHA1(salt, name))`, as written by HashKnownHosts / ssh-keygen -H.
@@ -193,8 +189,8 @@ bool unrecordable_host_name(std::string_view name) {
 Result<KnownHosts> KnownHosts::load(const std::vector<std::string>& files) {
   KnownHosts known;
   for (const auto& file : files) {
-    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
+    Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (!fd) {
       if (errno == ENOENT || errno == ENOTDIR) {
         continue;  // no file, no keys (as for ssh)
       }
@@ -204,13 +200,13 @@ Result<KnownHosts> KnownHosts::load(const std::vector<std::string>& files) {
     std::string text;
     char buffer[65536];
     ssize_t n = 0;
-    while ((n = ::read(fd, buffer, sizeof(buffer))) > 0 || (n < 0 && errno == EINTR)) {
+    while ((n = ::read(fd.get(), buffer, sizeof(buffer))) > 0 || (n < 0 && errno == EINTR)) {
       if (n > 0) {
         text.append(buffer, static_cast<std::size_t>(n));
       }
     }
     const int read_errno = errno;
-    ::close(fd);
+    fd.reset();
     if (n < 0) {
       return Diagnostic{
           .file = file,
@@ -380,28 +376,28 @@ Result<Ok> append_known_hosts_line(const std::string& file, const std::string& l
   };
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(file).parent_path(), ec);
-  int fd = ::open(file.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
+  Fd fd(::open(file.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd) {
     return fail("cannot open known_hosts for appending");
   }
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { ::close(fd); }
-  } closer{fd};
-  if (::flock(fd, LOCK_EX) != 0) {
+  if (::flock(fd.get(), LOCK_EX) != 0) {
     return fail("cannot lock known_hosts");
   }
   std::string data = line;
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+  if (::fstat(fd.get(), &st) == 0 && st.st_size > 0) {
     char last = '\n';
-    if (::pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n') {
+    if (::pread(fd.get(), &last, 1, st.st_size - 1) == 1 && last != '\n') {
       data = '\n' + data;
     }
   }
   // One write: O_APPEND makes it land whole at the end, whoever else appends.
-  ssize_t written = ::write(fd, data.data(), data.size());
+  ssize_t written = ::write(fd.get(), data.data(), data.size());
   if (written != static_cast<ssize_t>(data.size())) {
+    return fail("cannot append to known_hosts");
+  }
+  if (const int error = fd.close(); error != 0) {  // NFS reports a lost write here
+    errno = error;
     return fail("cannot append to known_hosts");
   }
   return Ok{};

@@ -3,6 +3,7 @@
 
 #include <brigade/ssh/host_key_store.hpp>
 #include <brigade/ssh/session.hpp>
+#include <brigade/util/strings.hpp>
 
 #include <asio/connect.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -65,11 +66,7 @@ std::string host_key_preference(const std::vector<std::string>& allowed,
       order.push_back(algorithm);
     }
   }
-  std::string joined;
-  for (const auto& name : order) {
-    joined += (joined.empty() ? "" : ",") + name;
-  }
-  return joined;
+  return join(order, ",");
 }
 
 }  // namespace

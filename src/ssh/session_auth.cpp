@@ -2,6 +2,8 @@
 
 #include <brigade/ssh/credentials.hpp>
 #include <brigade/ssh/session.hpp>
+#include <brigade/util/fd.hpp>
+#include <brigade/util/strings.hpp>
 
 #include <fmt/format.h>
 #include <libssh2.h>
@@ -176,8 +178,8 @@ asio::awaitable<void> Session::authenticate(SessionContext& context) {
       }
       // libssh2 says "Unable to open public key file" or blames the passphrase when it could
       // not open the file at all: out of descriptors is said as such.
-      if (int probe = ::open(file.c_str(), O_RDONLY | O_CLOEXEC); probe >= 0) {
-        ::close(probe);
+      if (Fd probe(::open(file.c_str(), O_RDONLY | O_CLOEXEC)); probe) {
+        // readable: libssh2's own message stands
       } else if (errno == EMFILE || errno == ENFILE) {
         throw SshError(FailureKind::auth,
                        fmt::format("cannot read the identity file {}: {} (raise ulimit -n, or "
@@ -217,10 +219,7 @@ asio::awaitable<void> Session::authenticate(SessionContext& context) {
     tried.push_back("password (the server does not accept passwords)");
   }
 
-  std::string attempts;
-  for (const auto& attempt : tried) {
-    attempts += (attempts.empty() ? "" : ", ") + attempt;
-  }
+  std::string attempts = join(tried, ", ");
   if (attempts.empty()) {
     attempts = "nothing: no identity file found";
     if (!config_.identity_files.empty()) {

@@ -66,8 +66,8 @@ asio::awaitable<void> Session::start_command(LIBSSH2_CHANNEL* channel, const Exe
 }
 
 // One loop drives stdin, stdout and stderr. It waits only after a round in which every call
-// returned EAGAIN: libssh2 may have read data for us into its own buffers while writing, and
-// the socket would not wake us for that (libssh2-asio.md §5.9).
+// returned EAGAIN: while writing, libssh2 may read packets for this channel into its own
+// buffers, and a socket that has nothing more to read would never wake us for that data.
 asio::awaitable<void> Session::pump(LIBSSH2_CHANNEL* channel, const ExecRequest& request,
                                     OutputSink& sink) {
   // Watches stdout for a line that asks for stdin, when there are offers.

@@ -34,8 +34,9 @@ SessionReaper* SessionReaper::instance() {
 
 void SessionReaper::dispose_now(LIBSSH2_SESSION* session, int fd) {
   // With the connection shut down every send and receive fails at once, so
-  // libssh2_session_free cannot wait on the peer (libssh2-asio.md §5.1). The session is freed
-  // before the fd is closed: libssh2 does not own it, and a closed number could be reused.
+  // libssh2_session_free (in blocking mode, it would otherwise wait for the peer while it
+  // flushes what is queued) returns at once. The session is freed before the fd is closed:
+  // libssh2 does not own it, and a closed number could be reused.
   if (fd >= 0) {
     ::shutdown(fd, SHUT_RDWR);
   }

@@ -2,6 +2,7 @@
 #include <brigade/ssh/ssh_config.hpp>
 #include <brigade/util/json_file.hpp>
 #include <brigade/util/spellcheck.hpp>
+#include <brigade/util/strings.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -27,12 +28,6 @@ namespace {
 
 // OpenSSH stops at this include depth too (READCONF_MAX_DEPTH).
 constexpr int kMaxIncludeDepth = 16;
-
-std::string lowercase(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 // What Brigade does with each keyword OpenSSH 9.2 (Debian) knows, one row each (readconf.c's
 // keywords[]). A keyword not listed is an error, as for ssh ("Bad configuration option").
@@ -951,13 +946,6 @@ HostConfig SshConfig::resolve(const std::string& host, const HostDefaults& defau
 }
 
 std::string HostConfig::render() const {
-  auto join = [](const std::vector<std::string>& items, const char* separator) {
-    std::string out;
-    for (const auto& item : items) {
-      out += (out.empty() ? "" : separator) + item;
-    }
-    return out;
-  };
   auto yes_no = [](bool value) { return value ? "yes" : "no"; };
   std::string out;
   out += "host " + host + "\n";

@@ -1,3 +1,4 @@
+#include <brigade/util/strings.hpp>
 #include <brigade/util/text_table.hpp>
 
 #include <algorithm>
@@ -46,17 +47,7 @@ std::string TextTable::render() const {
 }
 
 std::string join_or_dash(const std::vector<std::string>& items, const std::string& separator) {
-  if (items.empty()) {
-    return "-";
-  }
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) {
-      out += separator;
-    }
-    out += item;
-  }
-  return out;
+  return items.empty() ? "-" : join(items, separator);
 }
 
 }  // namespace brigade

@@ -407,3 +407,19 @@ TEST_CASE("cli: a command too long for one SSH exec request is refused before an
   CHECK(fix.err.find("littlechef.cfg: command: the converge command is 40005 bytes, more than "
                      "fits in one SSH exec request") != std::string::npos);
 }
+
+TEST_CASE("cli: a command after '--' is exec's alone, never dropped silently", "[cli]") {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"fix", "-k", kFixture, "node:all", "--yes", "--", "uptime"},
+        std::vector<std::string>{"fix", "-k", kFixture, "node:all", "--dry-run", "--"},
+        std::vector<std::string>{"list", "nodes", "-k", kFixture, "--", "ls"}}) {
+    auto result = run(args);
+    INFO(result.err);
+    CHECK(result.status == 2);
+    CHECK(result.out.empty());
+    CHECK(result.err.find("takes no command after '--'; only 'brigade exec' runs one") !=
+          std::string::npos);
+  }
+  auto fix = run({"fix", "-k", kFixture, "node:all", "--yes", "--", "uptime"});
+  CHECK(fix.err.starts_with("brigade: error: 'brigade fix' takes no command after '--'"));
+}

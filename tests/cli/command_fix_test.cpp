@@ -332,8 +332,7 @@ TEST_CASE("deploy: --batch-wait pauses between batches", "[sshd][deploy]") {
 TEST_CASE("deploy: node:all asks on a terminal, and never without one", "[sshd][deploy]") {
   if (!brigade::test::can_run_sshd() ||
       brigade::test::run_shell("command -v script >/dev/null").status != 0) {
-    WARN("skipped: needs root and script(1)");
-    return;
+    BRIGADE_SKIP("needs root and script(1)");
   }
   Sshd sshd;
   TempDir kitchen;

@@ -1,6 +1,7 @@
 // `brigade ssh-config` against `ssh -G` on the same files: every line Brigade prints (comments
 // aside) is a line ssh prints, in ssh's order.
 #include "support/process.hpp"
+#include "support/skip.hpp"
 #include "support/temp_dir.hpp"
 
 #include <brigade/ssh/ssh_config.hpp>
@@ -54,8 +55,7 @@ void check_same_as_ssh(const TempDir& dir, const std::string& text, const std::s
 
 TEST_CASE("ssh_config parity with ssh -G: a table of configurations", "[ssh_config][parity]") {
   if (run_shell("command -v ssh").status != 0) {
-    WARN("skipped: needs OpenSSH's ssh");
-    return;
+    BRIGADE_SKIP("needs OpenSSH's ssh");
   }
   TempDir dir;
   dir.write("conf.d/10-web.conf", "Host web*\n  User webuser\n  Port 2200\n");

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "support/skip.hpp"
 #include "support/temp_dir.hpp"
 
 #include <brigade/ssh/ssh_config.hpp>
@@ -84,10 +85,10 @@ ssh::HostConfig host_config(const Sshd& sshd, const std::string& name = "n1.flee
 }  // namespace brigade::test
 
 /// Skips the current test (with a warning) where sshd cannot be started.
-#define BRIGADE_REQUIRE_SSHD()                   \
-  do {                                           \
-    if (!brigade::test::can_run_sshd()) {        \
-      WARN("skipped: needs root to start sshd"); \
-      return;                                    \
-    }                                            \
+/// Ends (as skipped) a test that needs a real sshd when this machine cannot start one.
+#define BRIGADE_REQUIRE_SSHD()                  \
+  do {                                          \
+    if (!brigade::test::can_run_sshd()) {       \
+      BRIGADE_SKIP("needs root to start sshd"); \
+    }                                           \
   } while (false)

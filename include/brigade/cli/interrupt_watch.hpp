@@ -22,8 +22,6 @@ class InterruptWatch {
 
   /// The signal that interrupted the run, or 0.
   int signal() const { return signal_; }
-  /// 130 (SIGINT) or 143 (SIGTERM), or 0.
-  int exit_code() const;
 
  private:
   asio::signal_set signals_;

@@ -1,11 +1,13 @@
 #pragma once
 
+#include <brigade/util/fd.hpp>
 #include <brigade/util/result.hpp>
 
 #include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace brigade::ssh {
@@ -38,12 +40,12 @@ class AgentClient {
   Result<std::string> sign(std::string_view blob, std::string_view data);
 
  private:
-  AgentClient(int fd, std::string path, std::chrono::milliseconds timeout)
-      : fd_(fd), path_(std::move(path)), timeout_(timeout) {}
+  AgentClient(Fd fd, std::string path, std::chrono::milliseconds timeout)
+      : fd_(std::move(fd)), path_(std::move(path)), timeout_(timeout) {}
   /// One request/response exchange, bounded by timeout_.
   Result<std::string> transact(const std::string& request);
 
-  int fd_;
+  Fd fd_;
   std::string path_;
   std::chrono::milliseconds timeout_;
   std::vector<AgentIdentity> identities_;

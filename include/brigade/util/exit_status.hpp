@@ -15,4 +15,7 @@ enum ExitStatus : int {
   kExitTerminated = 143,    ///< SIGTERM.
 };
 
+/// The exit code of a run ended by SIGINT (130) or SIGTERM (143), as a shell reports it.
+int exit_code_for_signal(int signal);
+
 }  // namespace brigade
