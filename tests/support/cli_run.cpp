@@ -27,4 +27,23 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
+std::string without_warnings(const std::string& err) {
+  std::istringstream in(err);
+  std::string line;
+  std::string kept;
+  bool in_warning = false;
+  while (std::getline(in, line)) {
+    if (line.starts_with("brigade: warning: ")) {
+      in_warning = true;
+      continue;
+    }
+    if (in_warning && line.starts_with("    ")) {
+      continue;
+    }
+    in_warning = false;
+    kept += line + '\n';
+  }
+  return kept;
+}
+
 }  // namespace brigade::test

@@ -1,0 +1,68 @@
+#include "support/cli_run.hpp"
+#include "support/temp_dir.hpp"
+
+#include <brigade/cli/cli.hpp>
+#include <brigade/kitchen/kitchen.hpp>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <regex>
+#include <sstream>
+
+using brigade::test::CliRun;
+
+using brigade::test::kExampleKitchen;
+using brigade::test::kFixture;
+using brigade::test::without_warnings;
+
+namespace {
+
+CliRun run(std::vector<std::string> args) {
+  return brigade::test::run_brigade(std::move(args));
+}
+
+}  // namespace
+
+TEST_CASE("cli: init creates a kitchen that loads, and never overwrites one", "[cli]") {
+  brigade::test::TempDir dir;
+  const std::string target = dir.str() + "/new";
+  auto r = run({"init", target});
+  CHECK(r.status == 0);
+  for (const char* sub :
+       {"nodes", "roles", "environments", "cookbooks", "site-cookbooks", "data_bags", "hooks"}) {
+    CHECK(std::filesystem::is_directory(target + "/" + sub));
+  }
+  auto kitchen = brigade::load_kitchen(target);
+  REQUIRE(kitchen.ok());
+  CHECK(kitchen->warnings.empty());
+  CHECK(kitchen->config.user == "root");
+
+  auto again = run({"init", target});
+  CHECK(again.status == 2);
+  CHECK(again.err == "brigade: error: " + target +
+                         "/littlechef.cfg: already exists; not touching an existing kitchen\n");
+}
+
+TEST_CASE("cli: the example kitchen in conf/ loads cleanly", "[cli]") {
+  auto r = run({"list", "nodes", "-k", kExampleKitchen});
+  CHECK(r.status == 0);
+  CHECK(r.err.empty());
+  CHECK(r.out.find("web01.example.com") != std::string::npos);
+  // Its hooks are the README's worked example: valid, and planned around the right nodes.
+  auto hooks = run({"list", "hooks", "--json", "-k", kExampleKitchen});
+  CHECK(hooks.status == 0);
+  CHECK(hooks.err.empty());
+  auto listed = nlohmann::json::parse(hooks.out);
+  REQUIRE(listed.size() == 5);
+  CHECK(listed[1]["name"] == "drain from lb");
+  CHECK(listed[1]["nodes"] ==
+        nlohmann::json({"api01.example.com", "api02.example.com", "web01.example.com",
+                        "web02.example.com", "web03.example.com"}));
+  auto plan = run({"fix", "-k", kExampleKitchen, "node:web0*", "--dry-run"});
+  CHECK(plan.status == 0);
+  CHECK(plan.out.find("  web01.example.com  pre hooks 'drain from lb'; post hooks 'restore to "
+                      "lb'\n  web01.staging.example.com\n") != std::string::npos);
+  CHECK(plan.out.find("Global post hooks, in order:\n  report: ") != std::string::npos);
+}

@@ -1,0 +1,99 @@
+#include "support/cli_run.hpp"
+#include "support/temp_dir.hpp"
+
+#include <brigade/cli/cli.hpp>
+#include <brigade/kitchen/kitchen.hpp>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <regex>
+#include <sstream>
+
+using brigade::test::CliRun;
+
+using brigade::test::kExampleKitchen;
+using brigade::test::kFixture;
+using brigade::test::without_warnings;
+
+namespace {
+
+CliRun run(std::vector<std::string> args) {
+  return brigade::test::run_brigade(std::move(args));
+}
+
+}  // namespace
+
+TEST_CASE("cli: fix --dry-run prints the selected nodes and touches nothing", "[cli]") {
+  auto r = run({"fix", "-k", kFixture, "--dry-run", "nodes_with_role:web*", "node:all"});
+  CHECK(r.status == 0);
+  CHECK(r.out ==
+        "Plan: 3 nodes, 1 batch, at most 16 in flight (dry run, nothing is touched)\n"
+        "Batch 1 of 1 (3 nodes):\n"
+        "  testnode1.mydomain.com\n"
+        "  testnode2.mydomain.com\n"
+        "  testnode4.mydomain.com\n"
+        "Left out (dummy):\n"
+        "  nestedroles1\n"
+        "  testnode3.mydomain.com\n");
+  auto staging = run({"fix", "-k", kFixture, "-n", "--env", "staging", "node:all"});
+  CHECK(staging.status == 0);
+  CHECK(staging.out.starts_with("Plan: 1 node in environment staging, 1 batch"));
+}
+
+TEST_CASE("cli: fix --dry-run shows staged batches and the failure budget", "[cli]") {
+  auto r = run({"fix", "-k", kExampleKitchen, "-n", "node:all", "--batch-size", "1,2,50%",
+                "--parallel", "4", "--max-fail", "20%"});
+  CHECK(r.status == 0);
+  // The example kitchen's hooks show where they would run.
+  const std::string hooks = std::string(kExampleKitchen) + "/hooks/";
+  const std::string lb = "  pre hooks 'drain from lb'; post hooks 'restore to lb'";
+  CHECK(r.out ==
+        "Plan: 9 nodes, 4 batches, at most 4 in flight, stop after more than 1 failure (dry "
+        "run, nothing is touched)\n"
+        "Global pre hooks, in order:\n"
+        "  kitchen is up to date: " +
+            hooks +
+            "checkout-is-current api01.example.com api02.example.com db01.example.com … (9 "
+            "nodes)\n"
+            "  announce: " +
+            hooks +
+            "notify --channel #ops api01.example.com api02.example.com db01.example.com … (7 "
+            "nodes)\n"
+            "Batch 1 of 4 (1 node):\n"
+            "  api01.example.com" +
+            lb +
+            "\n"
+            "Batch 2 of 4 (2 nodes):\n"
+            "  api02.example.com" +
+            lb +
+            "\n"
+            "  db01.example.com\n"
+            "Batch 3 of 4 (5 nodes):\n"
+            "  db01.staging.example.com\n"
+            "  lb01.example.com\n"
+            "  web01.example.com" +
+            lb +
+            "\n"
+            "  web01.staging.example.com\n"
+            "  web02.example.com" +
+            lb +
+            "\n"
+            "Batch 4 of 4 (1 node):\n"
+            "  web03.example.com" +
+            lb +
+            "\n"
+            "Global post hooks, in order:\n"
+            "  report: " +
+            hooks +
+            "notify --channel #ops <exit code> api01.example.com api02.example.com "
+            "db01.example.com … (7 nodes)\n"
+            "Left out (dummy):\n"
+            "  build.example.com\n");
+  auto bad = run({"fix", "-k", kExampleKitchen, "-n", "node:all", "--batch-size", "0"});
+  CHECK(bad.status == 2);
+  CHECK(bad.err ==
+        "brigade: error: --batch-size: '0' is not a batch size: expected a number of nodes (1 or "
+        "more) or a percentage like 25%\n");
+}
