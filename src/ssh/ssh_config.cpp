@@ -38,12 +38,29 @@ enum class Use {
             // a value other than its default is refused (checked in resolve)
 };
 
+// The values Brigade accepts for a keyword it acts on, checked when the file loads so that a
+// typo stops the run up front; the words are OpenSSH's own (readconf.c).
+enum class Value {
+  any,             ///< Not checked (paths, names, patterns, lists).
+  port,            ///< 1-65535.
+  time,            ///< 30, 1m30s, 2h.
+  time_or_none,    ///< A time, or none.
+  count,           ///< A non-negative number.
+  strict,          ///< StrictHostKeyChecking's words.
+  flag,            ///< yes/no/true/false.
+  flag_or_always,  ///< CanonicalizeHostname.
+  family,          ///< any, inet, inet6.
+};
+
+// One row per keyword ssh knows, as readconf.c's keywords[]: whether Brigade uses it, ignores
+// it or refuses the host (a route it does not follow); whether it decides the route or the
+// trust (inside a Match block, which is not evaluated, such a setting is an error rather than
+// ignored); and what values it takes.
 struct Keyword {
   std::string_view name;
   Use use;
-  // It decides where the connection goes or which host key is trusted: inside a Match block,
-  // which is not evaluated, such a setting is an error rather than ignored.
   bool decides_route = false;
+  Value value = Value::any;
 };
 
 constexpr Keyword kKeywords[] = {
@@ -52,26 +69,26 @@ constexpr Keyword kKeywords[] = {
     {"include", Use::used},
     {"hostname", Use::used, true},
     {"user", Use::used},
-    {"port", Use::used, true},
+    {"port", Use::used, true, Value::port},
     {"identityfile", Use::used},
-    {"identitiesonly", Use::used},
+    {"identitiesonly", Use::used, false, Value::flag},
     {"userknownhostsfile", Use::used, true},
     {"globalknownhostsfile", Use::used, true},
-    {"stricthostkeychecking", Use::used, true},
+    {"stricthostkeychecking", Use::used, true, Value::strict},
     {"hostkeyalias", Use::used, true},
     {"hostkeyalgorithms", Use::used, true},
-    {"hashknownhosts", Use::used},
-    {"connecttimeout", Use::used},
-    {"serveraliveinterval", Use::used},
-    {"serveralivecountmax", Use::used},
-    {"addressfamily", Use::used, true},
+    {"hashknownhosts", Use::used, false, Value::flag},
+    {"connecttimeout", Use::used, false, Value::time_or_none},
+    {"serveraliveinterval", Use::used, false, Value::time},
+    {"serveralivecountmax", Use::used, false, Value::count},
+    {"addressfamily", Use::used, true, Value::family},
     {"ignoreunknown", Use::used},
     {"proxyjump", Use::used, true},
     {"proxycommand", Use::route, true},
     {"bindaddress", Use::route, true},
     {"bindinterface", Use::route, true},
-    {"canonicalizehostname", Use::route, true},
-    {"checkhostip", Use::route, true},
+    {"canonicalizehostname", Use::route, true, Value::flag_or_always},
+    {"checkhostip", Use::route, true, Value::flag},
     {"knownhostscommand", Use::route, true},
     {"revokedhostkeys", Use::route, true},
     // Known, and without effect on where Brigade connects or which host key it trusts.
@@ -478,53 +495,49 @@ struct Parser {
     return block;
   }
 
-  // Values Brigade acts on are checked when the file loads, so a typo stops the run up front;
-  // the words accepted are OpenSSH's own (readconf.c).
+  // The value of a keyword Brigade acts on, as its row in kKeywords says it must be.
   static bool validate(const ConfigLine& line, Diagnostic& where) {
+    const Keyword* keyword = find_keyword(line.keyword);
+    if (keyword == nullptr) {
+      return true;  // unknown keywords were judged already (IgnoreUnknown)
+    }
     const std::string& value = line.args.front();
     const std::string v = lowercase(value);
     auto one_of = [&](std::initializer_list<const char*> words) {
       return std::any_of(words.begin(), words.end(), [&](const char* w) { return v == w; });
     };
+    auto digits = [&](std::size_t most) {
+      return !value.empty() && value.size() <= most &&
+             std::all_of(value.begin(), value.end(),
+                         [](unsigned char c) { return std::isdigit(c) != 0; });
+    };
     auto fail = [&](std::string message) {
-      where.message = std::move(message);
+      where.message = std::move(message) + ", got '" + value + "'";
       return false;
     };
-    const std::string& k = line.keyword;
-    if (k == "port") {
-      const bool digits = !value.empty() && value.size() < 6 &&
-                          std::all_of(value.begin(), value.end(),
-                                      [](unsigned char c) { return std::isdigit(c) != 0; });
-      if (!digits || std::stoul(value) == 0 || std::stoul(value) > 65535) {
-        return fail("expected a port number (1-65535), got '" + value + "'");
-      }
-    } else if (k == "connecttimeout" || k == "serveraliveinterval") {
-      if (!(k == "connecttimeout" && v == "none") && !parse_time(value)) {
-        return fail("expected a time (30, 1m30s, 2h), got '" + value + "'");
-      }
-    } else if (k == "serveralivecountmax") {
-      const bool digits = !value.empty() && value.size() < 10 &&
-                          std::all_of(value.begin(), value.end(),
-                                      [](unsigned char c) { return std::isdigit(c) != 0; });
-      if (!digits) {
-        return fail("expected a number, got '" + value + "'");
-      }
-    } else if (k == "stricthostkeychecking") {
-      if (!one_of({"yes", "true", "no", "false", "off", "ask", "accept-new"})) {
-        return fail("expected yes, accept-new, no or ask, got '" + value + "'");
-      }
-    } else if (k == "identitiesonly" || k == "hashknownhosts" || k == "checkhostip") {
-      if (!parse_flag(value)) {
-        return fail("expected yes or no, got '" + value + "'");
-      }
-    } else if (k == "canonicalizehostname") {
-      if (!parse_flag(value) && !one_of({"always"})) {
-        return fail("expected yes, no or always, got '" + value + "'");
-      }
-    } else if (k == "addressfamily") {
-      if (!one_of({"any", "inet", "inet6"})) {
-        return fail("expected any, inet or inet6, got '" + value + "'");
-      }
+    switch (keyword->value) {
+      case Value::any:
+        return true;
+      case Value::port:
+        return (digits(5) && std::stoul(value) >= 1 && std::stoul(value) <= 65535) ||
+               fail("expected a port number (1-65535)");
+      case Value::time:
+        return parse_time(value).has_value() || fail("expected a time (30, 1m30s, 2h)");
+      case Value::time_or_none:
+        return v == "none" || parse_time(value).has_value() ||
+               fail("expected a time (30, 1m30s, 2h)");
+      case Value::count:
+        return digits(9) || fail("expected a number");
+      case Value::strict:
+        return one_of({"yes", "true", "no", "false", "off", "ask", "accept-new"}) ||
+               fail("expected yes, accept-new, no or ask");
+      case Value::flag:
+        return parse_flag(value).has_value() || fail("expected yes or no");
+      case Value::flag_or_always:
+        return parse_flag(value).has_value() || one_of({"always"}) ||
+               fail("expected yes, no or always");
+      case Value::family:
+        return one_of({"any", "inet", "inet6"}) || fail("expected any, inet or inet6");
     }
     return true;
   }
