@@ -135,7 +135,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   fix_command->add_option("-b,--batch-size", fix_options.batch_size,
                           "Batch sizes: 10, 25% or a staged list 1,10,25% (default: one batch)");
   fix_command->add_option("--max-fail", fix_options.max_fail,
-                          "Failures allowed before no further node starts: 3 or 10%");
+                          "Failures allowed before no further node starts: 3, 10%, or none "
+                          "(default: a staged rollout stops after a batch with a failure)");
   int fix_timeout = 0;
   fix_command
       ->add_option("-t,--timeout", fix_timeout,

@@ -253,7 +253,7 @@ void print_fix_summary(const RunReport& report, const FleetRun& run, double elap
 }  // namespace
 
 int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& selection,
-           std::vector<Hook> hooks, std::vector<NodeCount> sizes, std::optional<NodeCount> max_fail,
+           std::vector<Hook> hooks, std::vector<NodeCount> sizes, FailurePolicy failures,
            std::ostream& out, std::ostream& err) {
   // Everything that can be wrong is checked before the first node is touched.
   auto settings = open_ssh_settings(kitchen, err);
@@ -294,7 +294,8 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   RunOptions run_options;
   run_options.parallel = parallel_within_fd_limit(
       std::min(options.parallel, selection.nodes.size()), kFdsPerDeployNode, err);
-  run_options.max_fail = max_fail;
+  run_options.max_fail = failures.budget;
+  run_options.stop_after_failed_batch = failures.stop_after_failed_batch;
   run_options.timeout = options.timeout;
   run_options.batch_wait = options.batch_wait;
   run_options.log_dir = log_dir;
@@ -456,14 +457,10 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
     }
     sizes = std::move(*parsed);
   }
-  std::optional<NodeCount> max_fail;
-  if (!options.max_fail.empty()) {
-    auto parsed = parse_max_fail(options.max_fail);
-    if (!parsed) {
-      print_error(err, parsed.error());
-      return kExitUsage;
-    }
-    max_fail = *parsed;
+  auto failures = parse_failure_policy(options.max_fail, sizes.size() > 1);
+  if (!failures) {
+    print_error(err, failures.error());
+    return kExitUsage;
   }
   if (!options.dry_run) {
     FixOptions resolved = options;
@@ -473,10 +470,10 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
                                        ? fmt::format("node:{}", fmt::join(selector.patterns, ","))
                                        : selector.text);
     }
-    return deploy(resolved, *kitchen, *selection, std::move(*hooks), std::move(sizes), max_fail,
+    return deploy(resolved, *kitchen, *selection, std::move(*hooks), std::move(sizes), *failures,
                   out, err);
   }
-  print_fix_plan(out, *selection, plan_run(selection->nodes, *hooks, sizes), max_fail, options);
+  print_fix_plan(out, *selection, plan_run(selection->nodes, *hooks, sizes), *failures, options);
   return kExitSuccess;
 }
 

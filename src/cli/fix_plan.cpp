@@ -9,7 +9,7 @@
 namespace brigade {
 
 void print_fix_plan(std::ostream& out, const Selection& selection, const RunPlan& plan,
-                    const std::optional<NodeCount>& max_fail, const FixOptions& options) {
+                    const FailurePolicy& failures, const FixOptions& options) {
   const auto& nodes = selection.nodes;
   auto plural = [](std::size_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
@@ -20,9 +20,11 @@ void print_fix_plan(std::ostream& out, const Selection& selection, const RunPlan
   }
   out << ", " << plural(plan.batches.size(), "batch", "batches") << ", at most " << options.parallel
       << " in flight";
-  if (max_fail) {
+  if (failures.budget) {
     out << ", stop after more than "
-        << plural(max_fail->budget(nodes.size()), "failure", "failures");
+        << plural(failures.budget->budget(nodes.size()), "failure", "failures");
+  } else if (failures.stop_after_failed_batch && plan.batches.size() > 1) {
+    out << ", a batch with a failure stops the rollout";
   }
   out << " (dry run, nothing is touched)\n";
   auto global_hooks = [&](const std::vector<HookCall>& calls, const char* title,
@@ -57,6 +59,12 @@ void print_fix_plan(std::ostream& out, const Selection& selection, const RunPlan
         out << (pre.empty() ? " " : ";") << " post hooks " << quoted_names(post);
       }
       out << '\n';
+    }
+    if (b < plan.gates.size()) {
+      for (const auto& gate : plan.gates[b]) {
+        out << "  then gate " << gate.hook->name << ": " << join(gate.hook->exec, " ") << " "
+            << b + 1 << " <failed> " << join_shortened(gate.args, 4, "nodes") << '\n';
+      }
     }
   }
   global_hooks(plan.global_post, "Global post hooks, in order", " <exit code>");

@@ -18,9 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<HookType, 4> kTypes = {HookType::global_predeployhook,
-                                            HookType::global_postdeployhook,
-                                            HookType::predeployhook, HookType::postdeployhook};
+constexpr std::array<HookType, 5> kTypes = {
+    HookType::global_predeployhook, HookType::global_postdeployhook, HookType::predeployhook,
+    HookType::postdeployhook, HookType::postbatchhook};
 // The longest hook timeout, in seconds.
 constexpr double kMaxHookTimeout = 30 * 24 * 3600;
 
@@ -186,6 +186,8 @@ const char* hook_type_name(HookType type) {
       return "predeployhook";
     case HookType::postdeployhook:
       return "postdeployhook";
+    case HookType::postbatchhook:
+      return "postbatchhook";
   }
   return "unknown";
 }
@@ -200,6 +202,8 @@ const char* hook_kind(HookType type) {
       return "pre hook";
     case HookType::postdeployhook:
       return "post hook";
+    case HookType::postbatchhook:
+      return "batch gate";
   }
   return "hook";
 }

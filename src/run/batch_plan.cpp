@@ -79,6 +79,23 @@ Result<NodeCount> parse_max_fail(std::string_view text) {
   return parse_count("--max-fail", text, true);
 }
 
+Result<FailurePolicy> parse_failure_policy(std::string_view max_fail, bool staged) {
+  FailurePolicy policy;
+  if (max_fail.empty()) {
+    policy.stop_after_failed_batch = staged;
+    return policy;
+  }
+  if (max_fail == "none") {
+    return policy;
+  }
+  auto budget = parse_max_fail(max_fail);
+  if (!budget) {
+    return budget.error();
+  }
+  policy.budget = *budget;
+  return policy;
+}
+
 std::vector<std::size_t> plan_batches(std::size_t selected, const std::vector<NodeCount>& sizes) {
   std::vector<std::size_t> batches;
   std::size_t planned = 0;

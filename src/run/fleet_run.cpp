@@ -2,6 +2,7 @@
 #include <brigade/util/deadline.hpp>
 #include <brigade/util/exit_status.hpp>
 #include <brigade/util/last_lines.hpp>
+#include <brigade/util/strings.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/co_spawn.hpp>
@@ -175,11 +176,9 @@ asio::awaitable<void> FleetRun::run() {
                                 hook.outcome());
   }
   for (std::size_t b = 0; b < plan_.batches.size() && !aborted_ && interrupted_by_ == 0; ++b) {
-    if (b > 0 && options_.batch_wait.count() > 0) {
-      pause_.emplace(executor, options_.batch_wait);
-      co_await pause_->async_wait(asio::experimental::as_tuple(asio::use_awaitable));
-      pause_.reset();
-      if (interrupted_by_ != 0) {
+    if (b > 0) {
+      co_await between_batches(b - 1);
+      if (aborted_ || interrupted_by_ != 0) {
         break;
       }
     }
@@ -199,11 +198,61 @@ asio::awaitable<void> FleetRun::run() {
   }
   auto failed = co_await run_global_hooks(std::move(post), OnHookFailure::go_on);
   exit_code_ = outcome_code();  // a signal may have come while they ran
-  // Unless a signal, a global pre hook or a node post hook decided, the global post hooks do:
-  // the first failure in order, else 0.
-  if (interrupted_by_ == 0 && !global_pre_failed_ && !node_post_failed_ &&
+  // Unless a signal, a global pre hook, a node post hook or a stopped rollout decided, the
+  // global post hooks do: the first failure in order, else 0.
+  if (interrupted_by_ == 0 && !global_pre_failed_ && !node_post_failed_ && !rollout_stopped_ &&
       global_hooks_.size() > post_from) {
     exit_code_ = failed ? global_hooks_[*failed].exit_code() : kExitSuccess;
+  }
+}
+
+void FleetRun::stop_rollout(std::string reason) {
+  aborted_ = true;
+  rollout_stopped_ = true;
+  abort_reason_ = std::move(reason);
+}
+
+// Between batch `b` and the next: the failed-batch rule, the --batch-wait pause, then the gates.
+asio::awaitable<void> FleetRun::between_batches(std::size_t b) {
+  std::vector<std::string> not_deployed;
+  for (std::size_t index : plan_.batches[b]) {
+    if (results_[index].status != NodeStatus::deployed) {
+      not_deployed.push_back(nodes_[index]->name);
+    }
+  }
+  const std::size_t batches = plan_.batches.size();
+  if (options_.stop_after_failed_batch && !not_deployed.empty()) {
+    std::vector<std::string> shown(
+        not_deployed.begin(),
+        not_deployed.begin() +
+            static_cast<std::ptrdiff_t>(std::min<std::size_t>(not_deployed.size(), 3)));
+    stop_rollout(fmt::format(
+        "batch {} of {} ended with {} {} not deployed ({}{}): the rollout stops before batch {} "
+        "(--max-fail sets a budget, --max-fail none goes on regardless)",
+        b + 1, batches, not_deployed.size(), not_deployed.size() == 1 ? "node" : "nodes",
+        join(shown, ", "), not_deployed.size() > shown.size() ? ", …" : "", b + 2));
+    co_return;
+  }
+  if (options_.batch_wait.count() > 0) {
+    pause_.emplace(co_await asio::this_coro::executor, options_.batch_wait);
+    co_await pause_->async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    pause_.reset();
+    if (interrupted_by_ != 0) {
+      co_return;
+    }
+  }
+  std::vector<HookCall> gates = plan_.gates[b];
+  for (auto& call : gates) {
+    call.args.insert(call.args.begin(),
+                     {std::to_string(b + 1), std::to_string(not_deployed.size())});
+  }
+  if (auto failed = co_await run_global_hooks(std::move(gates), OnHookFailure::stop);
+      failed && interrupted_by_ == 0) {
+    const HookRecord& gate = global_hooks_[*failed];
+    stop_rollout(
+        fmt::format("gate '{}' failed after batch {} of {} ({}): the rollout stops "
+                    "before batch {}",
+                    gate.name, b + 1, batches, gate.outcome(), b + 2));
   }
 }
 

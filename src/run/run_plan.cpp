@@ -45,6 +45,13 @@ RunPlan plan_run(const std::vector<const Node*>& nodes, const std::vector<Hook>&
   }
   plan.global_pre = global_calls(hooks, HookType::global_predeployhook, nodes);
   plan.global_post = global_calls(hooks, HookType::global_postdeployhook, nodes);
+  for (std::size_t b = 0; b + 1 < plan.batches.size(); ++b) {
+    std::vector<const Node*> batch;
+    for (std::size_t index : plan.batches[b]) {
+      batch.push_back(nodes[index]);
+    }
+    plan.gates.push_back(global_calls(hooks, HookType::postbatchhook, batch));
+  }
   for (const Node* node : nodes) {
     plan.node_pre.push_back(node_hooks(hooks, HookType::predeployhook, *node));
     plan.node_post.push_back(node_hooks(hooks, HookType::postdeployhook, *node));

@@ -216,6 +216,35 @@ TEST_CASE("deploy: --max-fail stops new starts exactly when the budget is exceed
   CHECK(statuses == std::map<std::string, int>{{"failed", 3}, {"not_started", 7}});
 }
 
+TEST_CASE("deploy: a failed canary stops a staged rollout, --max-fail none goes on",
+          "[sshd][deploy][rollout]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  // The canary (n01, alone in batch 1) fails; every other node would deploy.
+  make_fleet_kitchen(kitchen, sshd, 5, "[ {node} != n01.fleet.test ]");
+  auto stopped = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "node:all", "--yes", "--batch-size", "1,2"});
+  CHECK(stopped.status == 4);
+  const std::string reason =
+      "batch 1 of 3 ended with 1 node not deployed (n01.fleet.test): the rollout stops before "
+      "batch 2 (--max-fail sets a budget, --max-fail none goes on regardless)";
+  CHECK(stopped.err.find("brigade: run aborted: " + reason + "\n") != std::string::npos);
+  auto report = latest_report(kitchen);
+  CHECK(report["abort_reason"] == reason);
+  CHECK(report["nodes"][0]["status"] == "failed");
+  for (std::size_t i = 1; i < 5; ++i) {
+    CHECK(report["nodes"][i]["status"] == "not_started");
+  }
+
+  auto regardless = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes",
+                                                "--batch-size", "1,2", "--max-fail", "none"});
+  CHECK(regardless.status == 1);
+  report = latest_report(kitchen);
+  CHECK(report["aborted"] == false);
+  CHECK(report["nodes"][4]["status"] == "deployed");
+}
+
 TEST_CASE("deploy: --timeout cancels a node's deploy and stops its command", "[sshd][deploy]") {
   BRIGADE_REQUIRE_SSHD();
   Sshd sshd;

@@ -97,3 +97,37 @@ TEST_CASE("cli: fix --dry-run shows staged batches and the failure budget", "[cl
         "brigade: error: --batch-size: '0' is not a batch size: expected a number of nodes (1 or "
         "more) or a percentage like 25%\n");
 }
+
+TEST_CASE("cli: fix --dry-run shows the gates after their batch and the rollout rule",
+          "[cli][rollout]") {
+  brigade::test::TempDir kitchen;
+  kitchen.write("littlechef.cfg", "[userinfo]\n");
+  for (const char* name : {"a1", "a2", "a3"}) {
+    kitchen.write(std::string("nodes/") + name + ".json", "{}");
+  }
+  kitchen.write("hooks/gates.json",
+                R"({"name": "smoke", "type": "postbatchhook", "exec": ["/bin/true", "--quick"]})");
+  auto plan = run({"fix", "-k", kitchen.str(), "node:all", "--dry-run", "--batch-size", "1,2"});
+  INFO(plan.err);
+  CHECK(plan.status == 0);
+  CHECK(plan.out ==
+        "Plan: 3 nodes, 2 batches, at most 16 in flight, a batch with a failure stops the "
+        "rollout (dry run, nothing is touched)\n"
+        "Batch 1 of 2 (1 node):\n"
+        "  a1\n"
+        "  then gate smoke: /bin/true --quick 1 <failed> a1\n"
+        "Batch 2 of 2 (2 nodes):\n"
+        "  a2\n"
+        "  a3\n");
+  // --max-fail none: no rule; a budget: said as such.
+  auto none =
+      run({"fix", "-k", kitchen.str(), "node:all", "-n", "-b", "1,1", "--max-fail", "none"});
+  CHECK(none.out.starts_with("Plan: 3 nodes, 3 batches, at most 16 in flight (dry run"));
+  auto rolling = run({"fix", "-k", kitchen.str(), "node:all", "-n", "-b", "1"});
+  CHECK(rolling.out.starts_with("Plan: 3 nodes, 3 batches, at most 16 in flight (dry run"));
+  auto budget = run({"fix", "-k", kitchen.str(), "node:all", "-n", "-b", "1", "--max-fail", "1"});
+  CHECK(budget.out.starts_with(
+      "Plan: 3 nodes, 3 batches, at most 16 in flight, stop after more than 1 failure (dry"));
+  auto bad = run({"fix", "-k", kitchen.str(), "node:all", "-n", "--max-fail", "nope"});
+  CHECK(bad.status == 2);
+}

@@ -543,3 +543,95 @@ TEST_CASE("run: each node's record holds what the report needs", "[run][hooks]")
   CHECK(json["nodes"][0]["kitchen_transferred"] == true);
   CHECK(json["nodes"][1]["kitchen_transferred"] == false);
 }
+
+TEST_CASE("run: a staged rollout stops after a batch with a failure, unless told otherwise",
+          "[run][rollout]") {
+  auto rollout = [](bool stop_after_failed_batch, std::optional<NodeCount> budget) {
+    // 1 canary, then 2, then the rest 2 at a time; the canary fails.
+    auto f = std::make_unique<Fixture>(7, std::vector<NodeCount>{count_of(1), count_of(2)});
+    f->options.stop_after_failed_batch = stop_after_failed_batch;
+    f->options.max_fail = budget;
+    f->action.instant = true;
+    f->action.outcomes[0] = FakeAction::Script::exits(1);
+    f->start();
+    REQUIRE(f->finish());
+    return f;
+  };
+  SECTION("by default: no next batch, exit 4, the reason names the batch and the node") {
+    auto f = rollout(true, std::nullopt);
+    CHECK(f->count(NodeStatus::failed) == 1);
+    CHECK(f->count(NodeStatus::not_started) == 6);
+    CHECK_FALSE(f->action.started(1));
+    CHECK(f->run->aborted());
+    CHECK(f->run->abort_reason() ==
+          "batch 1 of 4 ended with 1 node not deployed (n00): the rollout stops before batch 2 "
+          "(--max-fail sets a budget, --max-fail none goes on regardless)");
+    CHECK(f->run->exit_code() == kExitAborted);
+  }
+  SECTION("--max-fail none: every batch runs, exit 1") {
+    auto f = rollout(false, std::nullopt);
+    CHECK(f->count(NodeStatus::deployed) == 6);
+    CHECK_FALSE(f->run->aborted());
+    CHECK(f->run->exit_code() == kExitNodeFailed);
+  }
+  SECTION("--max-fail 1: the budget counts across batches instead") {
+    auto f = rollout(false, count_of(1));
+    CHECK(f->count(NodeStatus::deployed) == 6);
+    CHECK(f->run->exit_code() == kExitNodeFailed);
+  }
+  SECTION("a global post hook does not turn a stopped rollout into success") {
+    auto f = std::make_unique<Fixture>(
+        3, std::vector<NodeCount>{count_of(1)},
+        std::vector<Hook>{hook("notify", HookType::global_postdeployhook, {"/bin/true"})});
+    f->options.stop_after_failed_batch = true;
+    f->action.instant = true;
+    f->action.outcomes[0] = FakeAction::Script::exits(2);
+    f->start();
+    REQUIRE(f->finish());
+    CHECK(f->run->global_hooks().back().args.front() == "4");
+    CHECK(f->run->exit_code() == kExitAborted);
+  }
+}
+
+TEST_CASE("run: gates between batches get the batch, its failures and its nodes",
+          "[run][rollout][hooks]") {
+  // The gate records its arguments, and fails after the batch that holds n03.
+  Fixture f(
+      6, {count_of(2)},
+      {hook("smoke", HookType::postbatchhook,
+            {"/bin/sh", "-c", "echo \"$@\" >> \"$BRIGADE_KITCHEN/gate.log\"; [ \"$0\" != 2 ]"}),
+       hook("edge only", HookType::postbatchhook, {"/bin/true"}, {{HookFilter::nodes, {"n05"}}})});
+  f.action.instant = true;
+  f.action.outcomes[1] = FakeAction::Script::exits(3);  // a failure the gate is told about
+  f.options.max_fail = std::nullopt;  // the gate, not the batch rule, decides here
+  f.start();
+  REQUIRE(f.finish());
+  // $0 is the batch number, then the failures and the nodes.
+  CHECK(brigade::test::file_text(f.kitchen.str() + "/gate.log") == "1 n00 n01\n0 n02 n03\n");
+  REQUIRE(f.plan.gates.size() == 2);
+  CHECK(f.plan.gates[0].size() == 1);            // "edge only" matches no node of batches 1 and 2
+  CHECK(f.count(NodeStatus::not_started) == 2);  // batch 3 never started
+  CHECK(f.run->abort_reason() ==
+        "gate 'smoke' failed after batch 2 of 3 (exit 1): the rollout stops before batch 3");
+  CHECK(f.run->exit_code() == kExitAborted);
+  // The gates are in the run's hook records, with their arguments.
+  REQUIRE(f.run->global_hooks().size() == 2);
+  CHECK(f.run->global_hooks()[0].type == HookType::postbatchhook);
+  CHECK(f.run->global_hooks()[0].args == std::vector<std::string>{"1", "1", "n00", "n01"});
+}
+
+TEST_CASE("run: --batch-wait comes before the gate, and SIGINT during it starts nothing",
+          "[run][rollout][hooks]") {
+  Fixture f(4, {count_of(2)}, {hook("gate", HookType::postbatchhook, {"/bin/true"})});
+  f.action.instant = true;
+  f.options.batch_wait = std::chrono::seconds(600);
+  f.start();
+  REQUIRE(f.run_until([&] { return f.action.events.size() == 4; }));  // batch 1 is done
+  f.settle();
+  CHECK(f.run->global_hooks().empty());  // waiting, the gate not yet run
+  f.run->interrupt(SIGINT);
+  REQUIRE(f.finish());
+  CHECK(f.run->global_hooks().empty());
+  CHECK(f.count(NodeStatus::not_started) == 2);
+  CHECK(f.run->exit_code() == kExitInterrupted);
+}

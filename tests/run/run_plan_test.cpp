@@ -1,6 +1,7 @@
 #include <brigade/run/run_plan.hpp>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <string>
 #include <vector>
@@ -25,7 +26,7 @@ TEST_CASE("run plan: batches, global hooks with their nodes, each node's own hoo
   std::vector<Node> nodes(5);
   std::vector<const Node*> selection;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    nodes[i].name = "n" + std::to_string(i);
+    nodes[i].name = fmt::format("n{}", i);
     nodes[i].chef_environment = i < 2 ? "staging" : "production";
     selection.push_back(&nodes[i]);
   }

@@ -18,6 +18,6 @@ namespace brigade {
 /// hooks with the nodes they would get, node hooks beside each node. Touches nothing.
 /// `plan` is the one a run would carry out (plan_run), so the two never disagree.
 void print_fix_plan(std::ostream& out, const Selection& selection, const RunPlan& plan,
-                    const std::optional<NodeCount>& max_fail, const FixOptions& options);
+                    const FailurePolicy& failures, const FixOptions& options);
 
 }  // namespace brigade

@@ -13,12 +13,19 @@
 namespace brigade {
 
 /// When a hook runs.
-enum class HookType { global_predeployhook, global_postdeployhook, predeployhook, postdeployhook };
+enum class HookType {
+  global_predeployhook,
+  global_postdeployhook,
+  predeployhook,
+  postdeployhook,
+  postbatchhook,  ///< A gate between two batches of a staged rollout.
+};
 
 /// The name as written in a definition.
 const char* hook_type_name(HookType type);
 
-/// How people read it: "global pre hook", "global post hook", "pre hook", "post hook".
+/// How people read it: "global pre hook", "global post hook", "pre hook", "post hook", "batch
+/// gate".
 const char* hook_kind(HookType type);
 
 /// What a hook's filters look at (in the order `list hooks` shows them).

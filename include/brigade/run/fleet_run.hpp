@@ -23,7 +23,9 @@ namespace brigade {
 
 struct RunOptions {
   std::size_t parallel = 16;
-  std::optional<NodeCount> max_fail;            ///< Failures allowed; more abort the run.
+  std::optional<NodeCount> max_fail;  ///< Failures allowed; more abort the run.
+  /// A staged rollout: a batch in which a node did not deploy stops it (no next batch).
+  bool stop_after_failed_batch = false;
   std::optional<std::chrono::seconds> timeout;  ///< Per node, its action's whole work.
   std::chrono::seconds batch_wait{0};
   /// This run's directory: node logs go to `<log_dir>/nodes/<node>.log`. Empty: no log files
@@ -83,6 +85,8 @@ class FleetRun {
   class NodeLog;
 
   asio::awaitable<void> run_node(std::size_t index);
+  asio::awaitable<void> between_batches(std::size_t batch);
+  void stop_rollout(std::string reason);
   asio::awaitable<void> act_on_node(std::size_t index, NodeLog& log);
   asio::awaitable<std::optional<std::size_t>> run_global_hooks(std::vector<HookCall> calls,
                                                                OnHookFailure on_failure);
@@ -106,6 +110,7 @@ class FleetRun {
   bool aborted_ = false;
   bool global_pre_failed_ = false;
   bool node_post_failed_ = false;
+  bool rollout_stopped_ = false;
   int interrupted_by_ = 0;
   int exit_code_ = 0;
   std::string abort_reason_;

@@ -21,6 +21,10 @@ struct RunPlan {
   std::vector<HookCall> global_pre;
   /// Global post hooks the same way; the run puts its exit code before the node names.
   std::vector<HookCall> global_post;
+  /// The gates (postbatchhook) after each batch but the last: `gates[b]` runs after batch b,
+  /// each call with the nodes of that batch its filters match; the run puts the batch number
+  /// and its count of failed nodes before them. A gate that matches none is not in the plan.
+  std::vector<std::vector<HookCall>> gates;
   /// Each node's own pre and post hooks, in order (indexed like the run's nodes).
   std::vector<std::vector<const Hook*>> node_pre;
   std::vector<std::vector<const Hook*>> node_post;
