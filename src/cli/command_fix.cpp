@@ -56,7 +56,8 @@ std::string run_stamp() {
 }
 
 bool confirmed(std::size_t count, std::ostream& err) {
-  err << "Deploy to all " << count << " nodes? [y/N] " << std::flush;
+  err << "Deploy to every node of the kitchen (" << count << (count == 1 ? " node" : " nodes")
+      << ")? [y/N] " << std::flush;
   std::string answer;
   std::getline(std::cin, answer);
   return answer == "y" || answer == "Y" || answer == "yes";
@@ -275,12 +276,26 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
     print_error(err, archive.error());
     return kExitUsage;
   }
-  const bool all = std::find(options.selectors.begin(), options.selectors.end(), "node:all") !=
-                   options.selectors.end();
-  if (all && !options.yes && ::isatty(STDIN_FILENO) && !confirmed(selection.nodes.size(), err)) {
-    print_error(err, Diagnostic{.message = "not confirmed; nothing was deployed",
-                                .hint = "pass --yes to deploy every node without asking"});
-    return kExitUsage;
+  // The whole fleet — node:all, node:*, or selectors that happen to cover it — is never
+  // deployed by surprise: asked on a terminal, and without one only with --yes.
+  const auto deployable = std::count_if(kitchen.nodes.begin(), kitchen.nodes.end(),
+                                        [](const Node& node) { return !node.dummy; });
+  const bool whole_fleet = static_cast<std::size_t>(deployable) == selection.nodes.size();
+  if (whole_fleet && !options.yes) {
+    if (!::isatty(STDIN_FILENO)) {
+      print_error(err, Diagnostic{.message = fmt::format(
+                                      "this selects every node of the kitchen ({} {}) and there "
+                                      "is no terminal to ask; nothing was deployed",
+                                      selection.nodes.size(),
+                                      selection.nodes.size() == 1 ? "node" : "nodes"),
+                                  .hint = "pass --yes to deploy the whole fleet (cron lines do)"});
+      return kExitUsage;
+    }
+    if (!confirmed(selection.nodes.size(), err)) {
+      print_error(err, Diagnostic{.message = "not confirmed; nothing was deployed",
+                                  .hint = "pass --yes to deploy every node without asking"});
+      return kExitUsage;
+    }
   }
 
   const LogModes modes = LogModes::parse(options.log_mode).value();  // checked by fix()

@@ -257,6 +257,10 @@ bool Hook::matches(const Node& node) const {
 
 Result<std::vector<Hook>> load_hooks(const fs::path& root, std::vector<Diagnostic>* warnings) {
   const fs::path dir = root / "hooks";
+  // Relative execs are resolved against an absolute hooks/: hooks run with the kitchen as
+  // working directory, wherever Brigade was started and however -k was written.
+  std::error_code absolute_error;
+  const fs::path exec_dir = fs::absolute(dir, absolute_error).lexically_normal();
   std::vector<Hook> hooks;
   std::vector<Diagnostic> problems;
   std::error_code ec;
@@ -287,7 +291,7 @@ Result<std::vector<Hook>> load_hooks(const fs::path& root, std::vector<Diagnosti
       objects.push_back({});
     }
     for (std::size_t i = 0; i < objects.size(); ++i) {
-      auto hook = read_hook(*file, objects[i], i, dir, problems);
+      auto hook = read_hook(*file, objects[i], i, absolute_error ? dir : exec_dir, problems);
       if (!hook) {
         continue;
       }

@@ -69,6 +69,18 @@ Result<std::vector<std::string>> init_kitchen(const fs::path& dir) {
     return Diagnostic{.file = display_path(config.string()), .message = "cannot write file"};
   }
   created.push_back(display_path(config.string()));
+  // Run logs and reports go to logs/ in the kitchen: never part of its checkout. An existing
+  // .gitignore is the user's and left alone.
+  const fs::path ignore = dir / ".gitignore";
+  if (!fs::exists(ignore, ec)) {
+    std::ofstream ignored(ignore);
+    ignored << "# Brigade's run logs and reports (brigade fix writes them here)\nlogs/\n";
+    ignored.close();
+    if (!ignored) {
+      return Diagnostic{.file = display_path(ignore.string()), .message = "cannot write file"};
+    }
+    created.push_back(display_path(ignore.string()));
+  }
   return created;
 }
 

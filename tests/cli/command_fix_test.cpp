@@ -358,7 +358,8 @@ TEST_CASE("deploy: --batch-wait pauses between batches", "[sshd][deploy]") {
   CHECK(spans["n02.fleet.test"].first - spans["n01.fleet.test"].second >= 1'000'000'000LL);
 }
 
-TEST_CASE("deploy: node:all asks on a terminal, and never without one", "[sshd][deploy]") {
+TEST_CASE("deploy: the whole fleet is asked for on a terminal and needs --yes without one",
+          "[sshd][deploy]") {
   if (!brigade::test::can_run_sshd() ||
       brigade::test::run_shell("command -v script >/dev/null").status != 0) {
     BRIGADE_SKIP("needs root and script(1)");
@@ -370,14 +371,36 @@ TEST_CASE("deploy: node:all asks on a terminal, and never without one", "[sshd][
   auto declined = brigade::test::run_shell("echo n | script -qec '" + std::string(BRIGADE_BINARY) +
                                            " fix -k " + kitchen.str() + " node:all' /dev/null");
   CHECK(declined.status == 2);
-  CHECK(declined.output.find("Deploy to all 2 nodes? [y/N]") != std::string::npos);
+  CHECK(declined.output.find("Deploy to every node of the kitchen (2 nodes)? [y/N]") !=
+        std::string::npos);
   CHECK(declined.output.find("not confirmed; nothing was deployed") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(kitchen.str() + "/logs/latest"));
-  // Without a terminal: no question, the run goes ahead.
+  // Any selection that is the whole fleet is asked for, not only node:all.
+  for (const std::string selectors : {"'node:*'", "node:n01.fleet.test node:n02.fleet.test"}) {
+    INFO(selectors);
+    auto asked =
+        brigade::test::run_shell("echo n | script -qec '" + std::string(BRIGADE_BINARY) +
+                                 " fix -k " + kitchen.str() + " " + selectors + "' /dev/null");
+    CHECK(asked.status == 2);
+    CHECK(asked.output.find("Deploy to every node of the kitchen (2 nodes)?") != std::string::npos);
+  }
+  // Without a terminal: no deploy without --yes, said before any node is touched.
   auto unattended = brigade::test::run_shell(std::string(BRIGADE_BINARY) + " fix -k " +
-                                             kitchen.str() + " node:all </dev/null 2>&1");
-  CHECK(unattended.status == 0);
-  CHECK(unattended.output.find("Deploy to all") == std::string::npos);
+                                             kitchen.str() + " 'node:*' </dev/null 2>&1");
+  CHECK(unattended.status == 2);
+  CHECK(unattended.output.find("brigade: error: this selects every node of the kitchen (2 nodes) "
+                               "and there is no terminal to ask; nothing was deployed") !=
+        std::string::npos);
+  CHECK(unattended.output.find("pass --yes to deploy the whole fleet") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(kitchen.str() + "/logs/latest"));
+  auto confirmed = brigade::test::run_shell(std::string(BRIGADE_BINARY) + " fix -k " +
+                                            kitchen.str() + " 'node:*' --yes </dev/null 2>&1");
+  CHECK(confirmed.status == 0);
+  // A part of the fleet is deployed without a question.
+  auto part = brigade::test::run_shell(std::string(BRIGADE_BINARY) + " fix -k " + kitchen.str() +
+                                       " node:n01.fleet.test </dev/null 2>&1");
+  CHECK(part.status == 0);
+  CHECK(part.output.find("Deploy to") == std::string::npos);
 }
 
 TEST_CASE(

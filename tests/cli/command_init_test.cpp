@@ -1,4 +1,5 @@
 #include "support/cli_run.hpp"
+#include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
 #include <brigade/cli/cli.hpp>
@@ -65,4 +66,36 @@ TEST_CASE("cli: the example kitchen in conf/ loads cleanly", "[cli]") {
   CHECK(plan.out.find("  web01.example.com  pre hooks 'drain from lb'; post hooks 'restore to "
                       "lb'\n  web01.staging.example.com\n") != std::string::npos);
   CHECK(plan.out.find("Global post hooks, in order:\n  report: ") != std::string::npos);
+}
+
+TEST_CASE("cli: init's .gitignore keeps logs/ out, and the example checkout hook agrees",
+          "[cli][hooks]") {
+  brigade::test::TempDir dir;
+  const std::string target = dir.str() + "/kitchen";
+  auto r = run({"init", target});
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("created " + target + "/.gitignore\n") != std::string::npos);
+  CHECK(brigade::test::file_text(target + "/.gitignore").find("\nlogs/\n") != std::string::npos);
+
+  // A git kitchen, committed, with the example hook; then a run's logs/ appears.
+  const std::string hook = std::string(BRIGADE_CONF_DIR) + "/kitchen/hooks/checkout-is-current";
+  brigade::test::run_shell_ok("cd '" + target +
+                              "' && git init -q && git add -A && git -c user.name=t "
+                              "-c user.email=t@t commit -qm kitchen && mkdir -p logs/run1 && "
+                              "echo x > logs/run1/run.log");
+  auto clean = brigade::test::run_shell("cd '" + target + "' && '" + hook + "' 2>&1");
+  INFO(clean.output);
+  CHECK(clean.status == 0);
+  CHECK(clean.output.find("no upstream branch to compare with") != std::string::npos);
+  // Even without the .gitignore, logs/ is Brigade's own and not a change.
+  brigade::test::run_shell_ok("cd '" + target +
+                              "' && git rm -q --cached .gitignore && "
+                              "rm .gitignore && git -c user.name=t -c user.email=t@t commit -qm x");
+  CHECK(brigade::test::run_shell("cd '" + target + "' && '" + hook + "'").status == 0);
+  // A real change is refused.
+  brigade::test::run_shell_ok("echo '[userinfo]' >> '" + target + "/littlechef.cfg'");
+  auto dirty = brigade::test::run_shell("cd '" + target + "' && '" + hook + "' 2>&1");
+  CHECK(dirty.status == 1);
+  CHECK(dirty.output.find("littlechef.cfg") != std::string::npos);
+  CHECK(dirty.output.find("logs") == dirty.output.find("logs/, Brigade's own"));
 }

@@ -232,7 +232,7 @@ TEST_CASE("hooks run: arguments, order, environment and output for all four type
 
   // With --env, hooks see it, and filters apply to the smaller selection.
   run_shell_ok("rm " + record);
-  auto staging = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--env", "staging"});
+  auto staging = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--env", "staging", "--yes"});
   INFO(staging.err);
   REQUIRE(staging.status == 0);
   const auto staged = read_calls(record);
@@ -359,7 +359,7 @@ TEST_CASE("hooks run: the global post hooks' result is the run's exit code", "[s
     make_fleet_kitchen(kitchen, sshd, 2, "case {node} in n02.*) exit 5;; esac");
     kitchen.write("hooks/post.json",
                   R"({"name": "tests", "type": "global_postdeployhook", "exec": "record"})");
-    auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all"});
+    auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"});
     CHECK(run.status == 0);
     CHECK(read_calls(record).at(0).args == "[1][n01.fleet.test][n02.fleet.test]");
     CHECK(latest_report(kitchen)["exit_code"] == 0);
@@ -372,7 +372,7 @@ TEST_CASE("hooks run: the global post hooks' result is the run's exit code", "[s
       {"name": "also failed", "type": "global_postdeployhook", "exec": ["exit-with", "8"]},
       {"name": "last", "type": "global_postdeployhook", "exec": "record"}
     ])");
-    auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all"});
+    auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"});
     CHECK(run.status == 7);
     CHECK(read_calls(record).at(0).args == "[0][n01.fleet.test][n02.fleet.test]");
     auto report = latest_report(kitchen);
@@ -398,7 +398,7 @@ TEST_CASE("hooks run: a hook past its timeout is stopped, one killed by a signal
                    "esac\n");
   kitchen.write("hooks/check.json",
                 R"({"name": "check", "type": "predeployhook", "exec": "check", "timeout": 1})");
-  auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all"});
+  auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"});
   INFO(run.err);
   CHECK(run.status == 1);
   auto report = latest_report(kitchen);
@@ -446,7 +446,7 @@ TEST_CASE("hooks run: a failing node post hook aborts the run, cancelling 50 dep
     {"name": "verify", "type": "postdeployhook", "exec": "verify"},
     {"name": "notify", "type": "global_postdeployhook", "exec": "record"}
   ])");
-  auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--parallel", "64"});
+  auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes", "--parallel", "64"});
   INFO(run.err);
   // 4 whatever the global post hook returns (it exits 0), and it got 4.
   CHECK(run.status == 4);
@@ -504,7 +504,7 @@ TEST_CASE(
     write_script(kitchen, "hooks/hold",
                  "echo $$ > " + pid_file + ".tmp; mv " + pid_file + ".tmp " + pid_file +
                      "; exec sleep 300\n");
-    int child = brigade::test::spawn_brigade({"fix", "-k", kitchen.str(), "node:all"},
+    int child = brigade::test::spawn_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"},
                                              kitchen.str() + "/out", kitchen.str() + "/err");
     REQUIRE(wait_for_file(pid_file));
     ::kill(child, SIGINT);
@@ -524,7 +524,7 @@ TEST_CASE(
     write_script(kitchen, "hooks/hold",
                  "trap '' TERM\necho $$ > " + pid_file + ".tmp; mv " + pid_file + ".tmp " +
                      pid_file + "\nfor i in $(seq 600); do sleep 0.1; done\n");
-    int child = brigade::test::spawn_brigade({"fix", "-k", kitchen.str(), "node:all"},
+    int child = brigade::test::spawn_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"},
                                              kitchen.str() + "/out", kitchen.str() + "/err");
     REQUIRE(wait_for_file(pid_file));
     const pid_t hook = std::stoi(run_shell_ok("cat " + pid_file));
@@ -559,7 +559,7 @@ TEST_CASE("hooks run: the demo kitchen's hooks drain and restore, and notify wit
     kitchen.write(fmt::format("nodes/node{:04}.fleet.test.json", i),
                   R"({"chef_environment": "production", "run_list": ["role[web]"]})");
   }
-  auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--parallel", "2"});
+  auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes", "--parallel", "2"});
   INFO(run.err);
   CHECK(run.status == 1);  // the notification passes the run's code on
   CHECK(run.err.find("FAILED global post hook") == std::string::npos);  // it did not fail

@@ -1,3 +1,4 @@
+#include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
 #include <brigade/kitchen/hooks.hpp>
@@ -5,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -179,4 +181,28 @@ TEST_CASE("hooks: a key given twice is a warning, a FIFO among the files an erro
   REQUIRE_FALSE(fifo.ok());
   CHECK(fifo.error().render() ==
         kitchen.str() + "/hooks/b.json: not a regular file (a FIFO, device or socket)");
+}
+
+TEST_CASE("hooks: a relative exec is the kitchen's hooks/ file from any working directory",
+          "[hooks]") {
+  TempDir kitchen;
+  write_executable(kitchen, "hooks/notify.sh");
+  kitchen.write("hooks/n.json",
+                R"({"name": "n", "type": "global_postdeployhook", "exec": "notify.sh"})");
+  std::filesystem::create_directories(kitchen.path() / "roles/sub");
+  // In a child: the working directory is the process's. From roles/sub, the kitchen is "../.."
+  // (as `-k ../..` or the kitchen found upwards gives it).
+  const std::string expected = (kitchen.path() / "hooks/notify.sh").string();
+  const int status = brigade::test::result_in_child([&] {
+    if (::chdir((kitchen.path() / "roles/sub").c_str()) != 0) {
+      return 10;
+    }
+    auto hooks = load_hooks("../..");
+    if (!hooks || hooks->size() != 1) {
+      return 11;
+    }
+    // Absolute, so that it runs with the kitchen as working directory too.
+    return hooks->front().exec.front() == expected ? 0 : 12;
+  });
+  CHECK(status == 0);
 }
