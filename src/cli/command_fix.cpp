@@ -13,6 +13,7 @@
 #include <brigade/ssh/remote_command.hpp>
 #include <brigade/util/exit_status.hpp>
 #include <brigade/util/fd_budget.hpp>
+#include <brigade/util/file_lock.hpp>
 #include <brigade/util/json_file.hpp>
 #include <brigade/util/log_file.hpp>
 #include <brigade/util/terminal_text.hpp>
@@ -78,6 +79,22 @@ std::optional<Diagnostic> check_converge_command(const Kitchen& kitchen) {
                              "request beside the sync ({} bytes)",
                              converge.size(), ssh::kMaxExecCommand - kSyncScriptRoom - 700),
       .hint = "put it in a script in the kitchen and run that"};
+}
+
+// The lock of a log directory, created with it if need be.
+Result<FileLock> lock_log_root(const std::filesystem::path& log_root, const LogModes& modes) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(log_root, ec)) {
+    std::filesystem::create_directories(
+        log_root.parent_path().empty() ? "." : log_root.parent_path(), ec);
+    if (::mkdir(log_root.c_str(), modes.directory) != 0 && errno != EEXIST) {
+      return Diagnostic{
+          .file = log_root.string(),
+          .message = std::string("cannot create the log directory: ") + std::strerror(errno)};
+    }
+  }
+  return FileLock::acquire((log_root / ".brigade.lock").string(),
+                           fmt::format("brigade fix, pid {}, starting", ::getpid()));
 }
 
 // Where one run keeps its records: <log root>/<run id>/ with nodes/ and run.log, and `latest`
@@ -299,10 +316,23 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   }
 
   const LogModes modes = LogModes::parse(options.log_mode).value();  // checked by fix()
-  auto directory = create_run_directory_for(log_root_for(kitchen, options), modes, err);
+  const std::filesystem::path log_root = log_root_for(kitchen, options);
+  // One run at a time per log directory (the kitchen's logs/ by default): two runs would
+  // converge the same nodes at once and fight over logs/latest.
+  auto lock = lock_log_root(log_root, modes);
+  if (!lock) {
+    print_error(err, lock.error());
+    return kExitUsage;
+  }
+  auto directory = create_run_directory_for(log_root, modes, err);
   if (!directory) {
     print_error(err, directory.error());
     return kExitUsage;
+  }
+  if (auto described =
+          lock->describe(fmt::format("brigade fix, pid {}, run {}", ::getpid(), directory->run_id));
+      !described) {
+    print_warning(err, described.error());
   }
   const std::string& log_dir = directory->path;
   const RunPlan plan = plan_run(selection.nodes, hooks, sizes);

@@ -4,6 +4,7 @@
 #include "support/sshd.hpp"
 
 #include <brigade/cli/cli.hpp>
+#include <brigade/util/file_lock.hpp>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -484,4 +485,28 @@ TEST_CASE("deploy: bytes that are not UTF-8 in paths and node output never cost 
   CHECK(report["nodes"][0]["log"].get<std::string>().find("logs-\xef\xbf\xbd") !=
         std::string::npos);  // U+FFFD in place of each byte
   CHECK(run.err.find("FAILED n01.fleet.test") != std::string::npos);
+}
+
+TEST_CASE("deploy: a second run on the same kitchen is refused, naming the one running",
+          "[deploy][lock]") {
+  TempDir kitchen;
+  kitchen.write("littlechef.cfg", "[userinfo]\nuser = root\n");
+  kitchen.write("nodes/web1.json", "{}");
+  std::filesystem::create_directories(kitchen.path() / "logs");
+  // The running one, as the lock file describes it (this process holds the lock).
+  auto running = brigade::FileLock::acquire(kitchen.str() + "/logs/.brigade.lock",
+                                            "brigade fix, pid 4242, run 20261201T000000Z");
+  REQUIRE(running.ok());
+  auto second = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"});
+  CHECK(second.status == 2);
+  CHECK(second.err.find("logs/.brigade.lock: locked by another run (brigade fix, pid 4242, run "
+                        "20261201T000000Z)") != std::string::npos);
+  CHECK(second.err.find("wait for it to end") != std::string::npos);
+  // Nothing was started: no run directory, no latest.
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator(kitchen.path() / "logs")) {
+    ++entries;
+  }
+  CHECK(entries == 1);
 }
