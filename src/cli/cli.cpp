@@ -142,6 +142,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       ->add_option("-t,--timeout", fix_timeout,
                    "Seconds a node's deploy may take; then it is stopped and fails")
       ->check(CLI::Range(1, 86400 * 7));
+  fix_command->add_option("--batch-by", fix_options.batch_by,
+                          "Failure domains: no batch mixes nodes of two values of this node "
+                          "attribute (rack, ec2.placement.availability_zone)");
   int batch_wait = 0;
   fix_command->add_option("--batch-wait", batch_wait, "Seconds to pause between batches")
       ->check(CLI::Range(0, 86400));

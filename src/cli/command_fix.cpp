@@ -81,6 +81,18 @@ std::optional<Diagnostic> check_converge_command(const Kitchen& kitchen) {
       .hint = "put it in a script in the kitchen and run that"};
 }
 
+std::vector<std::string> names_of(const std::vector<const Node*>& nodes) {
+  std::vector<std::string> names;
+  for (const Node* node : nodes) {
+    names.push_back(node->name);
+  }
+  return names;
+}
+
+std::optional<std::string> batch_by_option(const FixOptions& options) {
+  return options.batch_by.empty() ? std::nullopt : std::optional<std::string>(options.batch_by);
+}
+
 // The lock of a log directory, created with it if need be.
 Result<FileLock> lock_log_root(const std::filesystem::path& log_root, const LogModes& modes) {
   std::error_code ec;
@@ -138,6 +150,7 @@ nlohmann::json selection_json(const FixOptions& options) {
           {"parallel", options.parallel},
           {"batch_size", text_or_null(options.batch_size)},
           {"max_fail", text_or_null(options.max_fail)},
+          {"batch_by", text_or_null(options.batch_by)},
           {"timeout_s",
            options.timeout ? nlohmann::json(options.timeout->count()) : nlohmann::json(nullptr)}};
 }
@@ -335,7 +348,7 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
     print_warning(err, described.error());
   }
   const std::string& log_dir = directory->path;
-  const RunPlan plan = plan_run(selection.nodes, hooks, sizes);
+  const RunPlan plan = plan_run(selection.nodes, hooks, sizes, batch_by_option(options));
   RunOptions run_options;
   run_options.parallel = parallel_within_fd_limit(
       std::min(options.parallel, selection.nodes.size()), kFdsPerDeployNode, err);
@@ -366,6 +379,10 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
       directory->run_id, selection.nodes.size(), plan.batches.size(),
       selection_record["selectors"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
       display_path(kitchen.root.string()), archive->files, archive->digest);
+  if (!selection.left_out.empty()) {
+    run_log.info("left out (dummy, never deployed): {}",
+                 join_shortened(names_of(selection.left_out), 20, "nodes"));
+  }
   FleetRun run(selection.nodes, plan, std::move(run_options), action, run_log);
   const auto started_at = std::chrono::system_clock::now();
   const auto started = std::chrono::steady_clock::now();
@@ -377,6 +394,9 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   report.started = started_at;
   report.finished = std::chrono::system_clock::now();
   report.selection = selection_record;
+  for (const Node* node : selection.left_out) {
+    report.left_out.push_back(node->name);
+  }
   if (run.aborted()) {
     run_log.info("run aborted: {}", run.abort_reason());
   }
@@ -408,6 +428,10 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   print_fix_summary(
       report, run,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), err);
+  if (!report.left_out.empty()) {
+    err << "brigade: left out (dummy, never deployed): "
+        << visible(join_shortened(report.left_out, 10, "nodes")) << '\n';
+  }
   err << "brigade: logs in " << display_path(log_dir) << "/, report " << display_path(report_file)
       << '\n';
   for (const auto& problem : unwritten) {
@@ -502,6 +526,12 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
     }
     sizes = std::move(*parsed);
   }
+  if (!options.batch_by.empty()) {
+    if (auto checked = check_batch_by(options.batch_by); !checked) {
+      print_error(err, checked.error());
+      return kExitUsage;
+    }
+  }
   auto failures = parse_failure_policy(options.max_fail, sizes.size() > 1);
   if (!failures) {
     print_error(err, failures.error());
@@ -518,7 +548,9 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
     return deploy(resolved, *kitchen, *selection, std::move(*hooks), std::move(sizes), *failures,
                   out, err);
   }
-  print_fix_plan(out, *selection, plan_run(selection->nodes, *hooks, sizes), *failures, options);
+  print_fix_plan(out, *selection,
+                 plan_run(selection->nodes, *hooks, sizes, batch_by_option(options)), *failures,
+                 options);
   return kExitSuccess;
 }
 

@@ -47,7 +47,8 @@ void print_fix_plan(std::ostream& out, const Selection& selection, const RunPlan
   global_hooks(plan.global_pre, "Global pre hooks, in order", "");
   for (std::size_t b = 0; b < plan.batches.size(); ++b) {
     out << "Batch " << b + 1 << " of " << plan.batches.size() << " ("
-        << plural(plan.batches[b].size(), "node", "nodes") << "):\n";
+        << plural(plan.batches[b].size(), "node", "nodes")
+        << (b < plan.batch_groups.size() ? ", " + plan.batch_groups[b] : "") << "):\n";
     for (std::size_t index : plan.batches[b]) {
       out << "  " << nodes[index]->name;
       const auto& pre = plan.node_pre[index];

@@ -1,5 +1,9 @@
 #include <brigade/run/run_plan.hpp>
 
+#include <algorithm>
+#include <map>
+#include <utility>
+
 namespace brigade {
 
 std::vector<std::vector<std::string>> RunPlan::batch_names(
@@ -33,14 +37,89 @@ std::vector<HookCall> global_calls(const std::vector<Hook>& hooks, HookType type
 
 }  // namespace
 
+Result<Ok> check_batch_by(const std::string& path) {
+  if (path.empty() || path.front() == '.' || path.back() == '.' ||
+      path.find("..") != std::string::npos) {
+    return Diagnostic{.field = "--batch-by",
+                      .message =
+                          "expected an attribute path such as rack or "
+                          "ec2.placement.availability_zone, got '" +
+                          path + "'"};
+  }
+  return Ok{};
+}
+
+namespace {
+
+// The value of `path` in a node's data as a group name, or nothing when it is not set.
+std::optional<std::string> attribute_value(const Node& node, const std::string& path) {
+  const nlohmann::json* value = &node.data;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t dot = std::min(path.find('.', start), path.size());
+    const std::string key = path.substr(start, dot - start);
+    if (!value->is_object() || !value->contains(key)) {
+      return std::nullopt;
+    }
+    value = &(*value)[key];
+    start = dot + 1;
+  }
+  if (value->is_null()) {
+    return std::nullopt;
+  }
+  return value->is_string() ? value->get<std::string>()
+                            : value->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The nodes (indices) grouped by `path`, each group labelled.
+std::vector<std::pair<std::string, std::vector<std::size_t>>> failure_domains(
+    const std::vector<const Node*>& nodes, const std::string& path) {
+  std::vector<std::pair<std::string, std::vector<std::size_t>>> groups;
+  std::vector<std::size_t> unset;
+  std::map<std::string, std::size_t> position;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    auto value = attribute_value(*nodes[i], path);
+    if (!value) {
+      unset.push_back(i);
+      continue;
+    }
+    auto [it, added] = position.try_emplace(*value, groups.size());
+    if (added) {
+      groups.push_back({path + "=" + *value, {}});
+    }
+    groups[it->second].second.push_back(i);
+  }
+  if (!unset.empty()) {
+    groups.push_back({path + " not set", std::move(unset)});
+  }
+  return groups;
+}
+
+}  // namespace
+
 RunPlan plan_run(const std::vector<const Node*>& nodes, const std::vector<Hook>& hooks,
-                 const std::vector<NodeCount>& batch_sizes) {
+                 const std::vector<NodeCount>& batch_sizes,
+                 const std::optional<std::string>& batch_by) {
   RunPlan plan;
-  std::size_t next = 0;
-  for (std::size_t size : plan_batches(nodes.size(), batch_sizes)) {
-    auto& batch = plan.batches.emplace_back();
-    for (std::size_t i = 0; i < size; ++i) {
-      batch.push_back(next++);
+  std::vector<std::pair<std::string, std::vector<std::size_t>>> groups;
+  if (batch_by) {
+    groups = failure_domains(nodes, *batch_by);
+  } else {
+    auto& all = groups.emplace_back();
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      all.second.push_back(i);
+    }
+  }
+  for (const auto& [label, members] : groups) {
+    std::size_t next = 0;
+    for (std::size_t size : plan_batches(members.size(), batch_sizes)) {
+      auto& batch = plan.batches.emplace_back();
+      for (std::size_t i = 0; i < size; ++i) {
+        batch.push_back(members[next++]);
+      }
+      if (batch_by) {
+        plan.batch_groups.push_back(label);
+      }
     }
   }
   plan.global_pre = global_calls(hooks, HookType::global_predeployhook, nodes);

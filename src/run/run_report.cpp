@@ -104,6 +104,7 @@ nlohmann::ordered_json RunReport::to_json() const {
   report["aborted"] = aborted;
   report["abort_reason"] = aborted ? nlohmann::ordered_json(abort_reason) : nullptr;
   report["selection"] = selection;
+  report["left_out"] = left_out;
   report["batches"] = batches;
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const auto& node : nodes) {

@@ -510,3 +510,22 @@ TEST_CASE("deploy: a second run on the same kitchen is refused, naming the one r
   }
   CHECK(entries == 1);
 }
+
+TEST_CASE("deploy: dummy nodes left out are named in the summary, run.log and report",
+          "[sshd][deploy]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  make_fleet_kitchen(kitchen, sshd, 1, "true");
+  kitchen.write("nodes/spare.fleet.test.json", R"({"dummy": true})");
+  auto run = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"});
+  INFO(run.err);
+  CHECK(run.status == 0);
+  CHECK(run.err.find("brigade: left out (dummy, never deployed): spare.fleet.test\n") !=
+        std::string::npos);
+  auto report = latest_report(kitchen);
+  CHECK(report["left_out"] == nlohmann::json::parse(R"(["spare.fleet.test"])"));
+  CHECK(report["selection"]["batch_by"].is_null());
+  CHECK(brigade::test::file_text(kitchen.str() + "/logs/latest/run.log")
+            .find("left out (dummy, never deployed): spare.fleet.test\n") != std::string::npos);
+}

@@ -131,3 +131,27 @@ TEST_CASE("cli: fix --dry-run shows the gates after their batch and the rollout 
   auto bad = run({"fix", "-k", kitchen.str(), "node:all", "-n", "--max-fail", "nope"});
   CHECK(bad.status == 2);
 }
+
+TEST_CASE("cli: fix --dry-run --batch-by names each batch's failure domain", "[cli][rollout]") {
+  brigade::test::TempDir kitchen;
+  kitchen.write("littlechef.cfg", "[userinfo]\n");
+  kitchen.write("nodes/a1.json", R"({"rack": "east"})");
+  kitchen.write("nodes/a2.json", R"({"rack": "west"})");
+  kitchen.write("nodes/a3.json", R"({"rack": "east"})");
+  kitchen.write("nodes/a4.json", "{}");
+  auto plan = run({"fix", "-k", kitchen.str(), "node:all", "-n", "--batch-by", "rack"});
+  INFO(plan.err);
+  CHECK(plan.status == 0);
+  CHECK(plan.out ==
+        "Plan: 4 nodes, 3 batches, at most 16 in flight (dry run, nothing is touched)\n"
+        "Batch 1 of 3 (2 nodes, rack=east):\n"
+        "  a1\n"
+        "  a3\n"
+        "Batch 2 of 3 (1 node, rack=west):\n"
+        "  a2\n"
+        "Batch 3 of 3 (1 node, rack not set):\n"
+        "  a4\n");
+  auto bad = run({"fix", "-k", kitchen.str(), "node:all", "-n", "--batch-by", "rack..x"});
+  CHECK(bad.status == 2);
+  CHECK(bad.err.find("expected an attribute path") != std::string::npos);
+}

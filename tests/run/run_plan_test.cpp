@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <string>
 #include <vector>
@@ -60,4 +61,44 @@ TEST_CASE("run plan: batches, global hooks with their nodes, each node's own hoo
   CHECK(names(plan.node_pre[1]) == std::vector<std::string>{"drain", "check"});
   CHECK(names(plan.node_pre[2]) == std::vector<std::string>{"check"});
   CHECK(names(plan.node_post[4]) == std::vector<std::string>{"restore"});
+}
+
+TEST_CASE("run plan: --batch-by keeps failure domains apart, cut by --batch-size", "[plan]") {
+  const char* racks[] = {
+      R"({"rack": "r2"})", R"({"rack": "r1"})", R"({"rack": "r2"})", R"({})",
+      R"({"rack": "r1"})", R"({"rack": "r2"})", R"({"rack": null})", R"({"rack": 7})"};
+  std::vector<Node> nodes(std::size(racks));
+  std::vector<const Node*> selection;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    nodes[i].name = fmt::format("n{}", i);
+    nodes[i].data = nlohmann::json::parse(racks[i]);
+    selection.push_back(&nodes[i]);
+  }
+  const std::vector<Hook> no_hooks;
+  SECTION("one batch per group, in the order groups first appear, the unset last") {
+    const RunPlan plan = plan_run(selection, no_hooks, {}, std::string("rack"));
+    CHECK(plan.batches == std::vector<std::vector<std::size_t>>{{0, 2, 5}, {1, 4}, {7}, {3, 6}});
+    CHECK(plan.batch_groups ==
+          std::vector<std::string>{"rack=r2", "rack=r1", "rack=7", "rack not set"});
+  }
+  SECTION("each group cut into batches of the size, percentages of the group") {
+    const RunPlan plan =
+        plan_run(selection, no_hooks, {NodeCount{NodeCount::Kind::count, 2}}, std::string("rack"));
+    CHECK(plan.batches == std::vector<std::vector<std::size_t>>{{0, 2}, {5}, {1, 4}, {7}, {3, 6}});
+    CHECK(plan.batch_groups ==
+          std::vector<std::string>{"rack=r2", "rack=r2", "rack=r1", "rack=7", "rack not set"});
+  }
+  SECTION("a dotted path into nested attributes") {
+    nodes[0].data = nlohmann::json::parse(R"({"ec2": {"placement": {"zone": "a"}}})");
+    nodes[1].data = nlohmann::json::parse(R"({"ec2": {"placement": "flat"}})");
+    const RunPlan plan = plan_run(selection, no_hooks, {}, std::string("ec2.placement.zone"));
+    CHECK(plan.batch_groups.front() == "ec2.placement.zone=a");
+    CHECK(plan.batches.front() == std::vector<std::size_t>{0});
+    CHECK(plan.batch_groups.back() == "ec2.placement.zone not set");
+    CHECK(plan.batches.back().size() == 7);
+  }
+  CHECK(check_batch_by("rack").ok());
+  CHECK_FALSE(check_batch_by("").ok());
+  CHECK_FALSE(check_batch_by("ec2..zone").ok());
+  CHECK_FALSE(check_batch_by(".rack").ok());
 }

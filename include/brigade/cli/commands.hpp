@@ -30,6 +30,7 @@ struct FixOptions {
   std::size_t parallel = 16;
   std::string batch_size;  ///< As given; empty: one batch.
   std::string max_fail;    ///< As given; empty: no limit.
+  std::string batch_by;    ///< An attribute path; empty: no failure domains.
   std::optional<std::chrono::seconds> timeout;
   std::chrono::seconds batch_wait{0};
   std::string log_dir;            ///< Empty: <kitchen>/logs.

@@ -9,6 +9,8 @@
 #include <brigade/run/hook_runner.hpp>
 
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace brigade {
@@ -16,6 +18,8 @@ namespace brigade {
 struct RunPlan {
   /// Indices into the run's nodes, batch by batch, in the order they start.
   std::vector<std::vector<std::size_t>> batches;
+  /// With --batch-by: the failure domain of each batch ("rack=r1", "rack not set"); else empty.
+  std::vector<std::string> batch_groups;
   /// Global pre hooks, in order, each with the selected nodes its filters match as arguments;
   /// a hook that matches none is not in the plan.
   std::vector<HookCall> global_pre;
@@ -35,8 +39,16 @@ struct RunPlan {
 };
 
 /// The plan for `nodes` (in selection order) with `hooks` (every definition of the kitchen) and
-/// the `--batch-size` list (empty: one batch). The hooks must outlive the plan.
+/// the `--batch-size` list (empty: one batch). With `batch_by` (a dotted attribute path such as
+/// `ec2.placement.availability_zone`), nodes are grouped by that attribute's value — groups in
+/// the order their first node is selected, nodes without it in a group of their own, last — and
+/// each group is cut into batches by the list (percentages of the group): no batch ever holds
+/// nodes of two groups. The hooks must outlive the plan.
 RunPlan plan_run(const std::vector<const Node*>& nodes, const std::vector<Hook>& hooks,
-                 const std::vector<NodeCount>& batch_sizes);
+                 const std::vector<NodeCount>& batch_sizes,
+                 const std::optional<std::string>& batch_by = std::nullopt);
+
+/// Checks a `--batch-by` path: dot-separated, no empty part.
+Result<Ok> check_batch_by(const std::string& path);
 
 }  // namespace brigade

@@ -78,6 +78,7 @@ struct RunReport {
   bool aborted = false;
   std::string abort_reason;
   nlohmann::json selection;  ///< Selectors and options.
+  std::vector<std::string> left_out;  ///< Selected but dummy: never deployed.
   std::vector<std::vector<std::string>> batches;
   std::vector<NodeResult> nodes;
   std::vector<HookRecord> hooks;  ///< Global pre and post hooks that ran, in order.
