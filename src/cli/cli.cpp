@@ -151,10 +151,18 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   fix_command->add_option("--log-dir", fix_options.log_dir,
                           "Where run logs go (default: logs/ in the kitchen)");
   fix_command->add_option("--report", fix_options.report, "Also write the report here");
+  fix_command
+      ->add_option("--keep-runs", fix_options.keep_runs,
+                   "Run directories kept under the log directory, this one included; older "
+                   "ones are removed after the report is written (0: keep all; default 30)")
+      ->check(CLI::Range(0, 1000000));
   fix_command->add_option("--log-mode", fix_options.log_mode,
                           "Mode of the logs and reports, octal (default 0600; directories get x "
                           "where r is set: 0640 gives 0750)");
-  fix_command->add_flag("-y,--yes", fix_options.yes, "Deploy node:all without asking");
+  fix_command->add_flag("-y,--yes", fix_options.yes,
+                        "Deploy the whole fleet without asking (needed without a terminal)");
+  fix_command->add_flag("-q,--quiet", fix_options.quiet,
+                        "Print only the failures and the totals line (for cron mail)");
   fix_command
       ->add_option("--rerun", fix_options.rerun,
                    "'failed': the nodes the latest run did not deploy (failed, skipped, "

@@ -370,7 +370,7 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   // The live status line only when our output is the process's stdout and it is a terminal.
   const bool live = &out == &std::cout && StatusLine(stdout).smart();
   std::cout.flush();
-  ProgressPrinter printer(out, live);
+  ProgressPrinter printer(out, live, options.quiet);
   RunLog run_log(std::move(directory->run_log), printer);
   const nlohmann::json selection_record = selection_json(options);
   run_log.info(
@@ -422,18 +422,27 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   for (auto& problem : write_reports(report, {report_file, options.report}, modes.file)) {
     unwritten.push_back(std::move(problem));
   }
+  // Old runs go only once this one's record is complete, and never on a bug's way out.
+  if (!driven.failure && options.keep_runs > 0) {
+    const Pruned pruned = prune_runs(log_root, options.keep_runs, report.run_id);
+    for (const auto& problem : pruned.problems) {
+      print_warning(err, problem);
+    }
+  }
   if (driven.failure) {
     std::rethrow_exception(driven.failure);
   }
   print_fix_summary(
       report, run,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), err);
-  if (!report.left_out.empty()) {
+  if (!report.left_out.empty() && !options.quiet) {
     err << "brigade: left out (dummy, never deployed): "
         << visible(join_shortened(report.left_out, 10, "nodes")) << '\n';
   }
-  err << "brigade: logs in " << display_path(log_dir) << "/, report " << display_path(report_file)
-      << '\n';
+  if (!options.quiet) {
+    err << "brigade: logs in " << display_path(log_dir) << "/, report " << display_path(report_file)
+        << '\n';
+  }
   for (const auto& problem : unwritten) {
     print_error(err, problem);
   }

@@ -39,8 +39,11 @@ std::string describe_result(const NodeResult& node) {
                                 : ", kitchen unchanged");
 }
 
-ProgressPrinter::ProgressPrinter(std::ostream& out, bool live)
-    : out_(out), live_(live), terminal_(stdout, live, live ? StatusLine(stdout).width() : 80) {}
+ProgressPrinter::ProgressPrinter(std::ostream& out, bool live, bool quiet)
+    : out_(out),
+      live_(live && !quiet),
+      quiet_(quiet),
+      terminal_(stdout, live_, live_ ? StatusLine(stdout).width() : 80) {}
 
 void ProgressPrinter::batch_started(std::size_t batch, std::size_t batches, std::size_t nodes) {
   batch_ = batch;
@@ -89,6 +92,9 @@ void ProgressPrinter::refresh() {
 }
 
 void ProgressPrinter::line(const std::string& text) {
+  if (quiet_) {
+    return;
+  }
   if (live_) {
     terminal_.print_line(text);
     refresh();

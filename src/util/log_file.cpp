@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -191,6 +193,70 @@ Result<Ok> replace_symlink(const std::filesystem::path& link, const std::string&
     return failure(link.string(), "cannot replace the link", error);
   }
   return Ok{};
+}
+
+bool is_run_id(std::string_view name) {
+  auto digits = [](std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(),
+                                        [](unsigned char c) { return std::isdigit(c) != 0; });
+  };
+  if (name.size() < 16 || !digits(name.substr(0, 8)) || name[8] != 'T' ||
+      !digits(name.substr(9, 6)) || name[15] != 'Z') {
+    return false;
+  }
+  const std::string_view suffix = name.substr(16);
+  return suffix.empty() ||
+         (suffix.front() == '-' && suffix.size() <= 5 && digits(suffix.substr(1)));
+}
+
+namespace {
+
+// Run ids in the order they were made: by time stamp, then by the -N of the same second.
+bool made_before(const std::string& a, const std::string& b) {
+  auto number = [](const std::string& id) { return id.size() > 16 ? std::stoi(id.substr(17)) : 1; };
+  const int by_stamp = a.compare(0, 16, b, 0, 16);
+  return by_stamp != 0 ? by_stamp < 0 : number(a) < number(b);
+}
+
+}  // namespace
+
+Pruned prune_runs(const std::filesystem::path& root, std::size_t keep, const std::string& current) {
+  namespace fs = std::filesystem;
+  Pruned pruned;
+  std::error_code ec;
+  const fs::path latest_target = fs::read_symlink(root / "latest", ec);
+  const std::string latest = ec ? std::string() : latest_target.filename().string();
+  std::vector<std::string> runs;
+  fs::directory_iterator it(root, ec);
+  if (ec) {
+    pruned.problems.push_back(failure(root.string(), "cannot list old runs", ec.value()));
+    return pruned;
+  }
+  for (const auto& entry : it) {
+    const std::string name = entry.path().filename().string();
+    std::error_code type_error;
+    if (is_run_id(name) && entry.symlink_status(type_error).type() == fs::file_type::directory) {
+      runs.push_back(name);
+    }
+  }
+  std::sort(runs.begin(), runs.end(), made_before);
+  if (runs.size() <= keep) {
+    return pruned;
+  }
+  for (std::size_t i = 0; i + keep < runs.size(); ++i) {
+    if (runs[i] == current || runs[i] == latest) {
+      continue;
+    }
+    std::error_code removal;
+    fs::remove_all(root / runs[i], removal);
+    if (removal) {
+      pruned.problems.push_back(
+          failure((root / runs[i]).string(), "cannot remove an old run", removal.value()));
+    } else {
+      pruned.removed.push_back(runs[i]);
+    }
+  }
+  return pruned;
 }
 
 }  // namespace brigade

@@ -529,3 +529,30 @@ TEST_CASE("deploy: dummy nodes left out are named in the summary, run.log and re
   CHECK(brigade::test::file_text(kitchen.str() + "/logs/latest/run.log")
             .find("left out (dummy, never deployed): spare.fleet.test\n") != std::string::npos);
 }
+
+TEST_CASE("deploy: --quiet prints only failures and totals, --keep-runs prunes old runs",
+          "[sshd][deploy]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  make_fleet_kitchen(kitchen, sshd, 2, "[ {node} != n02.fleet.test ] || { echo broke; exit 3; }");
+  std::vector<std::string> run_ids;
+  for (int i = 0; i < 3; ++i) {
+    auto run = brigade::test::run_brigade(
+        {"fix", "-k", kitchen.str(), "node:all", "--yes", "--quiet", "--keep-runs", "2"});
+    CHECK(run.status == 1);
+    CHECK(run.out.empty());
+    const auto lines = brigade::test::lines_of(run.err);
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[0] == "FAILED n02.fleet.test: the converge command exited with 3");
+    CHECK(lines[1] == "    broke");
+    CHECK(lines[2].starts_with("brigade: 2 nodes: 1 deployed, 1 failed, 0 skipped"));
+    run_ids.push_back(latest_report(kitchen)["run_id"].get<std::string>());
+  }
+  // The two newest runs are kept; the first is gone; the lock and latest stay.
+  CHECK_FALSE(std::filesystem::exists(kitchen.path() / "logs" / run_ids[0]));
+  CHECK(std::filesystem::is_directory(kitchen.path() / "logs" / run_ids[1]));
+  CHECK(std::filesystem::is_directory(kitchen.path() / "logs" / run_ids[2]));
+  CHECK(std::filesystem::exists(kitchen.path() / "logs/.brigade.lock"));
+  CHECK(std::filesystem::read_symlink(kitchen.path() / "logs/latest") == run_ids[2]);
+}

@@ -149,3 +149,38 @@ TEST_CASE("log file: --log-mode", "[log_file]") {
   CHECK_FALSE(LogModes::parse("04755").ok());
   CHECK_FALSE(LogModes::parse("").ok());
 }
+
+TEST_CASE("log files: --keep-runs prunes only old run directories", "[log_file]") {
+  brigade::test::TempDir root;
+  namespace fs = std::filesystem;
+  const std::vector<std::string> runs = {"20261129T230000Z",   "20261130T010000Z",
+                                         "20261130T010000Z-2", "20261130T010000Z-10",
+                                         "20261201T000000Z",   "20261201T120000Z"};
+  for (const auto& run : runs) {
+    root.write(run + "/report.json", "{}");
+  }
+  root.write("notes.txt", "mine");
+  root.write("20261101T000000Z.json", "not a directory");
+  fs::create_directories(root.path() / "elsewhere");
+  root.write("elsewhere/keep", "x");
+  fs::create_directory_symlink(root.path() / "elsewhere", root.path() / "20261001T000000Z");
+  // latest points at an old run (as after a --log-dir change): it stays.
+  fs::create_directory_symlink("20261130T010000Z", root.path() / "latest");
+
+  CHECK(brigade::is_run_id("20261130T010000Z-2"));
+  CHECK_FALSE(brigade::is_run_id("20261130T010000Z-"));
+  CHECK_FALSE(brigade::is_run_id("latest"));
+  CHECK_FALSE(brigade::is_run_id("../20261130T010000Z"));
+
+  const auto pruned = brigade::prune_runs(root.path(), 2, "20261201T120000Z");
+  CHECK(pruned.problems.empty());
+  // The oldest go in the order they were made (-2 before -10), latest's target stays.
+  CHECK(pruned.removed ==
+        std::vector<std::string>{"20261129T230000Z", "20261130T010000Z-2", "20261130T010000Z-10"});
+  for (const char* kept : {"20261130T010000Z", "20261201T000000Z", "20261201T120000Z", "notes.txt",
+                           "20261101T000000Z.json", "elsewhere/keep"}) {
+    CHECK(fs::exists(root.path() / kept));
+  }
+  CHECK(fs::is_symlink(root.path() / "20261001T000000Z"));  // a symlink is never followed
+  CHECK(brigade::prune_runs(root.path(), 0 + 30, "x").removed.empty());
+}

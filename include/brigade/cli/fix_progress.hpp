@@ -31,7 +31,8 @@ std::string describe_result(const NodeResult& node);
 /// when it is not the terminal's stdout (tests, pipes).
 class ProgressPrinter : public RunObserver {
  public:
-  ProgressPrinter(std::ostream& out, bool live);
+  /// `quiet`: no line and no status line at all (the summary says what failed).
+  ProgressPrinter(std::ostream& out, bool live, bool quiet = false);
 
   void batch_started(std::size_t batch, std::size_t batches, std::size_t nodes) override;
   void node_started(const NodeResult& node) override;
@@ -47,6 +48,7 @@ class ProgressPrinter : public RunObserver {
 
   std::ostream& out_;
   bool live_;
+  bool quiet_;
   StatusLine terminal_;
   std::size_t batch_ = 0;
   std::size_t batches_ = 0;

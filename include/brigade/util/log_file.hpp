@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace brigade {
 
@@ -62,5 +63,20 @@ Result<Ok> write_file_atomically(const std::string& path, const std::string& tex
 
 /// Points the symlink `link` at `target` atomically (a new link renamed over the old one).
 Result<Ok> replace_symlink(const std::filesystem::path& link, const std::string& target);
+
+/// Whether `name` is a run directory's name as create_run_directory makes them
+/// (`20261201T104500Z`, `20261201T104500Z-2`).
+bool is_run_id(std::string_view name);
+
+/// What pruning did: the run directories removed, and what could not be removed.
+struct Pruned {
+  std::vector<std::string> removed;
+  std::vector<Diagnostic> problems;
+};
+
+/// Removes all but the newest `keep` run directories under `root`: only real directories (not
+/// symlinks) whose name is a run id, never `current` and never the one `root/latest` points at.
+/// Nothing else under root is touched.
+Pruned prune_runs(const std::filesystem::path& root, std::size_t keep, const std::string& current);
 
 }  // namespace brigade
