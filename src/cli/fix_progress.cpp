@@ -1,4 +1,5 @@
 #include <brigade/cli/fix_progress.hpp>
+#include <brigade/util/strings.hpp>
 #include <brigade/util/terminal_text.hpp>
 
 #include <fmt/ranges.h>
@@ -46,6 +47,7 @@ ProgressPrinter::ProgressPrinter(std::ostream& out, bool live, bool quiet)
       terminal_(stdout, live_, live_ ? StatusLine(stdout).width() : 80) {}
 
 void ProgressPrinter::batch_started(std::size_t batch, std::size_t batches, std::size_t nodes) {
+  activity_.clear();  // a pause or a gate before it is over
   batch_ = batch;
   batches_ = batches;
   line(fmt::format("Batch {} of {}: {} {}", batch, batches, nodes, nodes == 1 ? "node" : "nodes"));
@@ -79,16 +81,48 @@ void ProgressPrinter::refresh() {
   if (!live_) {
     return;
   }
-  double elapsed =
+  RunStatus status;
+  status.batch = batch_;
+  status.batches = batches_;
+  status.deployed = counts_[NodeStatus::deployed];
+  status.failed = counts_[NodeStatus::failed];
+  status.skipped = counts_[NodeStatus::skipped];
+  status.running = running_;
+  status.elapsed_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  if (!activity_.empty()) {  // a global hook: no node runs beside it
-    terminal_.set_status(fmt::format("[{}] {:.1f} s", activity_, elapsed));
-    return;
+  status.activity = activity_;
+  terminal_.set_status(status_text(status, terminal_.width()));
+}
+
+std::string status_text(const RunStatus& status, std::size_t width) {
+  const std::string elapsed = fmt::format("{:.1f} s", status.elapsed_s);
+  const std::string failed = fmt::format("{} failed", status.failed);
+  // From the most to the least said; the first that fits is shown.
+  std::vector<std::string> forms;
+  if (!status.activity.empty()) {  // a hook, a gate or a pause: no node runs beside it
+    forms = {fmt::format("[{}] {}, {}", status.activity, failed, elapsed),
+             fmt::format("[{}] {}", status.activity, failed)};
+  } else {
+    const std::string deployed = fmt::format("{} deployed", status.deployed);
+    const std::string skipped = fmt::format("{} skipped", status.skipped);
+    const std::string running = fmt::format("{} running", status.running);
+    const std::string batch = fmt::format("[batch {}/{}] ", status.batch, status.batches);
+    forms = {batch + join({deployed, failed, skipped, running, elapsed}, ", "),
+             join({deployed, failed, skipped, running, elapsed}, ", "),
+             join({deployed, failed, skipped, running}, ", "),
+             join({deployed, failed, running}, ", "), join({deployed, failed}, ", ")};
   }
-  terminal_.set_status(
-      fmt::format("[batch {}/{}] {} deployed, {} failed, {} skipped, {} running, {:.1f} s", batch_,
-                  batches_, counts_[NodeStatus::deployed], counts_[NodeStatus::failed],
-                  counts_[NodeStatus::skipped], running_, elapsed));
+  for (const auto& form : forms) {
+    if (form.size() <= width) {
+      return form;
+    }
+  }
+  return failed.size() <= width ? failed : elide_middle(failed, width);
+}
+
+void ProgressPrinter::batch_wait_started(std::chrono::seconds wait, std::size_t next_batch) {
+  activity_ = fmt::format("waiting {} s before batch {}", wait.count(), next_batch);
+  refresh();
 }
 
 void ProgressPrinter::line(const std::string& text) {
@@ -148,6 +182,11 @@ void RunLog::node_finished(const NodeResult& node) {
   logger_.info("{}: {}{} in {:.3f} s, log {}", node.name, node_status_name(node.status),
                reason.empty() ? "" : " (" + reason + ")", node.duration_s, node.log);
   next_.node_finished(node);
+}
+
+void RunLog::batch_wait_started(std::chrono::seconds wait, std::size_t next_batch) {
+  logger_.info("waiting {} s (--batch-wait) before batch {}", wait.count(), next_batch);
+  next_.batch_wait_started(wait, next_batch);
 }
 
 void RunLog::global_hook_started(const Hook& hook) {

@@ -43,6 +43,7 @@ class FleetRun::NodeLog : public NodeOutput {
     keep(is_stderr ? OutputStream::err : OutputStream::out, fmt::format("[{}] {}", hook, line));
   }
   void note(const std::string& text) override {
+    stamp();
     file_.write("# brigade: " + text + "\n");
     file_.flush();
   }
@@ -57,7 +58,16 @@ class FleetRun::NodeLog : public NodeOutput {
  private:
   static constexpr std::size_t kTail = 10;
 
+  // Each line of the log starts with its UTC time, as run.log's do.
+  void stamp() {
+    if (file_.is_open()) {
+      file_.write(iso8601_utc(std::chrono::system_clock::now()));
+      file_.write(" ");
+    }
+  }
+
   void keep(OutputStream stream, std::string_view line) {
+    stamp();
     if (stream == OutputStream::err) {
       file_.write("[stderr] ");
     }
@@ -234,6 +244,7 @@ asio::awaitable<void> FleetRun::between_batches(std::size_t b) {
     co_return;
   }
   if (options_.batch_wait.count() > 0) {
+    observer_.batch_wait_started(options_.batch_wait, b + 2);
     pause_.emplace(co_await asio::this_coro::executor, options_.batch_wait);
     co_await pause_->async_wait(asio::experimental::as_tuple(asio::use_awaitable));
     pause_.reset();

@@ -104,12 +104,14 @@ std::string unpack_script(const std::string& work_path, const KitchenArchive& ki
 // sync's stderr for an error message.
 class ConvergeSink : public ssh::OutputSink {
  public:
-  ConvergeSink(ssh::OutputSink& log, const Markers& markers) : markers_(markers), log_(log) {}
+  ConvergeSink(NodeOutput& log, const Markers& markers, std::string sent_note)
+      : markers_(markers), log_(log), sent_note_(std::move(sent_note)) {}
   void on_line(ssh::OutputStream stream, std::string_view line) override {
     if (stream == ssh::OutputStream::out && !syncing_over) {
       if (line == markers_.kitchen_unpacked) {
         transferred = true;
         syncing_over = true;
+        log_.note(sent_note_);
         return;
       }
       if (line == markers_.sync_failed) {
@@ -134,7 +136,8 @@ class ConvergeSink : public ssh::OutputSink {
 
  private:
   const Markers& markers_;
-  ssh::OutputSink& log_;
+  NodeOutput& log_;
+  std::string sent_note_;
 };
 
 }  // namespace
@@ -142,7 +145,7 @@ class ConvergeSink : public ssh::OutputSink {
 asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::string work_path,
                                                   const KitchenArchive& kitchen,
                                                   std::vector<ArchiveFile> node_files,
-                                                  std::string converge, ssh::OutputSink& log) {
+                                                  std::string converge, NodeOutput& log) {
   const std::string work = ssh::shell_quote(work_path);
   // Only shell builtins unless the kitchen must be sent: every process started on the node is
   // paid for by every node of every run. One channel whatever happens: the node asks for the
@@ -180,7 +183,9 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
                             {markers.send_files, {files}}};
     request.command = script(fmt::format("else echo '{}'; ", markers.send_files), writes);
   }
-  ConvergeSink sink(log, markers);
+  ConvergeSink sink(
+      log, markers,
+      fmt::format("the kitchen was sent to {} first ({} bytes)", work_path, kitchen.gzip->size()));
   ConvergeResult result;
   result.ended = co_await session.exec(std::move(request), sink);
   result.transferred = sink.transferred;

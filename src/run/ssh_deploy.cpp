@@ -41,9 +41,9 @@ asio::awaitable<NodeOutcome> SshDeploy::run(std::size_t index, NodeOutput& outpu
   output.note("running: " + command);
   auto converged = co_await sync_and_converge(*session, work_path, kitchen_, std::move(node_files),
                                               command, output);
-  output.note(converged.transferred ? fmt::format("the kitchen was sent to {} first ({} bytes)",
-                                                  work_path, kitchen_.gzip->size())
-                                    : "the kitchen was unchanged on the node, not sent");
+  if (!converged.transferred) {  // a kitchen sent was noted when it was unpacked
+    output.note("the kitchen was unchanged on the node, not sent");
+  }
   co_await session->close();
   NodeOutcome outcome;
   outcome.transferred = converged.transferred;

@@ -462,10 +462,21 @@ TEST_CASE("deploy: a converge that prints Brigade's own words is just output", "
     const auto report = latest_report(kitchen);
     CHECK(report["nodes"][0]["status"] == "deployed");
     CHECK(report["nodes"][0]["kitchen_transferred"] == (round == 1));
-    const std::string log =
-        run_shell_ok("cat " + kitchen.str() + "/logs/latest/nodes/n01.fleet.test.log");
+    const std::string log = brigade::test::without_time_stamps(
+        run_shell_ok("cat " + kitchen.str() + "/logs/latest/nodes/n01.fleet.test.log"));
     CHECK(log.find("\nbrigade: sync failed\nbrigade: send the kitchen\nbrigade: kitchen "
                    "unpacked\n\x1b[2Jcleared\n") != std::string::npos);
+    // A kitchen sent is noted before the converge command's output, an unchanged one after.
+    const auto sent = log.find("# brigade: the kitchen was sent to ");
+    const auto unchanged = log.find("# brigade: the kitchen was unchanged on the node");
+    const auto output = log.find("\nbrigade: sync failed\n");  // the output, not the command
+    if (round == 1) {
+      CHECK(sent < output);
+      CHECK(unchanged == std::string::npos);
+    } else {
+      CHECK(sent == std::string::npos);
+      CHECK(unchanged > output);
+    }
   }
 }
 

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -224,8 +225,13 @@ TEST_CASE("hooks run: arguments, order, environment and output for all four type
   CHECK(run_log.find(" [announce] hello from announce\n") != std::string::npos);
   CHECK(run_log.find(" [announce] [stderr] warning from announce\n") != std::string::npos);
   CHECK(run_log.find(" n01.fleet.test: [drain] hello from drain\n") != std::string::npos);
-  const std::string node_log =
+  const std::string stamped =
       run_shell_ok("cat " + kitchen.str() + "/logs/latest/nodes/n01.fleet.test.log");
+  // Every line starts with its UTC time.
+  for (const auto& line : brigade::test::lines_of(stamped)) {
+    CHECK(std::regex_search(line, std::regex(R"(^\d{4}-\d\d-\d\dT[0-9:.]{12}Z )")));
+  }
+  const std::string node_log = brigade::test::without_time_stamps(stamped);
   CHECK(node_log.find("[drain] hello from drain\n") < node_log.find("# brigade: connecting"));
   CHECK(node_log.find("\n[stderr] [restore] warning from restore\n") != std::string::npos);
   CHECK(node_log.find("# brigade: predeployhook 'drain': exit 0") != std::string::npos);

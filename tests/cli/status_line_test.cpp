@@ -1,3 +1,4 @@
+#include <brigade/cli/fix_progress.hpp>
 #include <brigade/cli/status_line.hpp>
 
 #include <catch2/catch.hpp>
@@ -51,4 +52,27 @@ TEST_CASE("status line: smart mode overprints the status under scrolling lines",
         "\r[batch 1/...deployed\x1b[K"
         "\r\x1b[K");
   std::fclose(capture.stream);
+}
+
+TEST_CASE("status line: the failure count survives every width, the batch label goes first",
+          "[status]") {
+  brigade::RunStatus status;
+  status.batch = 2;
+  status.batches = 12;
+  status.deployed = 1234;
+  status.failed = 7;
+  status.skipped = 3;
+  status.running = 64;
+  status.elapsed_s = 1234.56;
+  CHECK(brigade::status_text(status, 80) ==
+        "[batch 2/12] 1234 deployed, 7 failed, 3 skipped, 64 running, 1234.6 s");
+  CHECK(brigade::status_text(status, 60) ==
+        "1234 deployed, 7 failed, 3 skipped, 64 running, 1234.6 s");
+  CHECK(brigade::status_text(status, 40) == "1234 deployed, 7 failed, 64 running");
+  CHECK(brigade::status_text(status, 25) == "1234 deployed, 7 failed");
+  CHECK(brigade::status_text(status, 10) == "7 failed");
+  status.activity = "batch gate 'smoke' running";
+  CHECK(brigade::status_text(status, 80) == "[batch gate 'smoke' running] 7 failed, 1234.6 s");
+  CHECK(brigade::status_text(status, 40) == "[batch gate 'smoke' running] 7 failed");
+  CHECK(brigade::status_text(status, 20) == "7 failed");
 }

@@ -22,8 +22,9 @@ using brigade::test::TempDir;
 
 namespace {
 
-struct NullSink : ssh::OutputSink {
-  void on_line(ssh::OutputStream, std::string_view) override {}
+struct NullSink : brigade::NodeOutput {
+  void on_line(brigade::OutputStream, std::string_view) override {}
+  void note(const std::string&) override {}
 };
 
 ConvergeResult sync(const Sshd& sshd, const std::string& work, const KitchenArchive& kitchen,

@@ -2,6 +2,7 @@
 
 #include <brigade/cli/cli.hpp>
 
+#include <regex>
 #include <sstream>
 
 namespace brigade::test {
@@ -44,6 +45,16 @@ std::string without_warnings(const std::string& err) {
     kept += line + '\n';
   }
   return kept;
+}
+
+std::string without_time_stamps(const std::string& log) {
+  static const std::regex stamp(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z )");
+  std::string out;
+  for (const auto& line : lines_of(log)) {
+    out += std::regex_replace(line, stamp, "", std::regex_constants::format_first_only);
+    out += '\n';
+  }
+  return out;
 }
 
 }  // namespace brigade::test

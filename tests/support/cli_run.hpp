@@ -22,6 +22,9 @@ inline const std::string kExampleKitchen = std::string(BRIGADE_CONF_DIR) + "/kit
 /// `err` without the warnings the fixture kitchen always prints (it is meant to carry them).
 std::string without_warnings(const std::string& err);
 
+/// A node log without the UTC time stamp that starts each of its lines.
+std::string without_time_stamps(const std::string& log);
+
 /// The lines of `text`, without their newlines.
 std::vector<std::string> lines_of(const std::string& text);
 

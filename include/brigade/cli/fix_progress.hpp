@@ -26,6 +26,23 @@ std::string join_shortened(const std::vector<std::string>& items, std::size_t mo
 /// A node's result in one line: "web01: deployed (0.4 s)", "web02: FAILED: …".
 std::string describe_result(const NodeResult& node);
 
+/// What the live status line of a run shows.
+struct RunStatus {
+  std::size_t batch = 0;
+  std::size_t batches = 0;
+  std::size_t deployed = 0;
+  std::size_t failed = 0;
+  std::size_t skipped = 0;
+  std::size_t running = 0;
+  double elapsed_s = 0;
+  std::string activity;  ///< A global hook or gate running, a --batch-wait pause; else empty.
+};
+
+/// The status line for `width` columns. What matters most stays: parts go in the order the
+/// batch label, the elapsed time, the skipped count, the running count — the failure count
+/// never goes, whatever the width.
+std::string status_text(const RunStatus& status, std::size_t width);
+
 /// Progress: one line per event; on a terminal also a live status line under them (batch,
 /// deployed, failed, skipped, running, elapsed, or the global hook running). Lines go to `out`
 /// when it is not the terminal's stdout (tests, pipes).
@@ -38,6 +55,7 @@ class ProgressPrinter : public RunObserver {
   void node_started(const NodeResult& node) override;
   void node_finished(const NodeResult& node) override;
   void global_hook_started(const Hook& hook) override;
+  void batch_wait_started(std::chrono::seconds wait, std::size_t next_batch) override;
   void hook_finished(const std::string& node, const HookRecord& hook) override;
   /// Redraws the status line (its elapsed time moves even when nothing happens).
   void refresh();
@@ -77,6 +95,7 @@ class RunLog : public RunObserver {
   void node_started(const NodeResult& node) override;
   void node_finished(const NodeResult& node) override;
   void global_hook_started(const Hook& hook) override;
+  void batch_wait_started(std::chrono::seconds wait, std::size_t next_batch) override;
   void hook_output(const std::string& node, const std::string& hook, bool is_stderr,
                    std::string_view line) override;
   void hook_finished(const std::string& node, const HookRecord& hook) override;

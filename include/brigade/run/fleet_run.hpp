@@ -48,7 +48,9 @@ class RunObserver {
   virtual void node_output(const NodeResult& /*node*/, OutputStream /*stream*/,
                            std::string_view /*line*/) {}
   virtual void node_finished(const NodeResult& /*node*/) {}
-  /// A global hook starts (node hooks are part of their node's turn).
+  /// The --batch-wait pause before batch `next_batch` starts.
+  virtual void batch_wait_started(std::chrono::seconds /*wait*/, std::size_t /*next_batch*/) {}
+  /// A global hook or a gate starts (node hooks are part of their node's turn).
   virtual void global_hook_started(const Hook& /*hook*/) {}
   /// A line a hook printed; `node` is empty for a global hook.
   virtual void hook_output(const std::string& /*node*/, const std::string& /*hook*/,

@@ -2,6 +2,7 @@
 
 #include <brigade/kitchen/kitchen.hpp>
 #include <brigade/run/kitchen_archive.hpp>
+#include <brigade/run/node_action.hpp>
 #include <brigade/ssh/session.hpp>
 
 #include <asio/awaitable.hpp>
@@ -31,10 +32,11 @@ struct ConvergeResult {
 /// the shell's own printf) and runs `converge` (stopped if the connection goes). Only when the
 /// node's kitchen is out of date does the node ask for it; it is then streamed on the same
 /// channel's stdin and unpacked before the converge. An unchanged kitchen costs one channel and
-/// no extra process on the node, as a bare `brigade exec` does.
+/// no extra process on the node, as a bare `brigade exec` does. When the kitchen was sent, the
+/// log notes it as soon as it is unpacked, before the converge command's output.
 asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::string work_path,
                                                   const KitchenArchive& kitchen,
                                                   std::vector<ArchiveFile> node_files,
-                                                  std::string converge, ssh::OutputSink& log);
+                                                  std::string converge, NodeOutput& log);
 
 }  // namespace brigade

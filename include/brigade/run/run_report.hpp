@@ -77,7 +77,7 @@ struct RunReport {
   int exit_code = 0;
   bool aborted = false;
   std::string abort_reason;
-  nlohmann::json selection;  ///< Selectors and options.
+  nlohmann::json selection;           ///< Selectors and options.
   std::vector<std::string> left_out;  ///< Selected but dummy: never deployed.
   std::vector<std::vector<std::string>> batches;
   std::vector<NodeResult> nodes;

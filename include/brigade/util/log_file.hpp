@@ -40,6 +40,7 @@ class LogFile {
   void close();
 
   const std::string& path() const { return path_; }
+  bool is_open() const { return fd_ >= 0; }
   /// "No space left on device" once a write failed.
   const std::optional<std::string>& error() const { return error_; }
 
