@@ -125,7 +125,7 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
     print_error(err, kitchen.error());
     return kExitUsage;
   }
-  auto selection = select_nodes(*kitchen, options.selectors, options.environment);
+  auto selection = select_nodes(*kitchen, options.selectors, options.environment, "nothing to run");
   if (!selection) {
     print_error(err, selection.error());
     return kExitUsage;

@@ -16,6 +16,7 @@
 #include <brigade/util/file_lock.hpp>
 #include <brigade/util/json_file.hpp>
 #include <brigade/util/log_file.hpp>
+#include <brigade/util/strings.hpp>
 #include <brigade/util/terminal_text.hpp>
 
 #include <asio/io_context.hpp>
@@ -57,8 +58,8 @@ std::string run_stamp() {
 }
 
 bool confirmed(std::size_t count, std::ostream& err) {
-  err << "Deploy to every node of the kitchen (" << count << (count == 1 ? " node" : " nodes")
-      << ")? [y/N] " << std::flush;
+  err << "Deploy to every node of the kitchen (" << plural(count, "node", "nodes") << ")? [y/N] "
+      << std::flush;
   std::string answer;
   std::getline(std::cin, answer);
   return answer == "y" || answer == "Y" || answer == "yes";
@@ -274,11 +275,11 @@ void print_fix_summary(const RunReport& report, const FleetRun& run, double elap
   }
   auto counts = count_statuses(report.nodes);
   err << fmt::format(
-      "brigade: {} nodes: {} deployed, {} failed, {} skipped, {} cancelled, {} not "
+      "brigade: {}: {} deployed, {} failed, {} skipped, {} cancelled, {} not "
       "started in {:.1f} s\n",
-      report.nodes.size(), counts[NodeStatus::deployed], counts[NodeStatus::failed],
-      counts[NodeStatus::skipped], counts[NodeStatus::cancelled], counts[NodeStatus::not_started],
-      elapsed);
+      plural(report.nodes.size(), "node", "nodes"), counts[NodeStatus::deployed],
+      counts[NodeStatus::failed], counts[NodeStatus::skipped], counts[NodeStatus::cancelled],
+      counts[NodeStatus::not_started], elapsed);
 }
 
 }  // namespace
@@ -314,10 +315,9 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   if (whole_fleet && !options.yes) {
     if (!::isatty(STDIN_FILENO)) {
       print_error(err, Diagnostic{.message = fmt::format(
-                                      "this selects every node of the kitchen ({} {}) and there "
+                                      "this selects every node of the kitchen ({}) and there "
                                       "is no terminal to ask; nothing was deployed",
-                                      selection.nodes.size(),
-                                      selection.nodes.size() == 1 ? "node" : "nodes"),
+                                      plural(selection.nodes.size(), "node", "nodes")),
                                   .hint = "pass --yes to deploy the whole fleet (cron lines do)"});
       return kExitUsage;
     }
@@ -374,9 +374,10 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   RunLog run_log(std::move(directory->run_log), printer);
   const nlohmann::json selection_record = selection_json(options);
   run_log.info(
-      "run {} started: {} nodes in {} batches, selectors {}, kitchen {} ({} files, "
+      "run {} started: {} in {}, selectors {}, kitchen {} ({} files, "
       "digest {})",
-      directory->run_id, selection.nodes.size(), plan.batches.size(),
+      directory->run_id, plural(selection.nodes.size(), "node", "nodes"),
+      plural(plan.batches.size(), "batch", "batches"),
       selection_record["selectors"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
       display_path(kitchen.root.string()), archive->files, archive->digest);
   if (!selection.left_out.empty()) {

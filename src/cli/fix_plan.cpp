@@ -11,9 +11,6 @@ namespace brigade {
 void print_fix_plan(std::ostream& out, const Selection& selection, const RunPlan& plan,
                     const FailurePolicy& failures, const FixOptions& options) {
   const auto& nodes = selection.nodes;
-  auto plural = [](std::size_t n, const char* one, const char* many) {
-    return std::to_string(n) + " " + (n == 1 ? one : many);
-  };
   out << "Plan: " << plural(nodes.size(), "node", "nodes");
   if (options.environment) {
     out << " in environment " << *options.environment;

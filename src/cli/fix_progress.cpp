@@ -50,7 +50,7 @@ void ProgressPrinter::batch_started(std::size_t batch, std::size_t batches, std:
   activity_.clear();  // a pause or a gate before it is over
   batch_ = batch;
   batches_ = batches;
-  line(fmt::format("Batch {} of {}: {} {}", batch, batches, nodes, nodes == 1 ? "node" : "nodes"));
+  line(fmt::format("Batch {} of {}: {}", batch, batches, plural(nodes, "node", "nodes")));
 }
 
 void ProgressPrinter::node_started(const NodeResult&) {
@@ -168,7 +168,7 @@ std::optional<std::string> RunLog::close() {
 }
 
 void RunLog::batch_started(std::size_t batch, std::size_t batches, std::size_t nodes) {
-  logger_.info("batch {} of {} started: {} nodes", batch, batches, nodes);
+  logger_.info("batch {} of {} started: {}", batch, batches, plural(nodes, "node", "nodes"));
   next_.batch_started(batch, batches, nodes);
 }
 

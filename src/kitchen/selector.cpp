@@ -64,6 +64,18 @@ Result<Ok> check_named_nodes_exist(const Kitchen& kitchen, const Selector& selec
   return Ok{};
 }
 
+// The roles, recipes or tags the kitchen's nodes have, each once.
+std::vector<std::string> values_of(const Kitchen& kitchen, Selector::Kind kind) {
+  std::set<std::string> values;
+  for (const auto& node : kitchen.nodes) {
+    const auto& list = kind == Selector::Kind::nodes_with_role     ? node.roles
+                       : kind == Selector::Kind::nodes_with_recipe ? node.recipes
+                                                                   : node.tags;
+    values.insert(list.begin(), list.end());
+  }
+  return {values.begin(), values.end()};
+}
+
 std::string quoted_list(const std::set<std::string>& names) {
   std::string out;
   for (const auto& name : names) {
@@ -128,7 +140,8 @@ Result<Selector> parse_selector(const std::string& text) {
 }
 
 Result<Selection> select_nodes(const Kitchen& kitchen, const std::vector<std::string>& selectors,
-                               const std::optional<std::string>& environment) {
+                               const std::optional<std::string>& environment,
+                               std::string_view nothing) {
   if (selectors.empty()) {
     return Diagnostic{.message = "no selector given",
                       .hint = "name nodes with node:NAME, node:all or nodes_with_role:PATTERN"};
@@ -141,11 +154,12 @@ Result<Selection> select_nodes(const Kitchen& kitchen, const std::vector<std::st
     }
     parsed.push_back(std::move(*selector));
   }
-  return select_nodes(kitchen, parsed, environment);
+  return select_nodes(kitchen, parsed, environment, nothing);
 }
 
 Result<Selection> select_nodes(const Kitchen& kitchen, const std::vector<Selector>& parsed,
-                               const std::optional<std::string>& environment) {
+                               const std::optional<std::string>& environment,
+                               std::string_view nothing) {
   if (parsed.empty()) {
     return Diagnostic{.message = "no selector given",
                       .hint = "name nodes with node:NAME, node:all or nodes_with_role:PATTERN"};
@@ -195,15 +209,20 @@ Result<Selection> select_nodes(const Kitchen& kitchen, const std::vector<Selecto
       }
     }
     if (!matched_any) {
-      return Diagnostic{.message = "selector '" + selector.text + "' selects no node"};
+      // A role, recipe or tag that matches nothing is most often a typo: the nearest one the
+      // kitchen's nodes have.
+      const auto known = values_of(kitchen, selector.kind);
+      return Diagnostic{
+          .message = "selector '" + selector.text + "' selects no node",
+          .hint = selector.kind == Selector::Kind::node || selector.patterns.empty()
+                      ? std::string()
+                      : did_you_mean(closest_matches(selector.patterns.front(), known, 1))};
     }
   }
   if (selection.nodes.empty()) {
     if (!environments_outside.empty()) {
+      // Only environments the selected nodes are in: never the one typed.
       std::vector<std::string> candidates(environments_outside.begin(), environments_outside.end());
-      for (const auto& [name, _] : kitchen.environments) {
-        candidates.push_back(name);
-      }
       return Diagnostic{.message = "no selected node is in environment '" + *environment +
                                    "' (their environments: " + quoted_list(environments_outside) +
                                    ")",
@@ -213,7 +232,7 @@ Result<Selection> select_nodes(const Kitchen& kitchen, const std::vector<Selecto
     for (const Node* node : selection.left_out) {
       dummies.insert(node->name);
     }
-    return Diagnostic{.message = "nothing to deploy: every selected node is a dummy (" +
+    return Diagnostic{.message = std::string(nothing) + ": every selected node is a dummy (" +
                                  quoted_list(dummies) + ")"};
   }
   return selection;

@@ -33,6 +33,10 @@ std::string substitute_placeholders(
   return out;
 }
 
+std::string plural(std::size_t count, std::string_view one, std::string_view many) {
+  return std::to_string(count) + " " + std::string(count == 1 ? one : many);
+}
+
 std::string lowercase(std::string_view text) {
   std::string out(text);
   for (char& c : out) {

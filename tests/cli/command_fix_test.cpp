@@ -534,6 +534,7 @@ TEST_CASE("deploy: dummy nodes left out are named in the summary, run.log and re
   CHECK(run.status == 0);
   CHECK(run.err.find("brigade: left out (dummy, never deployed): spare.fleet.test\n") !=
         std::string::npos);
+  CHECK(run.err.find("brigade: 1 node: 1 deployed, 0 failed") != std::string::npos);  // plural
   auto report = latest_report(kitchen);
   CHECK(report["left_out"] == nlohmann::json::parse(R"(["spare.fleet.test"])"));
   CHECK(report["selection"]["batch_by"].is_null());

@@ -155,3 +155,20 @@ TEST_CASE("selector: exact node selectors take names as they are, never as globs
   CHECK(names(picked->nodes) ==
         std::vector<std::string>{"testnode2.mydomain.com", "testnode1.mydomain.com"});
 }
+
+TEST_CASE("selector: a role, recipe or tag that matches nothing suggests the nearest one",
+          "[selector][errors]") {
+  CHECK(selection_error({"nodes_with_role:webservr"}) ==
+        "selector 'nodes_with_role:webservr' selects no node, did you mean 'webserver'?");
+  CHECK(selection_error({"nodes_with_recipe:subversin"}) ==
+        "selector 'nodes_with_recipe:subversin' selects no node, did you mean 'subversion'?");
+  CHECK(selection_error({"nodes_with_tag:canry"}) ==
+        "selector 'nodes_with_tag:canry' selects no node, did you mean 'canary'?");
+  // An environment that exists but holds none of the selected nodes is never suggested back.
+  const std::string wrong = selection_error({"node:testnode1.mydomain.com"}, "staging");
+  CHECK(wrong.find("did you mean 'staging'") == std::string::npos);
+  // Each command says what an all-dummy selection leaves it with.
+  auto run = select_nodes(fixture_kitchen(), {"node:nestedroles1"}, std::nullopt, "nothing to run");
+  REQUIRE_FALSE(run.ok());
+  CHECK(run.error().message.starts_with("nothing to run: every selected node is a dummy"));
+}

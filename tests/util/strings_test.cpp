@@ -11,6 +11,9 @@ TEST_CASE("strings: join, lowercase", "[strings]") {
   CHECK(join({"a"}, ", ") == "a");
   CHECK(join({"a", "", "c"}, ", ") == "a, , c");
   CHECK(lowercase("HostName ÄB") == "hostname Äb");  // ASCII only, bytes kept
+  CHECK(brigade::plural(1, "node", "nodes") == "1 node");
+  CHECK(brigade::plural(0, "batch", "batches") == "0 batches");
+  CHECK(brigade::plural(2, "failure", "failures") == "2 failures");
 }
 
 TEST_CASE("strings: placeholders are replaced in one pass, never inside a value", "[strings]") {

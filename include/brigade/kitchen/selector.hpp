@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace brigade {
@@ -29,11 +30,15 @@ struct Selection {
 };
 
 /// Applies `selectors` (their union) and then `environment`; selecting nothing is an error.
+/// `nothing` says what an all-dummy selection leaves the command with ("nothing to deploy",
+/// "nothing to run").
 Result<Selection> select_nodes(const Kitchen& kitchen, const std::vector<std::string>& selectors,
-                               const std::optional<std::string>& environment);
+                               const std::optional<std::string>& environment,
+                               std::string_view nothing = "nothing to deploy");
 
 /// The same for selectors already parsed (or built, as `--rerun failed` builds exact ones).
 Result<Selection> select_nodes(const Kitchen& kitchen, const std::vector<Selector>& selectors,
-                               const std::optional<std::string>& environment);
+                               const std::optional<std::string>& environment,
+                               std::string_view nothing = "nothing to deploy");
 
 }  // namespace brigade
