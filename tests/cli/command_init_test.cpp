@@ -12,19 +12,9 @@
 #include <regex>
 #include <sstream>
 
-using brigade::test::CliRun;
-
 using brigade::test::kExampleKitchen;
-using brigade::test::kFixture;
-using brigade::test::without_warnings;
-
-namespace {
-
-CliRun run(std::vector<std::string> args) {
-  return brigade::test::run_brigade(std::move(args));
-}
-
-}  // namespace
+// The CLI run in this process (support/cli_run.hpp).
+const auto run = &brigade::test::run_brigade;
 
 TEST_CASE("cli: init creates a kitchen that loads, and never overwrites one", "[cli]") {
   brigade::test::TempDir dir;

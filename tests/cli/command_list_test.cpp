@@ -11,19 +11,10 @@
 #include <regex>
 #include <sstream>
 
-using brigade::test::CliRun;
-
-using brigade::test::kExampleKitchen;
 using brigade::test::kFixture;
 using brigade::test::without_warnings;
-
-namespace {
-
-CliRun run(std::vector<std::string> args) {
-  return brigade::test::run_brigade(std::move(args));
-}
-
-}  // namespace
+// The CLI run in this process (support/cli_run.hpp).
+const auto run = &brigade::test::run_brigade;
 
 TEST_CASE("cli: list nodes prints an aligned table", "[cli]") {
   auto r = run({"list", "nodes", "-k", kFixture});
