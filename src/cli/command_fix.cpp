@@ -96,15 +96,8 @@ std::optional<std::string> batch_by_option(const FixOptions& options) {
 
 // The lock of a log directory, created with it if need be.
 Result<FileLock> lock_log_root(const std::filesystem::path& log_root, const LogModes& modes) {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(log_root, ec)) {
-    std::filesystem::create_directories(
-        log_root.parent_path().empty() ? "." : log_root.parent_path(), ec);
-    if (::mkdir(log_root.c_str(), modes.directory) != 0 && errno != EEXIST) {
-      return Diagnostic{
-          .file = log_root.string(),
-          .message = std::string("cannot create the log directory: ") + std::strerror(errno)};
-    }
+  if (auto created = create_log_root(log_root, modes.directory); !created) {
+    return created.error();
   }
   return FileLock::acquire((log_root / ".brigade.lock").string(),
                            fmt::format("brigade fix, pid {}, starting", ::getpid()));

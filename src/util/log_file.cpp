@@ -125,14 +125,21 @@ void LogFile::close() {
   fd_ = -1;
 }
 
-Result<std::string> create_run_directory(const std::filesystem::path& root,
-                                         const std::string& stamp, mode_t mode) {
+Result<Ok> create_log_root(const std::filesystem::path& root, mode_t mode) {
   std::error_code ec;
   if (!std::filesystem::is_directory(root, ec)) {
     std::filesystem::create_directories(root.parent_path().empty() ? "." : root.parent_path(), ec);
     if (::mkdir(root.c_str(), mode) != 0 && errno != EEXIST) {
       return failure(root.string(), "cannot create the log directory", errno);
     }
+  }
+  return Ok{};
+}
+
+Result<std::string> create_run_directory(const std::filesystem::path& root,
+                                         const std::string& stamp, mode_t mode) {
+  if (auto created = create_log_root(root, mode); !created) {
+    return created.error();
   }
   for (int n = 1; n <= 1000; ++n) {
     const std::string id = n == 1 ? stamp : fmt::format("{}-{}", stamp, n);

@@ -51,6 +51,10 @@ class LogFile {
   std::optional<std::string> error_;
 };
 
+/// Creates the log directory `root` (its parents as needed, itself with `mode`) unless it is
+/// there.
+Result<Ok> create_log_root(const std::filesystem::path& root, mode_t mode);
+
 /// Creates a new run directory `root`/`stamp` (else `stamp`-2, -3, …) with mkdir, never reusing
 /// one, after creating `root` if it is missing; returns the name taken. Two runs started in the
 /// same second get two directories.
