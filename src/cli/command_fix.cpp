@@ -73,13 +73,14 @@ std::optional<Diagnostic> check_converge_command(const Kitchen& kitchen) {
   if (ssh::stoppable_command(converge).size() + kSyncScriptRoom <= ssh::kMaxExecCommand) {
     return std::nullopt;
   }
-  return Diagnostic{
-      .file = kitchen.config.file,
-      .field = "command",
-      .message = fmt::format("the converge command is {} bytes, more than fits in one SSH exec "
-                             "request beside the sync ({} bytes)",
-                             converge.size(), ssh::kMaxExecCommand - kSyncScriptRoom - 700),
-      .hint = "put it in a script in the kitchen and run that"};
+  return Diagnostic{.file = kitchen.config.file,
+                    .field = "command",
+                    .message = fmt::format(
+                        "the converge command is {} bytes, more than fits in one SSH exec "
+                        "request beside the sync ({} bytes)",
+                        converge.size(),
+                        ssh::kMaxExecCommand - kSyncScriptRoom - ssh::stoppable_command("").size()),
+                    .hint = "put it in a script in the kitchen and run that"};
 }
 
 std::vector<std::string> names_of(const std::vector<const Node*>& nodes) {

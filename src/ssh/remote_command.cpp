@@ -38,16 +38,26 @@ namespace {
 // reports its exit status or the signal that ended it exactly as they were (a command that exits
 // 130 is not taken for one killed by SIGINT). sshd made this process a session and group leader,
 // so the watcher, in a session of its own, stops the command's whole group when stdin ends —
-// the connection closed — unless the command is already gone.
+// the connection closed — unless the command is already gone. "Gone" is decided by the
+// process's start time (/proc/PID/stat, field 22, read with shell builtins only), not by its
+// pid alone: once the command has exited and been reaped, its pid — and so its group id — can
+// be another process's on a busy node (pid_max 32768 wraps in minutes), and a watcher waking
+// late must never signal that. Without /proc the pid check alone remains. A leader that ended
+// on TERM while members of its group ignore it is not followed by KILL: past that point the
+// group id can no longer be told from a recycled one.
 //
 // Without setsid the command runs as a child and its status is passed on; a status of 129–159
 // cannot be told from a signal there, and is re-raised as one.
 constexpr std::string_view kWrapper =
     "exec 3<&0 </dev/null; "
     "if command -v setsid >/dev/null 2>&1; then "
-    "setsid sh -c 'cat <&3 >/dev/null; kill -0 \"$1\" 2>/dev/null || exit 0; "
-    "kill -s TERM -- \"-$1\" 2>/dev/null || kill -s TERM \"$1\"; sleep 5; "
-    "kill -s KILL -- \"-$1\" 2>/dev/null || kill -s KILL \"$1\"' brigade-watch $$ "
+    "setsid sh -c 'p=$1; "
+    "st() { s=; { read -r s < /proc/$p/stat; } 2>/dev/null; set -- ${s##*) }; v=${20}; }; "
+    "st; t=$v; cat <&3 >/dev/null; kill -0 \"$p\" 2>/dev/null || exit 0; "
+    "st; [ \"$v\" = \"$t\" ] || exit 0; "
+    "kill -s TERM -- \"-$p\" 2>/dev/null || kill -s TERM \"$p\"; sleep 5; "
+    "st; [ \"$v\" = \"$t\" ] || exit 0; "
+    "kill -s KILL -- \"-$p\" 2>/dev/null || kill -s KILL \"$p\"' brigade-watch $$ "
     ">/dev/null 2>&1 & "
     "exec 3<&-; exec \"${SHELL:-sh}\" -c \"$1\"; "
     "fi; "
