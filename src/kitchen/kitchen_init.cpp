@@ -1,5 +1,6 @@
 #include <brigade/kitchen/kitchen.hpp>
 #include <brigade/kitchen/kitchen_init.hpp>
+#include <brigade/util/log_file.hpp>
 
 #include <fstream>
 #include <system_error>
@@ -72,12 +73,18 @@ Result<std::vector<std::string>> init_kitchen(const fs::path& dir) {
   // Run logs and reports go to logs/ in the kitchen: never part of its checkout. An existing
   // .gitignore is the user's and left alone.
   const fs::path ignore = dir / ".gitignore";
-  if (!fs::exists(ignore, ec)) {
-    std::ofstream ignored(ignore);
-    ignored << "# Brigade's run logs and reports (brigade fix writes them here)\nlogs/\n";
-    ignored.close();
+  // Anything there — a file, a symlink, even a dangling one — is left alone; the file is made
+  // new (O_EXCL, never through a symlink).
+  if (fs::symlink_status(ignore, ec).type() == fs::file_type::not_found) {
+    auto ignored = LogFile::create(ignore.string(), 0644);
     if (!ignored) {
-      return Diagnostic{.file = display_path(ignore.string()), .message = "cannot write file"};
+      return ignored.error();
+    }
+    ignored->write("# Brigade's run logs and reports (brigade fix writes them here)\nlogs/\n");
+    ignored->close();
+    if (ignored->error()) {
+      return Diagnostic{.file = display_path(ignore.string()),
+                        .message = "cannot write file: " + *ignored->error()};
     }
     created.push_back(display_path(ignore.string()));
   }

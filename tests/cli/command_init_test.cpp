@@ -66,6 +66,12 @@ TEST_CASE("cli: init's .gitignore keeps logs/ out, and the example checkout hook
   REQUIRE(r.status == 0);
   CHECK(r.out.find("created " + target + "/.gitignore\n") != std::string::npos);
   CHECK(brigade::test::file_text(target + "/.gitignore").find("\nlogs/\n") != std::string::npos);
+  // A dangling symlink named .gitignore is never written through.
+  const std::string other = dir.str() + "/other";
+  std::filesystem::create_directories(other);
+  std::filesystem::create_symlink(dir.str() + "/elsewhere", other + "/.gitignore");
+  CHECK(run({"init", other}).status == 0);
+  CHECK_FALSE(std::filesystem::exists(dir.str() + "/elsewhere"));
 
   // A git kitchen, committed, with the example hook; then a run's logs/ appears.
   const std::string hook = std::string(BRIGADE_CONF_DIR) + "/kitchen/hooks/checkout-is-current";
