@@ -21,7 +21,6 @@
 using namespace brigade::ssh;
 using brigade::test::config_for;
 using brigade::test::failure_of;
-using brigade::test::run_async;
 using brigade::test::run_command;
 using brigade::test::Sshd;
 
