@@ -1,12 +1,16 @@
 #include <brigade/cli/cli.hpp>
 #include <brigade/cli/command_setup.hpp>
 #include <brigade/cli/commands.hpp>
+#include <brigade/cli/help_format.hpp>
 #include <brigade/kitchen/hooks.hpp>
 #include <brigade/util/exit_status.hpp>
 #include <brigade/util/spellcheck.hpp>
 #include <brigade/util/strings.hpp>
 
 #include <CLI/CLI.hpp>
+
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <functional>
@@ -17,8 +21,65 @@ namespace {
 
 void add_kitchen_option(CLI::App* app, std::string& kitchen) {
   app->add_option("-k,--kitchen", kitchen,
-                  "Kitchen directory (default: the nearest directory upwards with littlechef.cfg)");
+                  "Kitchen directory (default: the nearest directory upwards with littlechef.cfg)")
+      ->option_text("DIR");
 }
+
+// Help is wrapped to the terminal it is shown on, within reason; to 80 columns elsewhere.
+std::size_t help_width() {
+  winsize size{};
+  if (::isatty(STDOUT_FILENO) && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 &&
+      size.ws_col > 0) {
+    return std::clamp<std::size_t>(size.ws_col, 60, 100);
+  }
+  return 80;
+}
+
+// The same for every command, as the README's table says.
+constexpr const char* kExitStatusFooter = R"(Exit status:
+  0    success
+  1    a node failed or was skipped
+  2    bad command line or kitchen; no node was touched
+  3    a global pre hook failed; no node was deployed
+  4    the run was aborted: a failed batch of a staged rollout, --max-fail,
+       a gate or a node post hook
+  5    every node deployed, but a log or the report could not be written
+  130  interrupted by SIGINT (143: by SIGTERM)
+  70   a bug in Brigade (please report it))";
+
+constexpr const char* kFixFooter = R"(Examples:
+  brigade fix node:web01.example.com
+  brigade fix 'nodes_with_role:web*' --batch-size 1,10,25% --batch-wait 60
+  brigade fix node:all --batch-by rack --batch-size 5 --dry-run
+  brigade fix node:all --yes --quiet            # nightly, from cron
+  brigade fix --rerun failed)";
+
+constexpr const char* kExecFooter =
+    R"(The command is everything after '--'; it runs through the remote user's shell.
+
+Examples:
+  brigade exec node:all -- uptime
+  brigade exec 'nodes_with_role:db*' --parallel 8 --json -- 'df -h /var'
+
+Exit status:
+  0    the command returned 0 on every node
+  1    it failed on a node, or a node could not be reached
+  2    bad command line or kitchen; no node was touched
+  130  interrupted by SIGINT (143: by SIGTERM))";
+
+constexpr const char* kListFooter = R"(Examples:
+  brigade list nodes 'nodes_with_role:web*' --env production
+  brigade list hooks --json
+  brigade list warnings)";
+
+constexpr const char* kMainFooter =
+    R"(Run 'brigade help COMMAND' or 'brigade COMMAND --help' for a command's options.
+
+Examples:
+  brigade init mykitchen
+  brigade list nodes
+  brigade fix 'nodes_with_role:web*' --batch-size 1,10,25%
+  brigade exec node:all -- uptime)";
 
 // The deepest subcommand the user reached: the one whose options an unknown word is compared to.
 CLI::App* deepest_parsed(CLI::App* app) {
@@ -83,15 +144,21 @@ int report_unexpected(CLI::App& app, std::ostream& err) {
 int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{"Brigade: deploy a LittleChef kitchen to a fleet over SSH, in parallel batches."};
   app.name("brigade");
-  app.set_version_flag("--version", std::string("brigade ") + BRIGADE_VERSION);
+  // Before any subcommand is added: they copy the formatter.
+  app.formatter(std::make_shared<HelpFormatter>(help_width()));
+  app.get_formatter()->label("Positionals", "Arguments");
+  app.set_help_flag("-h,--help", "Show this help");
+  app.footer(kMainFooter);
+  app.set_version_flag("--version", std::string("brigade ") + BRIGADE_VERSION, "Show the version");
   app.require_subcommand(1);
   app.allow_extras();
   std::string kitchen;
   add_kitchen_option(&app, kitchen);
 
   ListOptions list_options;
-  CLI::App* list =
-      app.add_subcommand("list", "List the kitchen's nodes, roles, environments or hooks");
+  CLI::App* list = app.add_subcommand(
+      "list", "List the kitchen's nodes, roles, environments, hooks or warnings");
+  list->footer(kListFooter);
   list->require_subcommand(1);
   list->allow_extras();
   struct ListCommand {
@@ -104,17 +171,21 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       {"roles", "Roles with their run_list and how many nodes use them", list_roles},
       {"environments", "Environments and how many nodes are in each", list_environments},
       {"hooks", "Hook definitions from hooks/ and how many nodes each matches", list_hooks},
+      {"warnings", "Every warning about the kitchen, its hooks and its ssh_config", list_warnings},
   };
   std::string environment;
   for (const auto& command : list_commands) {
     CLI::App* sub = list->add_subcommand(command.name, command.help);
+    sub->group("Commands");
     sub->allow_extras();
     add_kitchen_option(sub, kitchen);
     sub->add_flag("--json", list_options.json, "Print JSON instead of a table");
     if (std::string(command.name) == "nodes") {
       sub->add_option("selectors", list_options.selectors,
-                      "Selectors, as for fix (default: every node, dummies included)");
-      sub->add_option("-E,--env", environment, "Only nodes in this chef_environment");
+                      "Selectors, as for fix (default: every node, dummies included)")
+          ->option_text("SELECTOR…");
+      sub->add_option("-E,--env", environment, "Only nodes in this chef_environment")
+          ->option_text("ENV");
     }
   }
 
@@ -122,43 +193,63 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   CLI::App* fix_command = app.add_subcommand(
       "fix", "Deploy the selected nodes in batches, with the kitchen's hooks around them");
   fix_command->allow_extras();
+  fix_command->footer(std::string(kFixFooter) + "\n\n" + kExitStatusFooter);
   add_kitchen_option(fix_command, kitchen);
-  fix_command->add_option("selectors", fix_options.selectors,
-                          "node:NAME[,NAME…], node:all, nodes_with_role:PATTERN, "
-                          "nodes_with_recipe:PATTERN, nodes_with_tag:TAG");
-  fix_command->add_option("-E,--env", environment, "Only nodes in this chef_environment");
+  fix_command
+      ->add_option("selectors", fix_options.selectors,
+                   "node:NAME[,NAME…], node:all, nodes_with_role:PATTERN, "
+                   "nodes_with_recipe:PATTERN, nodes_with_tag:TAG; several give their union")
+      ->option_text("SELECTOR…");
+  fix_command->add_option("-E,--env", environment, "Only nodes in this chef_environment")
+      ->option_text("ENV");
   fix_command->add_flag("-n,--dry-run", fix_options.dry_run,
                         "Print the plan and its hooks; touch no node");
-  fix_command->add_option("-p,--parallel", fix_options.parallel, "Nodes in flight at once")
+  fix_command
+      ->add_option("-p,--parallel", fix_options.parallel, "Nodes in flight at once (default 16)")
       ->default_val(16)
-      ->check(CLI::Range(1, 100000));
-  fix_command->add_option("-b,--batch-size", fix_options.batch_size,
-                          "Batch sizes: 10, 25% or a staged list 1,10,25% (default: one batch)");
-  fix_command->add_option("--max-fail", fix_options.max_fail,
-                          "Failures allowed before no further node starts: 3, 10%, or none "
-                          "(default: a staged rollout stops after a batch with a failure)");
+      ->check(CLI::Range(1, 100000).description(""))
+      ->option_text("N");
+  fix_command
+      ->add_option("-b,--batch-size", fix_options.batch_size,
+                   "Batch sizes: 10, 25% or a staged list 1,10,25% (default: one batch)")
+      ->option_text("SPEC");
+  fix_command
+      ->add_option("--max-fail", fix_options.max_fail,
+                   "Failures allowed before no further node starts: 3, 10%, or none "
+                   "(default: a staged rollout stops after a batch with a failure)")
+      ->option_text("SPEC");
   int fix_timeout = 0;
   fix_command
       ->add_option("-t,--timeout", fix_timeout,
                    "Seconds a node's deploy may take; then it is stopped and fails")
-      ->check(CLI::Range(1, 86400 * 7));
-  fix_command->add_option("--batch-by", fix_options.batch_by,
-                          "Failure domains: no batch mixes nodes of two values of this node "
-                          "attribute (rack, ec2.placement.availability_zone)");
+      ->check(CLI::Range(1, 86400 * 7).description(""))
+      ->option_text("S");
+  fix_command
+      ->add_option("--batch-by", fix_options.batch_by,
+                   "Failure domains: no batch mixes nodes of two values of this node "
+                   "attribute (rack, ec2.placement.availability_zone)")
+      ->option_text("ATTR");
   int batch_wait = 0;
   fix_command->add_option("--batch-wait", batch_wait, "Seconds to pause between batches")
-      ->check(CLI::Range(0, 86400));
-  fix_command->add_option("--log-dir", fix_options.log_dir,
-                          "Where run logs go (default: logs/ in the kitchen)");
-  fix_command->add_option("--report", fix_options.report, "Also write the report here");
+      ->check(CLI::Range(0, 86400).description(""))
+      ->option_text("S");
+  fix_command
+      ->add_option("--log-dir", fix_options.log_dir,
+                   "Where run logs go (default: logs/ in the kitchen)")
+      ->option_text("DIR");
+  fix_command->add_option("--report", fix_options.report, "Also write the report here")
+      ->option_text("FILE");
   fix_command
       ->add_option("--keep-runs", fix_options.keep_runs,
                    "Run directories kept under the log directory, this one included; older "
                    "ones are removed after the report is written (0: keep all; default 30)")
-      ->check(CLI::Range(0, 1000000));
-  fix_command->add_option("--log-mode", fix_options.log_mode,
-                          "Mode of the logs and reports, octal (default 0600; directories get x "
-                          "where r is set: 0640 gives 0750)");
+      ->check(CLI::Range(0, 1000000).description(""))
+      ->option_text("N");
+  fix_command
+      ->add_option("--log-mode", fix_options.log_mode,
+                   "Mode of the logs and reports, octal (default 0600; directories get x "
+                   "where r is set: 0640 gives 0750)")
+      ->option_text("MODE");
   fix_command->add_flag("-y,--yes", fix_options.yes,
                         "Deploy the whole fleet without asking (needed without a terminal)");
   fix_command->add_flag("-q,--quiet", fix_options.quiet,
@@ -167,45 +258,84 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       ->add_option("--rerun", fix_options.rerun,
                    "'failed': the nodes the latest run did not deploy (failed, skipped, "
                    "cancelled, not started)")
-      ->check(CLI::IsMember({"failed"}));
+      ->check(CLI::IsMember({"failed"}).description(""))
+      ->option_text("failed");
 
   ExecOptions exec_options;
   CLI::App* exec_command = app.add_subcommand(
       "exec", "Run a command on the selected nodes: brigade exec SELECTOR… -- CMD");
   exec_command->allow_extras();
   add_kitchen_option(exec_command, kitchen);
-  exec_command->add_option("selectors", exec_options.selectors, "Selectors, as for fix");
-  exec_command->add_option("-E,--env", environment, "Only nodes in this chef_environment");
-  exec_command->add_option("-p,--parallel", exec_options.parallel, "Nodes in flight at once")
+  exec_command->add_option("selectors", exec_options.selectors, "Selectors, as for fix")
+      ->option_text("SELECTOR…");
+  exec_command->add_option("-E,--env", environment, "Only nodes in this chef_environment")
+      ->option_text("ENV");
+  exec_command
+      ->add_option("-p,--parallel", exec_options.parallel, "Nodes in flight at once (default 32)")
       ->default_val(32)
-      ->check(CLI::Range(1, 100000));
+      ->check(CLI::Range(1, 100000).description(""))
+      ->option_text("N");
   int exec_timeout = 0;
   exec_command
       ->add_option("-t,--timeout", exec_timeout,
                    "Seconds a node may take, connecting included; then it is stopped")
-      ->check(CLI::Range(1, 86400 * 7));
+      ->check(CLI::Range(1, 86400 * 7).description(""))
+      ->option_text("S");
   exec_command->add_flag("--json", exec_options.json,
                          "One JSON object per node (name, rc, signal, stdout, stderr, error, "
                          "duration_s) instead of prefixed lines");
   exec_command->add_flag("--pty", exec_options.pty,
                          "Run the command on a terminal (stderr merges into stdout, as ssh -t)");
-  exec_command->footer(
-      "The command is everything after '--'; it runs through the remote user's shell.");
+  exec_command->footer(kExecFooter);
 
   SshConfigOptions ssh_config_options;
   CLI::App* ssh_config_command =
       app.add_subcommand("ssh-config", "Print the SSH settings resolved for a node, like ssh -G");
   ssh_config_command->allow_extras();
   add_kitchen_option(ssh_config_command, kitchen);
-  ssh_config_command->add_option("node", ssh_config_options.node, "The node")->required();
+  ssh_config_command->add_option("node", ssh_config_options.node, "The node")
+      ->required()
+      ->option_text("NODE");
+  ssh_config_command->footer(R"(Example:
+  brigade ssh-config web01.example.com | grep -i -e ^hostname -e ^proxyjump)");
 
   std::string init_directory;
   CLI::App* init_command = app.add_subcommand("init", "Create a new kitchen skeleton");
   init_command->allow_extras();
-  init_command->add_option("directory", init_directory, "Where (default: here)");
+  init_command->add_option("directory", init_directory, "Where (default: here)")
+      ->option_text("DIR");
+  init_command->footer(R"(Example:
+  brigade init mykitchen && cd mykitchen && brigade list nodes)");
+  app.add_subcommand("help", "Show a command's help: brigade help fix");
+  for (CLI::App* sub : app.get_subcommands({})) {
+    sub->group("Commands");
+  }
 
   // Everything after the first `--` is exec's remote command, passed through untouched.
   std::vector<std::string> words(argv + std::min(argc, 1), argv + argc);
+  // `brigade help [COMMAND…]` is `brigade [COMMAND…] --help`, for commands that exist.
+  if (!words.empty() && words.front() == "help") {
+    CLI::App* where = &app;
+    for (std::size_t i = 1; i < words.size(); ++i) {
+      CLI::App* sub = nullptr;
+      for (CLI::App* candidate : where->get_subcommands({})) {
+        if (candidate->get_name() == words[i] && candidate->get_name() != "help") {
+          sub = candidate;
+        }
+      }
+      if (sub == nullptr) {
+        print_error(err, Diagnostic{.message = "no help for '" + words[i] +
+                                               "': not a command of '" + command_path(where) + "'",
+                                    .hint = did_you_mean(
+                                        closest_matches(words[i], subcommand_names(where), 1))});
+        err << "Run '" << command_path(where) << " --help' for its commands.\n";
+        return kExitUsage;
+      }
+      where = sub;
+    }
+    words.erase(words.begin());
+    words.push_back("--help");
+  }
   auto dashdash = std::find(words.begin(), words.end(), "--");
   const bool has_remote_command = dashdash != words.end();
   if (has_remote_command) {

@@ -120,7 +120,8 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
                                 .hint = "put it after '--': brigade exec node:all -- uptime"});
     return kExitUsage;
   }
-  auto kitchen = open_kitchen(options.kitchen, err);
+  WarningPrinter warnings(err);
+  auto kitchen = open_kitchen(options.kitchen, warnings);
   if (!kitchen) {
     print_error(err, kitchen.error());
     return kExitUsage;
@@ -130,7 +131,7 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
     print_error(err, selection.error());
     return kExitUsage;
   }
-  auto settings = open_ssh_settings(*kitchen, err);
+  auto settings = open_ssh_settings(*kitchen, warnings);
   if (!settings) {
     print_error(err, settings.error());
     return kExitUsage;
@@ -150,7 +151,8 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
     return kExitUsage;
   }
 
-  SshSetup ssh(*hosts, err);
+  SshSetup ssh(*hosts, warnings);
+  warnings.finish();
   RunOptions run_options;
   run_options.parallel =
       parallel_within_fd_limit(std::min(options.parallel, hosts->size()), kFdsPerExecNode, err);

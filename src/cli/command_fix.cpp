@@ -280,9 +280,9 @@ void print_fix_summary(const RunReport& report, const FleetRun& run, double elap
 
 int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& selection,
            std::vector<Hook> hooks, std::vector<NodeCount> sizes, FailurePolicy failures,
-           std::ostream& out, std::ostream& err) {
+           WarningPrinter& warnings, std::ostream& out, std::ostream& err) {
   // Everything that can be wrong is checked before the first node is touched.
-  auto settings = open_ssh_settings(kitchen, err);
+  auto settings = open_ssh_settings(kitchen, warnings);
   if (!settings) {
     print_error(err, settings.error());
     return kExitUsage;
@@ -357,7 +357,8 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
                                   .run_id = directory->run_id,
                                   .environment = options.environment};
 
-  SshSetup ssh(*hosts, err);
+  SshSetup ssh(*hosts, warnings);
+  warnings.finish();
   SshDeploy action(selection.nodes, *hosts, *archive,
                    kitchen.config.deploy_command.value_or(kDefaultConvergeCommand),
                    kitchen.config.node_work_path, ssh.context());
@@ -471,7 +472,8 @@ Result<std::vector<std::string>> nodes_to_rerun(const Kitchen& kitchen, const Fi
 }
 
 int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
-  auto kitchen = open_kitchen(options.kitchen, err);
+  WarningPrinter warnings(err);
+  auto kitchen = open_kitchen(options.kitchen, warnings);
   if (!kitchen) {
     print_error(err, kitchen.error());
     return kExitUsage;
@@ -511,7 +513,7 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
     return kExitUsage;
   }
   // Hook definitions are validated with the kitchen, before anything else happens.
-  auto hooks = open_hooks(*kitchen, err);
+  auto hooks = open_hooks(*kitchen, warnings);
   if (!hooks) {
     print_error(err, hooks.error());
     return kExitUsage;
@@ -550,8 +552,9 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
                                        : selector.text);
     }
     return deploy(resolved, *kitchen, *selection, std::move(*hooks), std::move(sizes), *failures,
-                  out, err);
+                  warnings, out, err);
   }
+  warnings.finish();
   print_fix_plan(out, *selection,
                  plan_run(selection->nodes, *hooks, sizes, batch_by_option(options)), *failures,
                  options);

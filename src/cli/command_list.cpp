@@ -34,7 +34,8 @@ nlohmann::json node_json(const Node& node) {
 }  // namespace
 
 int list_nodes(const ListOptions& options, std::ostream& out, std::ostream& err) {
-  auto kitchen = open_kitchen(options.kitchen, err);
+  WarningPrinter warnings(err);
+  auto kitchen = open_kitchen(options.kitchen, warnings);
   if (!kitchen) {
     print_error(err, kitchen.error());
     return kExitUsage;
@@ -85,7 +86,8 @@ int list_nodes(const ListOptions& options, std::ostream& out, std::ostream& err)
 }
 
 int list_roles(const ListOptions& options, std::ostream& out, std::ostream& err) {
-  auto kitchen = open_kitchen(options.kitchen, err);
+  WarningPrinter warnings(err);
+  auto kitchen = open_kitchen(options.kitchen, warnings);
   if (!kitchen) {
     print_error(err, kitchen.error());
     return kExitUsage;
@@ -116,12 +118,13 @@ int list_roles(const ListOptions& options, std::ostream& out, std::ostream& err)
 }
 
 int list_hooks(const ListOptions& options, std::ostream& out, std::ostream& err) {
-  auto kitchen = open_kitchen(options.kitchen, err);
+  WarningPrinter warnings(err);
+  auto kitchen = open_kitchen(options.kitchen, warnings);
   if (!kitchen) {
     print_error(err, kitchen.error());
     return kExitUsage;
   }
-  auto hooks = open_hooks(*kitchen, err);
+  auto hooks = open_hooks(*kitchen, warnings);
   if (!hooks) {
     print_error(err, hooks.error());
     return kExitUsage;
@@ -169,7 +172,8 @@ int list_hooks(const ListOptions& options, std::ostream& out, std::ostream& err)
 }
 
 int list_environments(const ListOptions& options, std::ostream& out, std::ostream& err) {
-  auto kitchen = open_kitchen(options.kitchen, err);
+  WarningPrinter warnings(err);
+  auto kitchen = open_kitchen(options.kitchen, warnings);
   if (!kitchen) {
     print_error(err, kitchen.error());
     return kExitUsage;
@@ -208,6 +212,46 @@ int list_environments(const ListOptions& options, std::ostream& out, std::ostrea
   }
   out << table.render();
   return kExitSuccess;
+}
+
+// Every warning about the kitchen's input, none held back: what the other commands sum up after
+// the first few. Problems that stop a command are errors, printed as such (exit 2).
+int list_warnings(const ListOptions& options, std::ostream& out, std::ostream& err) {
+  auto kitchen = load_kitchen_in_effect(options.kitchen);
+  if (!kitchen) {
+    print_error(err, kitchen.error());
+    return kExitUsage;
+  }
+  std::vector<Diagnostic> warnings = kitchen->warnings;
+  int status = kExitSuccess;
+  if (auto hooks = load_hooks(kitchen->root, &warnings); !hooks) {
+    print_error(err, hooks.error());
+    status = kExitUsage;
+  }
+  if (auto settings = load_ssh_settings(*kitchen); settings) {
+    warnings.insert(warnings.end(), settings->warnings.begin(), settings->warnings.end());
+  } else {
+    print_error(err, settings.error());
+    status = kExitUsage;
+  }
+  if (options.json) {
+    nlohmann::ordered_json array = nlohmann::ordered_json::array();
+    for (const auto& warning : warnings) {
+      array.push_back({{"file", warning.file.empty() ? nlohmann::ordered_json(nullptr)
+                                                     : nlohmann::ordered_json(warning.file)},
+                       {"line", warning.line},
+                       {"column", warning.column},
+                       {"field", warning.field},
+                       {"message", warning.message},
+                       {"hint", warning.hint}});
+    }
+    out << array.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    return status;
+  }
+  for (const auto& warning : warnings) {
+    out << warning.render() << '\n';
+  }
+  return status;
 }
 
 }  // namespace brigade

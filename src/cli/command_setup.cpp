@@ -24,7 +24,23 @@ void print_warning(std::ostream& err, const Diagnostic& diagnostic) {
   err << "brigade: warning: " << diagnostic.render() << '\n';
 }
 
-Result<Kitchen> open_kitchen(const std::string& kitchen_option, std::ostream& err) {
+void WarningPrinter::print(const Diagnostic& warning) {
+  if (++count_ <= shown_) {
+    print_warning(err_, warning);
+  }
+}
+
+void WarningPrinter::finish() {
+  if (finished_ || count_ <= shown_) {
+    return;
+  }
+  finished_ = true;
+  const std::size_t held = count_ - shown_;
+  err_ << "brigade: warning: " << held << " more " << (held == 1 ? "warning" : "warnings")
+       << " not shown (" << count_ << " in all); 'brigade list warnings' shows them all\n";
+}
+
+Result<Kitchen> load_kitchen_in_effect(const std::string& kitchen_option) {
   std::filesystem::path root;
   if (!kitchen_option.empty()) {
     root = kitchen_option;
@@ -35,30 +51,34 @@ Result<Kitchen> open_kitchen(const std::string& kitchen_option, std::ostream& er
                                  " in this directory or any parent",
                       .hint = "pass -k DIR, or create a kitchen with 'brigade init'"};
   }
-  auto kitchen = load_kitchen(root);
+  return load_kitchen(root);
+}
+
+Result<Kitchen> open_kitchen(const std::string& kitchen_option, WarningPrinter& warnings) {
+  auto kitchen = load_kitchen_in_effect(kitchen_option);
   if (kitchen) {
     for (const auto& warning : kitchen->warnings) {
-      print_warning(err, warning);
+      warnings.print(warning);
     }
   }
   return kitchen;
 }
 
-Result<SshSettings> open_ssh_settings(const Kitchen& kitchen, std::ostream& err) {
+Result<SshSettings> open_ssh_settings(const Kitchen& kitchen, WarningPrinter& warnings) {
   auto settings = load_ssh_settings(kitchen);
   if (settings) {
     for (const auto& warning : settings->warnings) {
-      print_warning(err, warning);
+      warnings.print(warning);
     }
   }
   return settings;
 }
 
-Result<std::vector<Hook>> open_hooks(const Kitchen& kitchen, std::ostream& err) {
-  std::vector<Diagnostic> warnings;
-  auto hooks = load_hooks(kitchen.root, &warnings);
-  for (const auto& warning : warnings) {
-    print_warning(err, warning);
+Result<std::vector<Hook>> open_hooks(const Kitchen& kitchen, WarningPrinter& warnings) {
+  std::vector<Diagnostic> found;
+  auto hooks = load_hooks(kitchen.root, &found);
+  for (const auto& warning : found) {
+    warnings.print(warning);
   }
   return hooks;
 }
@@ -124,9 +144,9 @@ std::optional<std::string> prompt_on_terminal(const std::string& prompt) {
 
 }  // namespace
 
-SshSetup::SshSetup(const std::vector<ssh::HostConfig>& hosts, std::ostream& err) {
+SshSetup::SshSetup(const std::vector<ssh::HostConfig>& hosts, WarningPrinter& warnings) {
   for (const auto& warning : host_keys_.preload(hosts)) {
-    print_warning(err, warning);
+    warnings.print(warning);
   }
   std::vector<std::string> identity_files;
   for (const auto& host : hosts) {

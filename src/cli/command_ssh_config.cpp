@@ -6,12 +6,13 @@
 namespace brigade {
 
 int ssh_config(const SshConfigOptions& options, std::ostream& out, std::ostream& err) {
-  auto kitchen = open_kitchen(options.kitchen, err);
+  WarningPrinter warnings(err);
+  auto kitchen = open_kitchen(options.kitchen, warnings);
   if (!kitchen) {
     print_error(err, kitchen.error());
     return kExitUsage;
   }
-  auto settings = open_ssh_settings(*kitchen, err);
+  auto settings = open_ssh_settings(*kitchen, warnings);
   if (!settings) {
     print_error(err, settings.error());
     return kExitUsage;

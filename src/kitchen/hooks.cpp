@@ -2,6 +2,7 @@
 #include <brigade/util/glob.hpp>
 #include <brigade/util/json_file.hpp>
 #include <brigade/util/spellcheck.hpp>
+#include <brigade/util/strings.hpp>
 
 #include <fmt/format.h>
 
@@ -11,6 +12,7 @@
 #include <array>
 #include <cmath>
 #include <set>
+#include <sstream>
 
 namespace brigade {
 
@@ -45,6 +47,26 @@ std::vector<std::string> type_names() {
 }
 
 // Validates one hook object at `where`; problems are appended to `problems`.
+
+// An exec string with spaces is almost always a command line written for a shell, which hooks
+// do not go through: the hint shows it as the list that runs it.
+std::string list_form_hint(const nlohmann::json& exec) {
+  if (!exec.is_string()) {
+    return {};
+  }
+  std::istringstream words(exec.get<std::string>());
+  std::vector<std::string> quoted;
+  for (std::string word; words >> word;) {
+    quoted.push_back(
+        nlohmann::json(word).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  if (quoted.size() < 2) {
+    return {};
+  }
+  return "exec runs one program, not a shell command line: for arguments write it as a list, [" +
+         join(quoted, ", ") + "]";
+}
+
 std::optional<Hook> read_hook(const JsonFile& file, const JsonPath& where, std::size_t position,
                               const fs::path& hooks_dir, std::vector<Diagnostic>& problems) {
   const nlohmann::json* value = &file.value;
@@ -146,8 +168,9 @@ std::optional<Hook> read_hook(const JsonFile& file, const JsonPath& where, std::
     hook.exec.front() = program.lexically_normal().string();
     std::error_code ec;
     if (!fs::exists(program, ec)) {
-      problems.push_back(
-          file.error_at(at("exec"), "no such executable: " + display_path(program.string())));
+      problems.push_back(file.error_at(at("exec"),
+                                       "no such executable: " + display_path(program.string()),
+                                       list_form_hint(*value->find("exec"))));
     } else if (fs::is_directory(program, ec) || ::access(program.c_str(), X_OK) != 0) {
       problems.push_back(file.error_at(at("exec"),
                                        "not executable: " + display_path(program.string()),

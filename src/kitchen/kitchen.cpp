@@ -136,7 +136,10 @@ constexpr std::size_t kMaxRoleDepth = 100;
 // is walked once.
 class RunListExpander {
  public:
-  explicit RunListExpander(const std::map<std::string, Role>& roles) : roles_(roles) {
+  // Roles named in `broken` had a file that did not load: its own error is reported, and a run
+  // list naming it is not a second one.
+  RunListExpander(const std::map<std::string, Role>& roles, const std::set<std::string>& broken)
+      : roles_(roles), broken_(broken) {
     for (const auto& [name, _] : roles) {
       role_names_.push_back(name);
     }
@@ -158,6 +161,9 @@ class RunListExpander {
         continue;
       }
       auto role = roles_.find(entry.name);
+      if (role == roles_.end() && broken_.contains(entry.name)) {
+        continue;
+      }
       if (role == roles_.end()) {
         return error_in_file(owner, {"run_list", i}, "unknown role '" + entry.name + "'",
                              did_you_mean(closest_matches(entry.name, role_names_)));
@@ -192,17 +198,23 @@ class RunListExpander {
     if (auto done = memo_.find(role.name); done != memo_.end()) {
       return &done->second;
     }
+    if (auto failed = failed_.find(role.name); failed != failed_.end()) {
+      return failed->second;  // the same error again, which the loader reports once
+    }
     stack_.push_back(role.name);
     auto expansion = expand(role.run_list, role.file);
     stack_.pop_back();
     if (!expansion) {
+      failed_.emplace(role.name, expansion.error());
       return expansion.error();
     }
     return &memo_.emplace(role.name, std::move(*expansion)).first->second;
   }
 
   const std::map<std::string, Role>& roles_;
+  const std::set<std::string>& broken_;
   std::vector<std::string> role_names_;
+  std::map<std::string, Diagnostic> failed_;
   std::map<std::string, Expansion> memo_;
   std::vector<std::string> stack_;  // roles being expanded, outermost first
 };
@@ -213,32 +225,47 @@ std::string role_name_for(const fs::path& file, const fs::path& roles_dir) {
   return relative.generic_string();
 }
 
+// What one load collects: every error (all are reported at once, not one file per run) and,
+// for role files that did not load, the role's name.
+struct LoadProblems {
+  std::vector<Diagnostic> errors;
+  std::set<std::string> broken_roles;
+};
+
 // Parses each JSON file in `dir` in path order and hands it to `take(path, file)`, which may
-// fail; the first failure ends the walk.
+// fail; a file that does not parse or is refused is recorded and the walk goes on. Returns the
+// files not taken.
 template <class Take>
-Result<Ok> for_each_json_file(const fs::path& dir, bool recursive,
-                              std::vector<Diagnostic>& warnings, Take take) {
+std::vector<fs::path> for_each_json_file(const fs::path& dir, bool recursive,
+                                         std::vector<Diagnostic>& warnings, LoadProblems& problems,
+                                         Take take) {
   auto files = json_files_in(dir, recursive);
   if (!files) {
-    return files.error();
+    problems.errors.push_back(files.error());
+    return {};
   }
+  std::vector<fs::path> not_taken;
   for (const auto& path : *files) {
     auto file = read_json_file(path);
     if (!file) {
-      return file.error();
+      problems.errors.push_back(file.error());
+      not_taken.push_back(path);
+      continue;
     }
     warnings.insert(warnings.end(), file->warnings.begin(), file->warnings.end());
     if (auto ok = take(path, *file); !ok) {
-      return ok.error();
+      problems.errors.push_back(ok.error());
+      not_taken.push_back(path);
     }
   }
-  return Ok{};
+  return not_taken;
 }
 
-Result<Ok> load_roles(Kitchen& kitchen) {
+void load_roles(Kitchen& kitchen, LoadProblems& problems) {
   const fs::path dir = kitchen.root / "roles";
-  return for_each_json_file(
-      dir, /*recursive=*/true, kitchen.warnings, [&](const fs::path& path, JsonFile& file) {
+  const auto not_loaded = for_each_json_file(
+      dir, /*recursive=*/true, kitchen.warnings, problems,
+      [&](const fs::path& path, JsonFile& file) {
         if (auto ok = expect_object(file); !ok) {
           return ok;
         }
@@ -253,11 +280,15 @@ Result<Ok> load_roles(Kitchen& kitchen) {
         kitchen.roles.emplace(role.name, std::move(role));
         return Result<Ok>(Ok{});
       });
+  // A role whose file did not load, unreadable JSON included, is broken rather than missing.
+  for (const auto& path : not_loaded) {
+    problems.broken_roles.insert(role_name_for(path, dir));
+  }
 }
 
-Result<Ok> load_environments(Kitchen& kitchen) {
-  return for_each_json_file(
-      kitchen.root / "environments", /*recursive=*/false, kitchen.warnings,
+void load_environments(Kitchen& kitchen, LoadProblems& problems) {
+  for_each_json_file(
+      kitchen.root / "environments", /*recursive=*/false, kitchen.warnings, problems,
       [&](const fs::path& path, JsonFile& file) {
         if (auto ok = expect_object(file); !ok) {
           return ok;
@@ -273,9 +304,9 @@ Result<Ok> load_environments(Kitchen& kitchen) {
 
 // Nodes end up sorted by name, which find_node relies on. Not by path: "web1-canary.json"
 // comes before "web1.json" ('-' < '.') while "web1" comes before "web1-canary".
-Result<Ok> load_nodes(Kitchen& kitchen) {
-  auto loaded = for_each_json_file(
-      kitchen.root / "nodes", /*recursive=*/false, kitchen.warnings,
+void load_nodes(Kitchen& kitchen, LoadProblems& problems) {
+  for_each_json_file(
+      kitchen.root / "nodes", /*recursive=*/false, kitchen.warnings, problems,
       [&](const fs::path& path, JsonFile& file) {
         if (auto invalid = invalid_chef_name(ChefNameKind::node, path.stem().string())) {
           return Result<Ok>(Diagnostic{.file = file.path, .message = *invalid});
@@ -289,20 +320,31 @@ Result<Ok> load_nodes(Kitchen& kitchen) {
       });
   std::sort(kitchen.nodes.begin(), kitchen.nodes.end(),
             [](const Node& a, const Node& b) { return a.name < b.name; });
-  return loaded;
 }
 
-Result<Ok> expand_run_lists(Kitchen& kitchen) {
-  RunListExpander expander(kitchen.roles);
+void expand_run_lists(Kitchen& kitchen, LoadProblems& problems) {
+  RunListExpander expander(kitchen.roles, problems.broken_roles);
   for (auto& node : kitchen.nodes) {
     auto expansion = expander.expand(node.run_list, node.file);
     if (!expansion) {
-      return expansion.error();
+      problems.errors.push_back(expansion.error());
+      continue;
     }
     node.roles = std::move(expansion->roles);
     node.recipes = std::move(expansion->recipes);
   }
-  return Ok{};
+}
+
+// A role cycle is met from every node that uses the role: it is one problem, said once.
+std::vector<Diagnostic> without_repeats(std::vector<Diagnostic> errors) {
+  std::set<std::string> seen;
+  std::vector<Diagnostic> once;
+  for (auto& error : errors) {
+    if (seen.insert(error.render()).second) {
+      once.push_back(std::move(error));
+    }
+  }
+  return once;
 }
 
 // One warning per environment without a file, at the first node that uses it.
@@ -389,10 +431,12 @@ Result<Kitchen> load_kitchen(const fs::path& root) {
   kitchen.config = std::move(*config);
   kitchen.warnings = kitchen.config.warnings;
 
+  LoadProblems problems;
   for (auto step : {load_environments, load_roles, load_nodes, expand_run_lists}) {
-    if (auto ok = step(kitchen); !ok) {
-      return ok.error();
-    }
+    step(kitchen, problems);
+  }
+  if (!problems.errors.empty()) {
+    return all_problems(without_repeats(std::move(problems.errors)));
   }
   warn_about_missing_environments(kitchen);
   return kitchen;

@@ -128,6 +128,21 @@ Diagnostic diagnostic_at(std::string file, std::string_view text, std::size_t of
       std::string(source)};
 }
 
+Diagnostic all_problems(std::vector<Diagnostic> problems, std::size_t shown) {
+  const std::size_t total = problems.size();
+  Diagnostic first = std::move(problems.front());
+  const std::size_t listed = std::min(total, std::max<std::size_t>(shown, 1));
+  first.also.assign(std::make_move_iterator(problems.begin() + 1),
+                    std::make_move_iterator(problems.begin() + static_cast<std::ptrdiff_t>(listed)));
+  if (listed < total) {
+    first.also.push_back(Diagnostic{.message = std::to_string(total - listed) + " more " +
+                                               (total - listed == 1 ? "problem" : "problems") +
+                                               " not shown (" + std::to_string(total) +
+                                               " in all)"});
+  }
+  return first;
+}
+
 std::string display_path(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;

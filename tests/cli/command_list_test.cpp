@@ -5,8 +5,10 @@
 #include <brigade/kitchen/kitchen.hpp>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 #include <sstream>
@@ -123,4 +125,56 @@ TEST_CASE("cli: list hooks, and the hooks in fix's dry-run plan", "[cli][hooks]"
   CHECK(invalid.status == 2);
   CHECK(invalid.err.find("type: unknown hook type 'predeployhok', did you mean 'predeployhook'?") !=
         std::string::npos);
+}
+
+TEST_CASE("cli: many kitchen warnings are summed up after the first 10, list warnings shows all",
+          "[cli]") {
+  brigade::test::TempDir kitchen;
+  kitchen.write("littlechef.cfg", "[userinfo]\nuser = root\n");
+  for (int i = 10; i < 23; ++i) {
+    kitchen.write(fmt::format("nodes/n{}.json", i), "{\"name\": \"other\", \"run_list\": []}");
+  }
+  auto listed = run({"list", "nodes", "-k", kitchen.str()});
+  CHECK(listed.status == 0);
+  std::vector<std::string> lines;  // each warning's first line (the source line follows it)
+  std::istringstream err(listed.err);
+  for (std::string line; std::getline(err, line);) {
+    if (line.starts_with("brigade: ")) {
+      lines.push_back(line);
+    }
+  }
+  REQUIRE(lines.size() == 11);
+  CHECK(
+      lines[0].starts_with("brigade: warning: " + kitchen.str() + "/nodes/n10.json:1:10: name: "));
+  CHECK(lines[9].starts_with("brigade: warning: " + kitchen.str() + "/nodes/n19.json:"));
+  CHECK(lines[10] ==
+        "brigade: warning: 3 more warnings not shown (13 in all); 'brigade list warnings' shows "
+        "them all");
+
+  auto all = run({"list", "warnings", "-k", kitchen.str()});
+  CHECK(all.status == 0);
+  CHECK(all.err.empty());
+  CHECK(std::count(all.out.begin(), all.out.end(), '^') == 13);  // a caret under each
+  CHECK(all.out.find(kitchen.str() + "/nodes/n22.json:1:10: name: 'other' is ignored") !=
+        std::string::npos);
+  auto json = run({"list", "warnings", "-k", kitchen.str(), "--json"});
+  REQUIRE(json.status == 0);
+  auto array = nlohmann::json::parse(json.out);
+  REQUIRE(array.size() == 13);
+  CHECK(array[0]["file"] == kitchen.str() + "/nodes/n10.json");
+  CHECK(array[0]["line"] == 1);
+  CHECK(array[0]["field"] == "name");
+}
+
+TEST_CASE("cli: every kitchen error is printed in one run, exit 2", "[cli]") {
+  brigade::test::TempDir kitchen;
+  kitchen.write("littlechef.cfg", "[userinfo]\nuser = root\n");
+  kitchen.write("nodes/a.json", "{\"run_list\": [\"role[missing]\"]}");
+  kitchen.write("nodes/b.json", "{");
+  auto r = run({"list", "nodes", "-k", kitchen.str()});
+  INFO(r.err);
+  CHECK(r.status == 2);
+  CHECK(r.err.find("brigade: error: " + kitchen.str() + "/nodes/b.json:1:1: invalid JSON") == 0);
+  CHECK(r.err.find("brigade: error: " + kitchen.str() +
+                   "/nodes/a.json:1:15: run_list[0]: unknown role 'missing'") != std::string::npos);
 }

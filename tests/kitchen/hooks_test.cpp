@@ -206,3 +206,21 @@ TEST_CASE("hooks: a relative exec is the kitchen's hooks/ file from any working 
   });
   CHECK(status == 0);
 }
+
+TEST_CASE("hooks: an exec string with spaces is shown as the list that runs it", "[hooks]") {
+  TempDir kitchen;
+  write_executable(kitchen, "hooks/notify.sh");
+  kitchen.write(
+      "hooks/a.json",
+      R"({"name": "n", "type": "global_postdeployhook", "exec": "notify.sh --channel #ops \"x\""})");
+  const std::string file = kitchen.str() + "/hooks/a.json";
+  CHECK(all_errors(load_hooks(kitchen.path())) ==
+        std::vector<std::string>{
+            file + ":1:56: exec: no such executable: " + kitchen.str() +
+            "/hooks/notify.sh --channel #ops \"x\", exec runs one program, not a shell command "
+            "line: for arguments write it as a list, [\"notify.sh\", \"--channel\", \"#ops\", "
+            "\"\\\"x\\\"\"]\n"
+            "    {\"name\": \"n\", \"type\": \"global_postdeployhook\", \"exec\": \"notify.sh "
+            "--channel #ops \\\"x\\\"\"}\n"
+            "                                                           ^"});
+}

@@ -421,3 +421,42 @@ TEST_CASE("kitchen: a key given twice in a JSON object is a warning naming both 
                            "     \"chef_environment\": \"b\"}\n"
                            "     ^");
 }
+
+TEST_CASE("kitchen: every error is reported in one load, each once, consequences left out",
+          "[kitchen][errors]") {
+  ScratchKitchen k;
+  k.dir.write("nodes/a.json", "{\"run_list\": \"role[web]\"}");
+  k.dir.write("nodes/b.json", "{\"run_list\": [\"role[broken]\"]}");  // broken: not a 2nd error
+  k.dir.write("nodes/c.json", "{\"run_list\": [\"role[loop]\"]}");
+  k.dir.write("nodes/d.json", "{\"run_list\": [\"role[loop]\"]}");  // the same cycle: said once
+  k.dir.write("nodes/e.json", "{\"run_list\": [\"role[wbe]\"]}");
+  k.dir.write("roles/broken.json", "{\"run_list\": [");
+  k.dir.write("roles/loop.json", "{\"run_list\": [\"role[loop]\"]}");
+  k.dir.write("environments/prod.json", "[]");
+  auto kitchen = load_kitchen(k.dir.path());
+  REQUIRE_FALSE(kitchen.ok());
+  std::vector<std::string> messages{kitchen.error().render()};
+  for (const auto& more : kitchen.error().also) {
+    messages.push_back(more.render());
+  }
+  REQUIRE(messages.size() == 5);
+  // Environments, roles, nodes, then run lists: the order in which they are loaded.
+  CHECK(messages[0].starts_with(k.at("environments/prod.json") + ":1:1: expected a JSON object"));
+  CHECK(messages[1].starts_with(k.at("roles/broken.json") + ":1:"));
+  CHECK(messages[2].starts_with(k.at("nodes/a.json") + ":1:14: run_list: expected an array"));
+  CHECK(messages[3].starts_with(k.at("roles/loop.json") + ":1:15: run_list[0]: role cycle"));
+  CHECK(messages[4].starts_with(k.at("nodes/e.json") +
+                                ":1:15: run_list[0]: unknown role 'wbe', did you mean 'web'?"));
+}
+
+TEST_CASE("kitchen: past 20 errors the rest are counted, not listed", "[kitchen][errors]") {
+  ScratchKitchen k;
+  for (int i = 0; i < 25; ++i) {
+    k.dir.write("nodes/n" + std::to_string(100 + i) + ".json", "{");
+  }
+  auto kitchen = load_kitchen(k.dir.path());
+  REQUIRE_FALSE(kitchen.ok());
+  REQUIRE(kitchen.error().also.size() == 20);
+  CHECK(kitchen.error().also.back().render() == "5 more problems not shown (25 in all)");
+  CHECK(kitchen.error().also[18].render().starts_with(k.at("nodes/n119.json")));
+}

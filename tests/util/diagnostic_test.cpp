@@ -65,3 +65,21 @@ TEST_CASE("diagnostic: a very long source line is shown around the column", "[di
   // Short lines are shown whole, as before.
   CHECK(brigade::diagnostic_at("g", "abc", 1, {}, "m").render() == "g:1:2: m\n    abc\n     ^");
 }
+
+TEST_CASE("diagnostic: all problems of a pass in one, the tail counted", "[diagnostic]") {
+  std::vector<brigade::Diagnostic> problems;
+  for (int i = 1; i <= 4; ++i) {
+    problems.push_back(brigade::Diagnostic{.message = "problem " + std::to_string(i)});
+  }
+  auto all = brigade::all_problems(problems, 10);
+  CHECK(all.message == "problem 1");
+  REQUIRE(all.also.size() == 3);
+  CHECK(all.also[2].message == "problem 4");
+  auto cut = brigade::all_problems(problems, 2);
+  REQUIRE(cut.also.size() == 2);
+  CHECK(cut.also[0].message == "problem 2");
+  CHECK(cut.also[1].message == "2 more problems not shown (4 in all)");
+  auto one_more = brigade::all_problems(problems, 3);
+  CHECK(one_more.also.back().message == "1 more problem not shown (4 in all)");
+  CHECK(brigade::all_problems({problems[0]}).also.empty());
+}

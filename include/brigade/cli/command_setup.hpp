@@ -28,14 +28,42 @@ void print_error(std::ostream& err, const Diagnostic& diagnostic);
 /// Prints `brigade: warning: …`.
 void print_warning(std::ostream& err, const Diagnostic& diagnostic);
 
-/// The kitchen named by `-k` (or found from the working directory), its warnings printed.
-Result<Kitchen> open_kitchen(const std::string& kitchen_option, std::ostream& err);
+/// Prints the warnings about a command's input (kitchen, hooks, ssh_config, known_hosts) as they
+/// are found, the first `shown` of them; the others are counted, and finish() sums them up in
+/// one line that points at `brigade list warnings`. A kitchen with hundreds of nodes whose file
+/// name differs from their "name" is then one screen, not hundreds of lines before every run.
+class WarningPrinter {
+ public:
+  static constexpr std::size_t kShown = 10;
+  explicit WarningPrinter(std::ostream& err, std::size_t shown = kShown)
+      : err_(err), shown_(shown) {}
+  WarningPrinter(const WarningPrinter&) = delete;
+  WarningPrinter& operator=(const WarningPrinter&) = delete;
+  ~WarningPrinter() { finish(); }
+
+  void print(const Diagnostic& warning);
+  /// The summary line, once, if warnings were held back.
+  void finish();
+  std::size_t count() const { return count_; }
+
+ private:
+  std::ostream& err_;
+  std::size_t shown_;
+  std::size_t count_ = 0;
+  bool finished_ = false;
+};
+
+/// The kitchen named by `-k`, or else found from the working directory upwards.
+Result<Kitchen> load_kitchen_in_effect(const std::string& kitchen_option);
+
+/// The same, its warnings printed.
+Result<Kitchen> open_kitchen(const std::string& kitchen_option, WarningPrinter& warnings);
 
 /// The kitchen's hook definitions, validated, their warnings printed.
-Result<std::vector<Hook>> open_hooks(const Kitchen& kitchen, std::ostream& err);
+Result<std::vector<Hook>> open_hooks(const Kitchen& kitchen, WarningPrinter& warnings);
 
 /// The kitchen's ssh_config settings, their warnings printed.
-Result<SshSettings> open_ssh_settings(const Kitchen& kitchen, std::ostream& err);
+Result<SshSettings> open_ssh_settings(const Kitchen& kitchen, WarningPrinter& warnings);
 
 /// A node's SSH settings with littlechef.cfg's gateway as its ProxyJump when it has none.
 ssh::HostConfig resolve_host(const Kitchen& kitchen, const SshSettings& settings,
@@ -52,7 +80,7 @@ Result<std::vector<ssh::HostConfig>> resolve_hosts(const Kitchen& kitchen,
 /// the terminal and the ssh-agent connected.
 class SshSetup {
  public:
-  SshSetup(const std::vector<ssh::HostConfig>& hosts, std::ostream& err);
+  SshSetup(const std::vector<ssh::HostConfig>& hosts, WarningPrinter& warnings);
   ssh::SessionContext context() { return {&host_keys_, &credentials_}; }
 
  private:

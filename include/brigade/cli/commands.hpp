@@ -22,6 +22,7 @@ int list_nodes(const ListOptions& options, std::ostream& out, std::ostream& err)
 int list_roles(const ListOptions& options, std::ostream& out, std::ostream& err);
 int list_environments(const ListOptions& options, std::ostream& out, std::ostream& err);
 int list_hooks(const ListOptions& options, std::ostream& out, std::ostream& err);
+int list_warnings(const ListOptions& options, std::ostream& out, std::ostream& err);
 
 struct FixOptions {
   std::string kitchen;

@@ -25,6 +25,11 @@ struct Diagnostic {
 Diagnostic diagnostic_at(std::string file, std::string_view text, std::size_t offset,
                          std::string field, std::string message, std::string hint = {});
 
+/// Every problem of one pass as one diagnostic: the first, with the others in `also`. Past
+/// `shown` problems the rest are counted in a last line instead of listed (a kitchen of 10,000
+/// broken files is not 10,000 lines). `problems` must not be empty.
+Diagnostic all_problems(std::vector<Diagnostic> problems, std::size_t shown = 20);
+
 /// A path as the user should see it: relative to the working directory when below it.
 std::string display_path(const std::string& path);
 
