@@ -255,6 +255,11 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   fix_command->add_flag("-q,--quiet", fix_options.quiet,
                         "Print only the failures and the totals line (for cron mail)");
   fix_command
+      ->add_option("--color", fix_options.color,
+                   "Colour FAILED, SKIPPED and deployed: auto (on a terminal, unless NO_COLOR is "
+                   "set or TERM=dumb), always or never")
+      ->option_text("WHEN");
+  fix_command
       ->add_option("--rerun", fix_options.rerun,
                    "'failed': the nodes the latest run did not deploy (failed, skipped, "
                    "cancelled, not started)")
@@ -286,6 +291,11 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                          "duration_s) instead of prefixed lines");
   exec_command->add_flag("--pty", exec_options.pty,
                          "Run the command on a terminal (stderr merges into stdout, as ssh -t)");
+  exec_command
+      ->add_option("--color", exec_options.color,
+                   "Colour FAILED in the summary: auto (on a terminal, unless NO_COLOR is set or "
+                   "TERM=dumb), always or never")
+      ->option_text("WHEN");
   exec_command->footer(kExecFooter);
 
   SshConfigOptions ssh_config_options;

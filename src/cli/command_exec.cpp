@@ -1,5 +1,6 @@
 #include <brigade/cli/command_setup.hpp>
 #include <brigade/cli/commands.hpp>
+#include <brigade/cli/palette.hpp>
 #include <brigade/kitchen/selector.hpp>
 #include <brigade/run/fleet_run.hpp>
 #include <brigade/run/run_plan.hpp>
@@ -16,6 +17,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <iostream>
 #include <map>
 
 namespace brigade {
@@ -81,7 +83,8 @@ std::string describe(const NodeResult& node) {
 }
 
 // The summary: failures first with their reasons, then one line of totals.
-void print_exec_summary(const std::vector<NodeResult>& results, double elapsed, std::ostream& err) {
+void print_exec_summary(const std::vector<NodeResult>& results, double elapsed,
+                        const Palette& palette, std::ostream& err) {
   std::size_t ok = 0;
   std::size_t not_started = 0;
   std::map<std::string, std::size_t> failed_by_kind;
@@ -94,7 +97,8 @@ void print_exec_summary(const std::vector<NodeResult>& results, double elapsed, 
       ++failed_by_kind[node.failure          ? failure_kind_name(*node.failure)
                        : node.signal.empty() ? "exit status"
                                              : "signal"];
-      err << "FAILED " << node.name << ": " << visible(describe(node)) << '\n';
+      err << palette.failed("FAILED") << " " << visible(node.name) << ": "
+          << visible(describe(node)) << '\n';
     }
   }
   std::string kinds;
@@ -121,6 +125,11 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
     return kExitUsage;
   }
   WarningPrinter warnings(err);
+  auto color = parse_color_choice(options.color);
+  if (!color) {
+    print_error(err, color.error());
+    return kExitUsage;
+  }
   auto kitchen = open_kitchen(options.kitchen, warnings);
   if (!kitchen) {
     print_error(err, kitchen.error());
@@ -173,7 +182,8 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
   out.flush();
   print_exec_summary(
       run.results(),
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), err);
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+      Palette::for_stream(*color, stderr, &err == &std::cerr), err);
   return run.exit_code();
 }
 

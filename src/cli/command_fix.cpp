@@ -2,6 +2,7 @@
 #include <brigade/cli/commands.hpp>
 #include <brigade/cli/fix_plan.hpp>
 #include <brigade/cli/fix_progress.hpp>
+#include <brigade/cli/palette.hpp>
 #include <brigade/cli/status_line.hpp>
 #include <brigade/kitchen/hooks.hpp>
 #include <brigade/kitchen/selector.hpp>
@@ -241,13 +242,14 @@ std::vector<Diagnostic> write_reports(const RunReport& report,
 // The summary on stderr: failed and skipped nodes with their last lines, failed hooks, why the
 // run was aborted, the totals.
 void print_fix_summary(const RunReport& report, const FleetRun& run, double elapsed,
-                       std::ostream& err) {
+                       const Palette& palette, std::ostream& err) {
   for (const auto& node : report.nodes) {
     if (node.status != NodeStatus::failed && node.status != NodeStatus::skipped) {
       continue;
     }
-    err << (node.status == NodeStatus::failed ? "FAILED " : "SKIPPED ") << node.name << ": "
-        << visible(node.reason(kConvergeCommandNoun)) << '\n';
+    err << (node.status == NodeStatus::failed ? palette.failed("FAILED")
+                                              : palette.skipped("SKIPPED"))
+        << " " << visible(node.name) << ": " << visible(node.reason(kConvergeCommandNoun)) << '\n';
     for (const auto& line : node.tail) {
       err << "    " << visible(line) << '\n';
     }
@@ -257,8 +259,8 @@ void print_fix_summary(const RunReport& report, const FleetRun& run, double elap
     const bool passed_on = hook.type == HookType::global_postdeployhook && hook.rc &&
                            !hook.args.empty() && hook.args.front() == std::to_string(*hook.rc);
     if (!hook.succeeded() && !passed_on) {
-      err << "FAILED " << hook_kind(hook.type) << " '" << hook.name << "': " << hook.outcome()
-          << '\n';
+      err << palette.failed("FAILED") << " " << hook_kind(hook.type) << " '" << visible(hook.name)
+          << "': " << hook.outcome() << '\n';
       for (const auto& line : hook.tail) {
         err << "    " << visible(line) << '\n';
       }
@@ -365,7 +367,9 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   // The live status line only when our output is the process's stdout and it is a terminal.
   const bool live = &out == &std::cout && StatusLine(stdout).smart();
   std::cout.flush();
-  ProgressPrinter printer(out, live, options.quiet);
+  const ColorChoice color = parse_color_choice(options.color).value();  // checked by fix()
+  ProgressPrinter printer(out, live, options.quiet,
+                          Palette::for_stream(color, stdout, &out == &std::cout));
   RunLog run_log(std::move(directory->run_log), printer);
   const nlohmann::json selection_record = selection_json(options);
   run_log.info(
@@ -430,7 +434,8 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   }
   print_fix_summary(
       report, run,
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), err);
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+      Palette::for_stream(color, stderr, &err == &std::cerr), err);
   if (!report.left_out.empty() && !options.quiet) {
     err << "brigade: left out (dummy, never deployed): "
         << visible(join_shortened(report.left_out, 10, "nodes")) << '\n';
@@ -510,6 +515,10 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
   }
   if (auto modes = LogModes::parse(options.log_mode); !modes) {
     print_error(err, modes.error());
+    return kExitUsage;
+  }
+  if (auto color = parse_color_choice(options.color); !color) {
+    print_error(err, color.error());
     return kExitUsage;
   }
   // Hook definitions are validated with the kitchen, before anything else happens.

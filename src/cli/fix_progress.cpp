@@ -19,20 +19,22 @@ std::string join_shortened(const std::vector<std::string>& items, std::size_t mo
                      items.size(), noun);
 }
 
-std::string describe_result(const NodeResult& node) {
-  std::string text = node.name + ": ";
+std::string describe_result(const NodeResult& node, const Palette& palette) {
+  // The node's name and reason are shown escaped (they may hold a node's bytes); the colour,
+  // ours, is not.
+  std::string text = visible(node.name) + ": ";
   switch (node.status) {
     case NodeStatus::deployed:
-      text += "deployed";
+      text += palette.ok("deployed");
       break;
     case NodeStatus::cancelled:
       text += "cancelled";
       break;
     case NodeStatus::skipped:
-      text += "skipped: " + node.reason(kConvergeCommandNoun);
+      text += palette.skipped("skipped") + ": " + visible(node.reason(kConvergeCommandNoun));
       break;
     default:
-      text += "FAILED: " + node.reason(kConvergeCommandNoun);
+      text += palette.failed("FAILED") + ": " + visible(node.reason(kConvergeCommandNoun));
   }
   return text + fmt::format(" ({:.1f} s{})", node.duration_s,
                             node.transferred || node.status != NodeStatus::deployed
@@ -40,10 +42,11 @@ std::string describe_result(const NodeResult& node) {
                                 : ", kitchen unchanged");
 }
 
-ProgressPrinter::ProgressPrinter(std::ostream& out, bool live, bool quiet)
+ProgressPrinter::ProgressPrinter(std::ostream& out, bool live, bool quiet, Palette palette)
     : out_(out),
       live_(live && !quiet),
       quiet_(quiet),
+      palette_(palette),
       terminal_(stdout, live_, live_ ? StatusLine(stdout).width() : 80) {}
 
 void ProgressPrinter::batch_started(std::size_t batch, std::size_t batches, std::size_t nodes) {
@@ -61,7 +64,7 @@ void ProgressPrinter::node_started(const NodeResult&) {
 void ProgressPrinter::node_finished(const NodeResult& node) {
   --running_;
   ++counts_[node.status];
-  line(visible(describe_result(node)));
+  line(describe_result(node, palette_));
 }
 
 void ProgressPrinter::global_hook_started(const Hook& hook) {
@@ -91,33 +94,40 @@ void ProgressPrinter::refresh() {
   status.elapsed_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   status.activity = activity_;
-  terminal_.set_status(status_text(status, terminal_.width()));
+  // One column short: writing the last column makes some terminals wrap.
+  const std::size_t width = terminal_.width() > 1 ? terminal_.width() - 1 : 1;
+  terminal_.set_status(status_text(status, width, palette_), /*fitted=*/true);
 }
 
-std::string status_text(const RunStatus& status, std::size_t width) {
+std::string status_text(const RunStatus& status, std::size_t width, const Palette& palette) {
   const std::string elapsed = fmt::format("{:.1f} s", status.elapsed_s);
   const std::string failed = fmt::format("{} failed", status.failed);
+  // The forms hold a mark where the failure count goes: the form is chosen by the width of what
+  // shows, and the count painted in afterwards.
+  const std::string mark = "\x01";
   // From the most to the least said; the first that fits is shown.
   std::vector<std::string> forms;
   if (!status.activity.empty()) {  // a hook, a gate or a pause: no node runs beside it
-    forms = {fmt::format("[{}] {}, {}", status.activity, failed, elapsed),
-             fmt::format("[{}] {}", status.activity, failed)};
+    forms = {fmt::format("[{}] {}, {}", status.activity, mark, elapsed),
+             fmt::format("[{}] {}", status.activity, mark)};
   } else {
     const std::string deployed = fmt::format("{} deployed", status.deployed);
     const std::string skipped = fmt::format("{} skipped", status.skipped);
     const std::string running = fmt::format("{} running", status.running);
     const std::string batch = fmt::format("[batch {}/{}] ", status.batch, status.batches);
-    forms = {batch + join({deployed, failed, skipped, running, elapsed}, ", "),
-             join({deployed, failed, skipped, running, elapsed}, ", "),
-             join({deployed, failed, skipped, running}, ", "),
-             join({deployed, failed, running}, ", "), join({deployed, failed}, ", ")};
+    forms = {batch + join({deployed, mark, skipped, running, elapsed}, ", "),
+             join({deployed, mark, skipped, running, elapsed}, ", "),
+             join({deployed, mark, skipped, running}, ", "), join({deployed, mark, running}, ", "),
+             join({deployed, mark}, ", ")};
   }
+  const std::string shown_failed = status.failed > 0 ? palette.failed(failed) : failed;
   for (const auto& form : forms) {
-    if (form.size() <= width) {
-      return form;
+    if (form.size() - mark.size() + failed.size() <= width) {
+      std::string text = form;
+      return text.replace(text.rfind(mark), mark.size(), shown_failed);
     }
   }
-  return failed.size() <= width ? failed : elide_middle(failed, width);
+  return failed.size() <= width ? shown_failed : elide_middle(failed, width);
 }
 
 void ProgressPrinter::batch_wait_started(std::chrono::seconds wait, std::size_t next_batch) {

@@ -15,11 +15,7 @@ bool terminal_is_smart(std::FILE* stream) {
     return false;
   }
   const char* term = std::getenv("TERM");
-  if (term == nullptr || std::strcmp(term, "dumb") == 0) {
-    return false;
-  }
-  const char* no_color = std::getenv("NO_COLOR");
-  return no_color == nullptr || *no_color == '\0';
+  return term != nullptr && std::strcmp(term, "dumb") != 0;
 }
 
 std::size_t terminal_width(std::FILE* stream) {
@@ -61,8 +57,9 @@ void StatusLine::print_line(std::string_view line) {
   redraw();
 }
 
-void StatusLine::set_status(std::string status) {
+void StatusLine::set_status(std::string status, bool fitted) {
   status_ = std::move(status);
+  fitted_ = fitted;
   redraw();
 }
 
@@ -81,7 +78,7 @@ void StatusLine::redraw() {
     return;
   }
   // One column short: writing the last column makes some terminals wrap.
-  std::string shown = elide_middle(status_, width_ > 1 ? width_ - 1 : width_);
+  std::string shown = fitted_ ? status_ : elide_middle(status_, width_ > 1 ? width_ - 1 : width_);
   std::fprintf(stream_, "\r%s\x1b[K", shown.c_str());
   shown_ = true;
   std::fflush(stream_);

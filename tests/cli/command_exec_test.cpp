@@ -365,3 +365,28 @@ TEST_CASE("brigade exec: a node's control sequences reach the terminal escaped, 
       {"exec", "-k", kitchen.str(), "--json", "node:all", "--", command});
   CHECK(nlohmann::json::parse(json.out)["stdout"] == "\x1b]52;c;cGF5bG9hZA==\x07ok\rFAILED\n");
 }
+
+TEST_CASE("--color: always paints FAILED and deployed, a bad value is a usage error",
+          "[sshd][exec][cli][color]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  brigade::test::TempDir kitchen;
+  brigade::test::make_fleet_kitchen(kitchen, sshd, 2, "case {node} in n02*) exit 3;; esac");
+  auto exec = brigade::test::run_brigade(
+      {"exec", "-k", kitchen.str(), "--color", "always", "node:n02*", "--", "exit 4"});
+  CHECK(exec.status == 1);
+  CHECK(exec.err.find("\x1b[1;31mFAILED\x1b[0m n02.fleet.test: exit 4\n") != std::string::npos);
+  auto fix = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "--color=always", "--yes", "node:all"});
+  CHECK(fix.status == 1);
+  CHECK(fix.out.find("n01.fleet.test: \x1b[32mdeployed\x1b[0m (") != std::string::npos);
+  CHECK(fix.out.find("n02.fleet.test: \x1b[1;31mFAILED\x1b[0m: the converge command exited "
+                     "with 3") != std::string::npos);
+  CHECK(fix.err.find("\x1b[1;31mFAILED\x1b[0m n02.fleet.test: ") != std::string::npos);
+  auto plain = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--yes", "node:all"});
+  CHECK(plain.out.find('\x1b') == std::string::npos);  // not a terminal: auto is plain
+  CHECK(plain.err.find('\x1b') == std::string::npos);
+  auto bad = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--color", "yes", "node:all"});
+  CHECK(bad.status == 2);
+  CHECK(bad.err == "brigade: error: --color: expected auto, always or never, got 'yes'\n");
+}

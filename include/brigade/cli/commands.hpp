@@ -41,7 +41,8 @@ struct FixOptions {
   bool yes = false;               ///< No confirmation for node:all.
   std::string rerun;              ///< "failed": the nodes the latest run did not deploy.
   bool dry_run = false;
-  bool quiet = false;  ///< Only failures and the totals line.
+  bool quiet = false;          ///< Only failures and the totals line.
+  std::string color = "auto";  ///< auto, always or never.
 };
 
 int fix(const FixOptions& options, std::ostream& out, std::ostream& err);
@@ -56,6 +57,7 @@ struct ExecOptions {
   std::optional<std::chrono::seconds> timeout;
   bool json = false;
   bool pty = false;
+  std::string color = "auto";        ///< auto, always or never.
   std::vector<std::string> command;  ///< The words after `--`, joined with spaces.
 };
 

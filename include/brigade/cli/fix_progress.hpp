@@ -3,6 +3,7 @@
 // How `brigade fix` shows a run: on the terminal (or plain lines) and in the run's log.
 //
 
+#include <brigade/cli/palette.hpp>
 #include <brigade/cli/status_line.hpp>
 #include <brigade/run/fleet_run.hpp>
 
@@ -23,8 +24,9 @@ namespace brigade {
 std::string join_shortened(const std::vector<std::string>& items, std::size_t most,
                            const std::string& noun);
 
-/// A node's result in one line: "web01: deployed (0.4 s)", "web02: FAILED: …".
-std::string describe_result(const NodeResult& node);
+/// A node's result in one line: "web01: deployed (0.4 s)", "web02: FAILED: …"; the status
+/// word in the palette's colour.
+std::string describe_result(const NodeResult& node, const Palette& palette = Palette());
 
 /// What the live status line of a run shows.
 struct RunStatus {
@@ -40,8 +42,10 @@ struct RunStatus {
 
 /// The status line for `width` columns. What matters most stays: parts go in the order the
 /// batch label, the elapsed time, the skipped count, the running count — the failure count
-/// never goes, whatever the width.
-std::string status_text(const RunStatus& status, std::size_t width);
+/// never goes, whatever the width. With colour, a failure count above 0 is painted (the width
+/// counts what shows, not the colour's bytes).
+std::string status_text(const RunStatus& status, std::size_t width,
+                        const Palette& palette = Palette());
 
 /// Progress: one line per event; on a terminal also a live status line under them (batch,
 /// deployed, failed, skipped, running, elapsed, or the global hook running). Lines go to `out`
@@ -49,7 +53,7 @@ std::string status_text(const RunStatus& status, std::size_t width);
 class ProgressPrinter : public RunObserver {
  public:
   /// `quiet`: no line and no status line at all (the summary says what failed).
-  ProgressPrinter(std::ostream& out, bool live, bool quiet = false);
+  ProgressPrinter(std::ostream& out, bool live, bool quiet = false, Palette palette = Palette());
 
   void batch_started(std::size_t batch, std::size_t batches, std::size_t nodes) override;
   void node_started(const NodeResult& node) override;
@@ -67,6 +71,7 @@ class ProgressPrinter : public RunObserver {
   std::ostream& out_;
   bool live_;
   bool quiet_;
+  Palette palette_;
   StatusLine terminal_;
   std::size_t batch_ = 0;
   std::size_t batches_ = 0;

@@ -8,8 +8,8 @@ namespace brigade {
 
 /// Prints whole lines, and on a capable terminal keeps one live status line under them,
 /// overprinted in place (\r, erase to end of line) and elided to the terminal's width, as
-/// ninja's LinePrinter does. Without a terminal, or with TERM=dumb or NO_COLOR set, it prints
-/// plain lines and no status line at all.
+/// ninja's LinePrinter does. Without a terminal, or with TERM unset or dumb, it prints plain
+/// lines and no status line at all. (NO_COLOR turns colour off, not the status line.)
 class StatusLine {
  public:
   explicit StatusLine(std::FILE* stream);
@@ -21,8 +21,9 @@ class StatusLine {
 
   /// Prints `line` above the status line.
   void print_line(std::string_view line);
-  /// Replaces the status line (ignored when not smart).
-  void set_status(std::string status);
+  /// Replaces the status line (ignored when not smart). `fitted`: the caller made it fit the
+  /// width already (it may hold colour, whose bytes take no column), so it is not elided.
+  void set_status(std::string status, bool fitted = false);
   /// Clears the status line for good (before a summary).
   void finish();
 
@@ -33,6 +34,7 @@ class StatusLine {
   bool smart_;
   std::size_t width_;
   std::string status_;
+  bool fitted_ = false;
   bool shown_ = false;
 };
 
