@@ -366,7 +366,7 @@ TEST_CASE("brigade exec: a node's control sequences reach the terminal escaped, 
   CHECK(nlohmann::json::parse(json.out)["stdout"] == "\x1b]52;c;cGF5bG9hZA==\x07ok\rFAILED\n");
 }
 
-TEST_CASE("--color: always paints FAILED and deployed, a bad value is a usage error",
+TEST_CASE("colour: --color always paints FAILED and deployed, a bad value is a usage error",
           "[sshd][exec][cli][color]") {
   BRIGADE_REQUIRE_SSHD();
   Sshd sshd;
