@@ -568,3 +568,47 @@ TEST_CASE("deploy: --quiet prints only failures and totals, --keep-runs prunes o
   CHECK(std::filesystem::exists(kitchen.path() / "logs/.brigade.lock"));
   CHECK(std::filesystem::read_symlink(kitchen.path() / "logs/latest") == run_ids[2]);
 }
+
+TEST_CASE("deploy: --batch-by keeps failure domains apart, batch after batch",
+          "[sshd][deploy][rollout]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  const std::string order = sshd.path("order");
+  make_fleet_kitchen(kitchen, sshd, 5, "echo {node} >> " + order);
+  const char* racks[] = {R"("rack": "east", )", R"("rack": "west", )", R"("rack": "east", )",
+                         R"("rack": "east", )", ""};
+  for (int i = 0; i < 5; ++i) {
+    kitchen.write(
+        fmt::format("nodes/n{:02}.fleet.test.json", i + 1),
+        fmt::format(R"({{{}"chef_environment": "production", "run_list": ["recipe[demo]"]}})",
+                    racks[i]));
+  }
+  auto run = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "node:all", "--yes", "--batch-by", "rack", "--batch-size", "2"});
+  INFO(run.err);
+  CHECK(run.status == 0);
+  CHECK(run.out.find("Batch 1 of 4: 2 nodes\n") != std::string::npos);
+  auto report = latest_report(kitchen);
+  CHECK(report["selection"]["batch_by"] == "rack");
+  std::map<std::string, int> batch_of;
+  for (const auto& node : report["nodes"]) {
+    CHECK(node["status"] == "deployed");
+    batch_of[node["name"]] = node["batch"];
+  }
+  // east is cut into batches of 2, then west, then the node without a rack.
+  CHECK(batch_of == std::map<std::string, int>{{"n01.fleet.test", 1},
+                                               {"n03.fleet.test", 1},
+                                               {"n04.fleet.test", 2},
+                                               {"n02.fleet.test", 3},
+                                               {"n05.fleet.test", 4}});
+  // The nodes converged batch after batch: each batch's nodes before the next batch's.
+  std::istringstream converged(run_shell_ok("cat " + order));
+  int last_batch = 0;
+  int count = 0;
+  for (std::string node; std::getline(converged, node); ++count) {
+    CHECK(batch_of.at(node) >= last_batch);
+    last_batch = batch_of.at(node);
+  }
+  CHECK(count == 5);
+}
