@@ -86,7 +86,7 @@ Result<std::vector<Hook>> open_hooks(const Kitchen& kitchen, WarningPrinter& war
 ssh::HostConfig resolve_host(const Kitchen& kitchen, const SshSettings& settings,
                              const std::string& node) {
   auto host = settings.resolve(node);
-  if (!host.proxy_jump && kitchen.config.gateway) {
+  if (!host.route_configured && kitchen.config.gateway) {
     host.proxy_jump = kitchen.config.gateway;
   }
   return host;

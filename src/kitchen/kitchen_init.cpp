@@ -2,7 +2,6 @@
 #include <brigade/kitchen/kitchen_init.hpp>
 #include <brigade/util/log_file.hpp>
 
-#include <fstream>
 #include <system_error>
 
 namespace brigade {
@@ -41,10 +40,30 @@ constexpr const char* kSkeletonDirectories[] = {
 
 }  // namespace
 
+namespace {
+
+// Writes a new file (O_EXCL, never through a symlink, not even a dangling one).
+Result<Ok> write_new_file(const fs::path& path, std::string_view content, mode_t mode) {
+  auto file = LogFile::create(path.string(), mode);
+  if (!file) {
+    return file.error();
+  }
+  file->write(content);
+  file->close();
+  if (file->error()) {
+    return Diagnostic{.file = display_path(path.string()),
+                      .message = "cannot write file: " + *file->error()};
+  }
+  return Ok{};
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> init_kitchen(const fs::path& dir) {
   std::error_code ec;
   const fs::path config = dir / kKitchenMarker;
-  if (fs::exists(config, ec)) {
+  // A littlechef.cfg there in any form — a dangling symlink included — is an existing kitchen.
+  if (fs::symlink_status(config, ec).type() != fs::file_type::not_found) {
     return Diagnostic{.file = display_path(config.string()),
                       .message = "already exists; not touching an existing kitchen"};
   }
@@ -63,28 +82,21 @@ Result<std::vector<std::string>> init_kitchen(const fs::path& dir) {
                         .message = "cannot create directory: " + ec.message()};
     }
   }
-  std::ofstream out(config);
-  out << kSkeletonConfig;
-  out.close();
-  if (!out) {
-    return Diagnostic{.file = display_path(config.string()), .message = "cannot write file"};
+  // 0600: littlechef.cfg is where LittleChef keeps [userinfo] password.
+  if (auto written = write_new_file(config, kSkeletonConfig, 0600); !written) {
+    return written.error();
   }
   created.push_back(display_path(config.string()));
-  // Run logs and reports go to logs/ in the kitchen: never part of its checkout. An existing
-  // .gitignore is the user's and left alone.
+  // Run logs and reports go to logs/ in the kitchen: never part of its checkout. Anything
+  // already named .gitignore — a file, a symlink, even a dangling one — is the user's and left
+  // alone.
   const fs::path ignore = dir / ".gitignore";
-  // Anything there — a file, a symlink, even a dangling one — is left alone; the file is made
-  // new (O_EXCL, never through a symlink).
   if (fs::symlink_status(ignore, ec).type() == fs::file_type::not_found) {
-    auto ignored = LogFile::create(ignore.string(), 0644);
-    if (!ignored) {
-      return ignored.error();
-    }
-    ignored->write("# Brigade's run logs and reports (brigade fix writes them here)\nlogs/\n");
-    ignored->close();
-    if (ignored->error()) {
-      return Diagnostic{.file = display_path(ignore.string()),
-                        .message = "cannot write file: " + *ignored->error()};
+    if (auto written = write_new_file(
+            ignore, "# Brigade's run logs and reports (brigade fix writes them here)\nlogs/\n",
+            0644);
+        !written) {
+      return written.error();
     }
     created.push_back(display_path(ignore.string()));
   }

@@ -831,6 +831,7 @@ HostConfig SshConfig::resolve(const std::string& host, const HostDefaults& defau
   if (auto alias = value("hostkeyalias")) {
     config.host_key_alias = lowercase(*alias);
   }
+  config.route_configured = value("proxyjump") || value("proxycommand");
   if (auto jump = value("proxyjump"); jump && lowercase(*jump) != "none") {
     config.proxy_jump = normalise_jump(*jump);
   }

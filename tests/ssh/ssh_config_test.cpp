@@ -1,13 +1,10 @@
 #include "support/temp_dir.hpp"
 
-#include <brigade/ssh/host_patterns.hpp>
 #include <brigade/ssh/ssh_config.hpp>
 
 #include <catch2/catch.hpp>
 
-using brigade::ssh::host_line_matches;
 using brigade::ssh::HostDefaults;
-using brigade::ssh::known_hosts_patterns_match;
 using brigade::ssh::SshConfig;
 using brigade::ssh::StrictHostKeyChecking;
 using brigade::test::TempDir;
@@ -31,27 +28,8 @@ SshConfig parse(const std::string& text, std::vector<brigade::Diagnostic>* warni
 
 }  // namespace
 
-TEST_CASE("ssh_config: Host patterns are whitespace-separated and case-sensitive", "[ssh_config]") {
-  using V = std::vector<std::string>;
-  CHECK(host_line_matches(V{"*"}, "web01"));
-  CHECK(host_line_matches(V{"web??"}, "web01"));
-  CHECK_FALSE(host_line_matches(V{"web?"}, "web01"));
-  CHECK(host_line_matches(V{"*.fleet.test"}, "node0001.fleet.test"));
-  CHECK(host_line_matches(V{"db*", "web*"}, "web01"));
-  CHECK_FALSE(host_line_matches(V{"db*,web*"}, "web01"));  // a comma is part of the pattern
-  CHECK_FALSE(host_line_matches(V{"*.fleet.test", "!bad.fleet.test"}, "bad.fleet.test"));
-  CHECK(host_line_matches(V{"*.fleet.test", "!bad.fleet.test"}, "good.fleet.test"));
-  CHECK_FALSE(host_line_matches(V{"!bad"}, "good"));  // a negation alone matches nothing
-  CHECK_FALSE(host_line_matches(V{"WEB01"}, "web01"));
-  CHECK_FALSE(host_line_matches(V{"a b"}, "a"));  // a quoted pattern with a space is one pattern
-  // Many stars against a long name that does not match: linear, not exponential.
-  CHECK_FALSE(host_line_matches(V{std::string(40, '*') + "x"}, std::string(200, 'a')));
-
-  // known_hosts names: commas separate, case does not matter.
-  CHECK(known_hosts_patterns_match("db*,web*", "web01"));
-  CHECK(known_hosts_patterns_match("WEB01", "web01"));
-  CHECK_FALSE(known_hosts_patterns_match("*.test,!bad.test", "bad.test"));
-
+TEST_CASE("ssh_config: a Host line takes whitespace-separated patterns, quoted ones whole",
+          "[ssh_config]") {
   auto config = parse(
       "Host \"a b\" c,d web*\n"
       "  User first\n"
@@ -421,4 +399,20 @@ TEST_CASE("ssh_config: HostKeyAlgorithms narrows, extends, removes and reorders"
   CHECK(algorithms("^ssh-rsa") == V{"ssh-rsa", "ssh-ed25519", "ecdsa-sha2-nistp256",
                                     "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"});
   CHECK(algorithms("+ssh-rsa").size() == 5);
+}
+
+TEST_CASE("ssh_config: ProxyJump none or ProxyCommand none is a route of the host's own",
+          "[ssh_config]") {
+  auto config = parse(
+      "Host direct\n  ProxyJump none\n"
+      "Host command\n  ProxyCommand none\n"
+      "Host jumped\n  ProxyJump ssh://admin@bastion:2222\n");
+  auto direct = config.resolve("direct", defaults_for("/h"));
+  CHECK(direct.route_configured);
+  CHECK_FALSE(direct.proxy_jump.has_value());
+  CHECK(config.resolve("command", defaults_for("/h")).route_configured);
+  auto jumped = config.resolve("jumped", defaults_for("/h"));
+  CHECK(jumped.route_configured);
+  CHECK(jumped.proxy_jump == "admin@bastion:2222");
+  CHECK_FALSE(config.resolve("other", defaults_for("/h")).route_configured);
 }

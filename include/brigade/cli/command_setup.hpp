@@ -65,7 +65,8 @@ Result<std::vector<Hook>> open_hooks(const Kitchen& kitchen, WarningPrinter& war
 /// The kitchen's ssh_config settings, their warnings printed.
 Result<SshSettings> open_ssh_settings(const Kitchen& kitchen, WarningPrinter& warnings);
 
-/// A node's SSH settings with littlechef.cfg's gateway as its ProxyJump when it has none.
+/// A node's SSH settings with littlechef.cfg's gateway as its ProxyJump when ssh_config gives
+/// it no route of its own (`ProxyJump none` is one: a direct connection).
 ssh::HostConfig resolve_host(const Kitchen& kitchen, const SshSettings& settings,
                              const std::string& node);
 

@@ -48,6 +48,9 @@ struct HostConfig {
   int server_alive_count_max = 3;
   std::optional<std::string> proxy_jump;  ///< Hops normalised (no ssh://); jump hosts come later.
   std::optional<std::string> proxy_command;  ///< Never followed yet: the host is refused.
+  /// ProxyJump or ProxyCommand was given for this host, `none` included: its route is its own
+  /// and littlechef.cfg's gateway does not apply.
+  bool route_configured = false;
   std::optional<std::string> password;       ///< From littlechef.cfg; never printed.
   /// Why this host cannot be reached as configured (a setting that changes the route or the
   /// host-key decision and that Brigade does not implement, an unset ${VAR}): located at its
