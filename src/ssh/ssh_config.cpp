@@ -24,6 +24,8 @@ namespace brigade::ssh {
 
 namespace fs = std::filesystem;
 
+struct ConfigLine;
+
 namespace {
 
 // OpenSSH stops at this include depth too (READCONF_MAX_DEPTH).
@@ -52,45 +54,109 @@ enum class Value {
   family,          ///< any, inet, inet6.
 };
 
+struct Resolving;
+
+// How a keyword's setting becomes the host's: called for each row that has one, in the table's
+// order (a row may use what rows above it resolved: tokens in IdentityFile need HostName, User,
+// Port), with the line that gave the first value, or nullptr when none did (the default).
+using ResolveSetting = void (*)(Resolving&, const ConfigLine*);
+// How `brigade ssh-config` prints the resolved setting, in the table's order, as ssh -G does.
+using RenderSetting = void (*)(const HostConfig&, std::string&);
+
+void resolve_user(Resolving&, const ConfigLine*);
+void resolve_hostname(Resolving&, const ConfigLine*);
+void resolve_port(Resolving&, const ConfigLine*);
+void resolve_address_family(Resolving&, const ConfigLine*);
+void resolve_hash_known_hosts(Resolving&, const ConfigLine*);
+void resolve_identities_only(Resolving&, const ConfigLine*);
+void resolve_strict(Resolving&, const ConfigLine*);
+void resolve_alive_count(Resolving&, const ConfigLine*);
+void resolve_alive_interval(Resolving&, const ConfigLine*);
+void resolve_host_key_algorithms(Resolving&, const ConfigLine*);
+void resolve_host_key_alias(Resolving&, const ConfigLine*);
+void resolve_identity_files(Resolving&, const ConfigLine*);
+void resolve_global_known_hosts(Resolving&, const ConfigLine*);
+void resolve_user_known_hosts(Resolving&, const ConfigLine*);
+void resolve_connect_timeout(Resolving&, const ConfigLine*);
+void resolve_proxy_command(Resolving&, const ConfigLine*);
+void resolve_proxy_jump(Resolving&, const ConfigLine*);
+void refuse_bind_address(Resolving&, const ConfigLine*);
+void refuse_bind_interface(Resolving&, const ConfigLine*);
+void refuse_canonicalize(Resolving&, const ConfigLine*);
+void refuse_check_host_ip(Resolving&, const ConfigLine*);
+void refuse_known_hosts_command(Resolving&, const ConfigLine*);
+void refuse_revoked_host_keys(Resolving&, const ConfigLine*);
+
+void render_host(const HostConfig&, std::string&);
+void render_user(const HostConfig&, std::string&);
+void render_hostname(const HostConfig&, std::string&);
+void render_port(const HostConfig&, std::string&);
+void render_address_family(const HostConfig&, std::string&);
+void render_hash_known_hosts(const HostConfig&, std::string&);
+void render_identities_only(const HostConfig&, std::string&);
+void render_strict(const HostConfig&, std::string&);
+void render_alive_count(const HostConfig&, std::string&);
+void render_alive_interval(const HostConfig&, std::string&);
+void render_host_key_algorithms(const HostConfig&, std::string&);
+void render_host_key_alias(const HostConfig&, std::string&);
+void render_identity_files(const HostConfig&, std::string&);
+void render_global_known_hosts(const HostConfig&, std::string&);
+void render_user_known_hosts(const HostConfig&, std::string&);
+void render_connect_timeout(const HostConfig&, std::string&);
+void render_proxy_command(const HostConfig&, std::string&);
+void render_proxy_jump(const HostConfig&, std::string&);
+
 // One row per keyword ssh knows, as readconf.c's keywords[]: whether Brigade uses it, ignores
 // it or refuses the host (a route it does not follow); whether it decides the route or the
 // trust (inside a Match block, which is not evaluated, such a setting is an error rather than
-// ignored); and what values it takes.
+// ignored); what values it takes (checked as the file loads); how it is resolved for a host and
+// how ssh-config prints it.
 struct Keyword {
   std::string_view name;
   Use use;
   bool decides_route = false;
   Value value = Value::any;
+  ResolveSetting resolve = nullptr;
+  RenderSetting render = nullptr;
 };
 
 constexpr Keyword kKeywords[] = {
-    {"host", Use::used},
+    {"host", Use::used, false, Value::any, nullptr, render_host},
     {"match", Use::used},
     {"include", Use::used},
-    {"hostname", Use::used, true},
-    {"user", Use::used},
-    {"port", Use::used, true, Value::port},
-    {"identityfile", Use::used},
-    {"identitiesonly", Use::used, false, Value::flag},
-    {"userknownhostsfile", Use::used, true},
-    {"globalknownhostsfile", Use::used, true},
-    {"stricthostkeychecking", Use::used, true, Value::strict},
-    {"hostkeyalias", Use::used, true},
-    {"hostkeyalgorithms", Use::used, true},
-    {"hashknownhosts", Use::used, false, Value::flag},
-    {"connecttimeout", Use::used, false, Value::time_or_none},
-    {"serveraliveinterval", Use::used, false, Value::time},
-    {"serveralivecountmax", Use::used, false, Value::count},
-    {"addressfamily", Use::used, true, Value::family},
     {"ignoreunknown", Use::used},
-    {"proxyjump", Use::used, true},
-    {"proxycommand", Use::route, true},
-    {"bindaddress", Use::route, true},
-    {"bindinterface", Use::route, true},
-    {"canonicalizehostname", Use::route, true, Value::flag_or_always},
-    {"checkhostip", Use::route, true, Value::flag},
-    {"knownhostscommand", Use::route, true},
-    {"revokedhostkeys", Use::route, true},
+    {"user", Use::used, false, Value::any, resolve_user, render_user},
+    {"hostname", Use::used, true, Value::any, resolve_hostname, render_hostname},
+    {"port", Use::used, true, Value::port, resolve_port, render_port},
+    {"addressfamily", Use::used, true, Value::family, resolve_address_family,
+     render_address_family},
+    {"hashknownhosts", Use::used, false, Value::flag, resolve_hash_known_hosts,
+     render_hash_known_hosts},
+    {"identitiesonly", Use::used, false, Value::flag, resolve_identities_only,
+     render_identities_only},
+    {"stricthostkeychecking", Use::used, true, Value::strict, resolve_strict, render_strict},
+    {"serveralivecountmax", Use::used, false, Value::count, resolve_alive_count,
+     render_alive_count},
+    {"serveraliveinterval", Use::used, false, Value::time, resolve_alive_interval,
+     render_alive_interval},
+    {"hostkeyalgorithms", Use::used, true, Value::any, resolve_host_key_algorithms,
+     render_host_key_algorithms},
+    {"hostkeyalias", Use::used, true, Value::any, resolve_host_key_alias, render_host_key_alias},
+    {"identityfile", Use::used, false, Value::any, resolve_identity_files, render_identity_files},
+    {"globalknownhostsfile", Use::used, true, Value::any, resolve_global_known_hosts,
+     render_global_known_hosts},
+    {"userknownhostsfile", Use::used, true, Value::any, resolve_user_known_hosts,
+     render_user_known_hosts},
+    {"connecttimeout", Use::used, false, Value::time_or_none, resolve_connect_timeout,
+     render_connect_timeout},
+    {"proxycommand", Use::route, true, Value::any, resolve_proxy_command, render_proxy_command},
+    {"proxyjump", Use::used, true, Value::any, resolve_proxy_jump, render_proxy_jump},
+    {"bindaddress", Use::route, true, Value::any, refuse_bind_address},
+    {"bindinterface", Use::route, true, Value::any, refuse_bind_interface},
+    {"canonicalizehostname", Use::route, true, Value::flag_or_always, refuse_canonicalize},
+    {"checkhostip", Use::route, true, Value::flag, refuse_check_host_ip},
+    {"knownhostscommand", Use::route, true, Value::any, refuse_known_hosts_command},
+    {"revokedhostkeys", Use::route, true, Value::any, refuse_revoked_host_keys},
     // Known, and without effect on where Brigade connects or which host key it trusts.
     // VerifyHostKeyDNS only ever adds trust (an SSHFP mismatch is a warning in OpenSSH), and
     // UpdateHostKeys and NoHostAuthenticationForLocalhost too: ignoring them is stricter.
@@ -730,6 +796,373 @@ bool is_ip_literal(const std::string& host) {
          inet_pton(AF_INET6, host.c_str(), buffer) == 1;
 }
 
+// A host's settings as they are being resolved: what the files gave, and what the rows above
+// have made of it so far.
+struct Resolving {
+  const std::string& host;
+  const HostDefaults& defaults;
+  const Obtained& obtained;
+  HostConfig config;
+
+  bool flag(const char* keyword) const {
+    return parse_flag(obtained.value(keyword).value_or("no")).value_or(false);
+  }
+
+  // The first reason this host cannot be reached as configured, at the line that says so.
+  void refuse(const char* keyword, std::string message) {
+    if (config.unusable) {
+      return;
+    }
+    const ConfigLine* line = obtained.get(keyword);
+    config.unusable = Diagnostic{.file = line ? line->file : std::string(),
+                                 .line = line ? line->line : 0,
+                                 .field = keyword,
+                                 .message = std::move(message)};
+  }
+
+  // %-tokens (ssh_config(5) TOKENS) and ${VAR}, then a leading ~, in a path setting.
+  std::string expand_path(const char* keyword, const std::string& path) {
+    const std::string local = local_host_name();
+    const std::map<char, std::string> tokens = {
+        {'C', sha1_hex(local + config.host_name + std::to_string(config.port) + config.user)},
+        {'d', defaults.home},
+        {'h', config.host_name},
+        {'i', std::to_string(getuid())},
+        {'k', config.host_key_alias.value_or(host)},
+        {'L', local.substr(0, local.find('.'))},
+        {'l', local},
+        {'n', host},
+        {'p', std::to_string(config.port)},
+        {'r', config.user},
+        {'u', defaults.local_user},
+    };
+    auto expanded = expand_tokens(path, tokens, true);
+    if (!expanded) {
+      refuse(keyword, expanded.error().message);
+      return path;
+    }
+    if (*expanded == "~" || expanded->starts_with("~/")) {
+      return defaults.home + expanded->substr(1);
+    }
+    return *expanded;
+  }
+};
+
+bool is_none(const ConfigLine* line) {
+  return line != nullptr && line->args.size() == 1 && lowercase(line->args.front()) == "none";
+}
+
+const char* yes_no(bool value) {
+  return value ? "yes" : "no";
+}
+
+void resolve_user(Resolving& r, const ConfigLine* line) {
+  r.config.user = line ? line->args.front() : r.defaults.user.value_or(r.defaults.local_user);
+  r.config.password = r.defaults.password;
+}
+
+void resolve_hostname(Resolving& r, const ConfigLine* line) {
+  r.config.host = r.host;
+  r.config.host_name = lowercase(r.host);
+  if (line != nullptr) {
+    auto expanded = expand_tokens(line->args.front(), {{'h', r.host}}, false);
+    if (expanded) {
+      r.config.host_name = lowercase(*expanded);
+    } else {
+      r.refuse("hostname", expanded.error().message);
+    }
+  }
+}
+
+void resolve_port(Resolving& r, const ConfigLine* line) {
+  if (line != nullptr) {
+    r.config.port = static_cast<std::uint16_t>(std::stoul(line->args.front()));
+  }
+}
+
+void resolve_address_family(Resolving& r, const ConfigLine* line) {
+  const std::string f = line ? lowercase(line->args.front()) : "any";
+  r.config.address_family = f == "inet"    ? AddressFamily::inet
+                            : f == "inet6" ? AddressFamily::inet6
+                                           : AddressFamily::any;
+}
+
+void resolve_hash_known_hosts(Resolving& r, const ConfigLine*) {
+  r.config.hash_known_hosts = r.flag("hashknownhosts");
+}
+
+void resolve_identities_only(Resolving& r, const ConfigLine*) {
+  r.config.identities_only = r.flag("identitiesonly");
+}
+
+void resolve_strict(Resolving& r, const ConfigLine* line) {
+  const std::string strict = line ? lowercase(line->args.front()) : "ask";
+  r.config.strict_host_key_checking =
+      strict == "accept-new"                                     ? StrictHostKeyChecking::accept_new
+      : (strict == "no" || strict == "false" || strict == "off") ? StrictHostKeyChecking::no
+      : (strict == "yes" || strict == "true")                    ? StrictHostKeyChecking::yes
+                                                                 : StrictHostKeyChecking::ask;
+}
+
+void resolve_alive_count(Resolving& r, const ConfigLine* line) {
+  if (line != nullptr) {
+    r.config.server_alive_count_max = std::stoi(line->args.front());
+  }
+}
+
+void resolve_alive_interval(Resolving& r, const ConfigLine* line) {
+  if (line != nullptr) {
+    r.config.server_alive_interval = static_cast<int>(parse_time(line->args.front()).value_or(0));
+  }
+}
+
+void resolve_host_key_algorithms(Resolving& r, const ConfigLine* line) {
+  if (line == nullptr) {
+    return;
+  }
+  const std::string& algorithms = line->args.front();
+  r.config.host_key_algorithms_setting = algorithms;
+  r.config.host_key_algorithms = host_key_algorithms(algorithms);
+  if (r.config.host_key_algorithms.empty()) {
+    r.refuse("hostkeyalgorithms",
+             "HostKeyAlgorithms " + algorithms +
+                 " leaves no host-key algorithm Brigade can verify (libssh2 1.10 verifies " +
+                 fmt::format("{}", fmt::join(kHostKeyAlgorithms, ", ")) + ")");
+  }
+}
+
+void resolve_host_key_alias(Resolving& r, const ConfigLine* line) {
+  if (line != nullptr) {
+    r.config.host_key_alias = lowercase(line->args.front());
+  }
+}
+
+// IdentityFile accumulates (Obtained keeps every path once); littlechef.cfg's keypair-file comes
+// after them; with none at all, ssh's defaults.
+void resolve_identity_files(Resolving& r, const ConfigLine*) {
+  r.config.identity_file_settings = r.obtained.identity_files;
+  for (const auto& file : r.obtained.identity_files) {
+    r.config.identity_files.push_back(r.expand_path("identityfile", file));
+  }
+  auto& files = r.config.identity_files;
+  if (r.defaults.keypair_file &&
+      std::find(files.begin(), files.end(), *r.defaults.keypair_file) == files.end()) {
+    files.push_back(*r.defaults.keypair_file);
+  }
+  if (files.empty()) {
+    for (const char* name : {"id_ed25519", "id_ecdsa", "id_rsa"}) {
+      files.push_back(r.defaults.home + "/.ssh/" + name);
+    }
+  }
+}
+
+// GlobalKnownHostsFile is used as written: ssh expands neither ~ nor tokens in it.
+void resolve_global_known_hosts(Resolving& r, const ConfigLine* line) {
+  if (line == nullptr) {
+    r.config.global_known_hosts_files = {"/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"};
+  } else if (!is_none(line)) {
+    r.config.global_known_hosts_files = line->args;
+  }
+}
+
+void resolve_user_known_hosts(Resolving& r, const ConfigLine* line) {
+  if (line == nullptr) {
+    r.config.user_known_hosts_files = {r.defaults.home + "/.ssh/known_hosts",
+                                       r.defaults.home + "/.ssh/known_hosts2"};
+  } else if (!is_none(line)) {
+    for (const auto& file : line->args) {
+      r.config.user_known_hosts_files.push_back(r.expand_path("userknownhostsfile", file));
+    }
+  }
+}
+
+void resolve_connect_timeout(Resolving& r, const ConfigLine* line) {
+  if (line != nullptr && !is_none(line)) {
+    r.config.connect_timeout_set = true;
+    r.config.connect_timeout = std::chrono::seconds(parse_time(line->args.front()).value_or(10));
+  }
+}
+
+// Settings that change the route or the trust decision, which Brigade does not implement: the
+// host is refused rather than reached some other way.
+void resolve_proxy_command(Resolving& r, const ConfigLine* line) {
+  r.config.route_configured = r.config.route_configured || line != nullptr;
+  if (line != nullptr && !is_none(line)) {
+    r.config.proxy_command = line->args.front();
+    r.refuse("proxycommand",
+             "ProxyCommand is not supported yet; Brigade never connects directly to a host that "
+             "has one");
+  }
+}
+
+void resolve_proxy_jump(Resolving& r, const ConfigLine* line) {
+  r.config.route_configured = r.config.route_configured || line != nullptr;
+  if (line != nullptr && !is_none(line)) {
+    r.config.proxy_jump = normalise_jump(line->args.front());
+  }
+}
+
+void refuse_bind_address(Resolving& r, const ConfigLine* line) {
+  if (line != nullptr) {
+    r.refuse("bindaddress",
+             "BindAddress is not supported; Brigade would connect from another address");
+  }
+}
+
+void refuse_bind_interface(Resolving& r, const ConfigLine* line) {
+  if (line != nullptr) {
+    r.refuse("bindinterface",
+             "BindInterface is not supported; Brigade would connect from another address");
+  }
+}
+
+void refuse_canonicalize(Resolving& r, const ConfigLine* line) {
+  if (line != nullptr && parse_flag(line->args.front()) != false) {
+    r.refuse("canonicalizehostname",
+             "CanonicalizeHostname is not supported; Brigade would connect to, and check the "
+             "host key of, another name than ssh");
+  }
+}
+
+void refuse_check_host_ip(Resolving& r, const ConfigLine*) {
+  if (r.flag("checkhostip") && !is_ip_literal(r.config.host_name)) {
+    r.refuse("checkhostip",
+             "CheckHostIP yes is not supported; Brigade would not check the host's address "
+             "against known_hosts as ssh does (set CheckHostIP no for this host)");
+  }
+}
+
+void refuse_known_hosts_command(Resolving& r, const ConfigLine* line) {
+  if (line != nullptr && !is_none(line)) {
+    r.refuse("knownhostscommand",
+             "KnownHostsCommand is not supported; Brigade would decide on the host key without "
+             "the keys it provides");
+  }
+}
+
+void refuse_revoked_host_keys(Resolving& r, const ConfigLine* line) {
+  if (line != nullptr && !is_none(line)) {
+    r.refuse("revokedhostkeys",
+             "RevokedHostKeys is not supported; Brigade would trust a key that file revokes "
+             "(put the keys in known_hosts as @revoked lines instead)");
+  }
+}
+
+void render_host(const HostConfig& c, std::string& out) {
+  out += "host " + c.host + "\n";
+}
+
+void render_user(const HostConfig& c, std::string& out) {
+  out += "user " + c.user + "\n";
+}
+
+void render_hostname(const HostConfig& c, std::string& out) {
+  out += "hostname " + c.host_name + "\n";
+}
+
+void render_port(const HostConfig& c, std::string& out) {
+  out += "port " + std::to_string(c.port) + "\n";
+}
+
+void render_address_family(const HostConfig& c, std::string& out) {
+  out += std::string("addressfamily ") +
+         (c.address_family == AddressFamily::inet    ? "inet"
+          : c.address_family == AddressFamily::inet6 ? "inet6"
+                                                     : "any") +
+         "\n";
+}
+
+void render_hash_known_hosts(const HostConfig& c, std::string& out) {
+  out += std::string("hashknownhosts ") + yes_no(c.hash_known_hosts) + "\n";
+}
+
+void render_identities_only(const HostConfig& c, std::string& out) {
+  out += std::string("identitiesonly ") + yes_no(c.identities_only) + "\n";
+}
+
+void render_strict(const HostConfig& c, std::string& out) {
+  switch (c.strict_host_key_checking) {
+    case StrictHostKeyChecking::yes:
+      out += "stricthostkeychecking true\n";
+      break;
+    case StrictHostKeyChecking::ask:
+      out +=
+          "stricthostkeychecking ask\n"
+          "# brigade: never asks mid-run: a new host key is refused as under 'yes'\n";
+      break;
+    case StrictHostKeyChecking::accept_new:
+      out += "stricthostkeychecking accept-new\n";
+      break;
+    case StrictHostKeyChecking::no:
+      out +=
+          "stricthostkeychecking false\n"
+          "# brigade: a changed or revoked host key is refused all the same\n";
+      break;
+  }
+}
+
+void render_alive_count(const HostConfig& c, std::string& out) {
+  out += "serveralivecountmax " + std::to_string(c.server_alive_count_max) + "\n";
+}
+
+void render_alive_interval(const HostConfig& c, std::string& out) {
+  out += "serveraliveinterval " + std::to_string(c.server_alive_interval) + "\n";
+}
+
+void render_host_key_algorithms(const HostConfig& c, std::string& out) {
+  out += "# brigade: host-key algorithms offered: " + join(c.host_key_algorithms, ",") + "\n";
+}
+
+void render_host_key_alias(const HostConfig& c, std::string& out) {
+  if (c.host_key_alias) {
+    out += "hostkeyalias " + *c.host_key_alias + "\n";
+  }
+}
+
+void render_identity_files(const HostConfig& c, std::string& out) {
+  for (const auto& file : c.identity_file_settings) {
+    out += "identityfile " + file + "\n";
+  }
+  out += "# brigade: identity files tried: " + join(c.identity_files, " ") + "\n";
+}
+
+void render_global_known_hosts(const HostConfig& c, std::string& out) {
+  out += "globalknownhostsfile " +
+         (c.global_known_hosts_files.empty() ? std::string("none")
+                                             : join(c.global_known_hosts_files, " ")) +
+         "\n";
+}
+
+void render_user_known_hosts(const HostConfig& c, std::string& out) {
+  out += "userknownhostsfile " +
+         (c.user_known_hosts_files.empty() ? std::string("none")
+                                           : join(c.user_known_hosts_files, " ")) +
+         "\n";
+}
+
+void render_connect_timeout(const HostConfig& c, std::string& out) {
+  if (c.connect_timeout_set) {
+    out += "connecttimeout " + std::to_string(c.connect_timeout.count()) + "\n";
+  } else {
+    out +=
+        "connecttimeout none\n# brigade: ConnectTimeout not set: connect, handshake and "
+        "authentication wait at most " +
+        std::to_string(c.connect_timeout.count()) + " s each\n";
+  }
+}
+
+void render_proxy_command(const HostConfig& c, std::string& out) {
+  if (c.proxy_command) {
+    out += "proxycommand " + *c.proxy_command + "\n";
+  }
+}
+
+void render_proxy_jump(const HostConfig& c, std::string& out) {
+  if (c.proxy_jump) {
+    out += "proxyjump " + *c.proxy_jump + "\n";
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& verifiable_host_key_algorithms() {
@@ -789,236 +1222,21 @@ HostConfig SshConfig::resolve(const std::string& host, const HostDefaults& defau
     bool active = true;  // lines before the first Host apply to every host
     apply_block(*file, host, active, obtained);
   }
-  auto value = [&](const char* keyword) { return obtained.value(keyword); };
-  auto flag = [&](const char* keyword) {
-    return parse_flag(value(keyword).value_or("no")).value_or(false);
-  };
-  HostConfig config;
-  // The first reason this host cannot be reached as configured, at the line that says so.
-  auto refuse = [&](const char* keyword, std::string message) {
-    if (config.unusable) {
-      return;
-    }
-    const ConfigLine* line = obtained.get(keyword);
-    config.unusable = Diagnostic{.file = line ? line->file : std::string(),
-                                 .line = line ? line->line : 0,
-                                 .field = keyword,
-                                 .message = std::move(message)};
-  };
-
-  config.host = host;
-  config.host_name = lowercase(host);
-  if (auto hostname = value("hostname")) {
-    auto expanded = expand_tokens(*hostname, {{'h', host}}, false);
-    if (expanded) {
-      config.host_name = lowercase(*expanded);
-    } else {
-      refuse("hostname", expanded.error().message);
+  Resolving resolving{host, defaults, obtained, {}};
+  for (const auto& keyword : kKeywords) {
+    if (keyword.resolve != nullptr) {
+      keyword.resolve(resolving, obtained.get(std::string(keyword.name)));
     }
   }
-  config.user = value("user").value_or(defaults.user.value_or(defaults.local_user));
-  if (auto port = value("port")) {
-    config.port = static_cast<std::uint16_t>(std::stoul(*port));
-  }
-  if (auto family = value("addressfamily")) {
-    const std::string f = lowercase(*family);
-    config.address_family = f == "inet"    ? AddressFamily::inet
-                            : f == "inet6" ? AddressFamily::inet6
-                                           : AddressFamily::any;
-  }
-  config.identities_only = flag("identitiesonly");
-  config.hash_known_hosts = flag("hashknownhosts");
-  if (auto alias = value("hostkeyalias")) {
-    config.host_key_alias = lowercase(*alias);
-  }
-  config.route_configured = value("proxyjump") || value("proxycommand");
-  if (auto jump = value("proxyjump"); jump && lowercase(*jump) != "none") {
-    config.proxy_jump = normalise_jump(*jump);
-  }
-  config.password = defaults.password;
-  if (auto timeout = value("connecttimeout"); timeout && lowercase(*timeout) != "none") {
-    config.connect_timeout_set = true;
-    config.connect_timeout = std::chrono::seconds(parse_time(*timeout).value_or(10));
-  }
-  if (auto interval = value("serveraliveinterval")) {
-    config.server_alive_interval = static_cast<int>(parse_time(*interval).value_or(0));
-  }
-  if (auto count = value("serveralivecountmax")) {
-    config.server_alive_count_max = std::stoi(*count);
-  }
-  const std::string strict = lowercase(value("stricthostkeychecking").value_or("ask"));
-  config.strict_host_key_checking =
-      strict == "accept-new"                                     ? StrictHostKeyChecking::accept_new
-      : (strict == "no" || strict == "false" || strict == "off") ? StrictHostKeyChecking::no
-      : (strict == "yes" || strict == "true")                    ? StrictHostKeyChecking::yes
-                                                                 : StrictHostKeyChecking::ask;
-  if (auto algorithms = value("hostkeyalgorithms")) {
-    config.host_key_algorithms_setting = *algorithms;
-    config.host_key_algorithms = host_key_algorithms(*algorithms);
-    if (config.host_key_algorithms.empty()) {
-      refuse("hostkeyalgorithms",
-             "HostKeyAlgorithms " + *algorithms +
-                 " leaves no host-key algorithm Brigade can verify (libssh2 1.10 verifies " +
-                 fmt::format("{}", fmt::join(kHostKeyAlgorithms, ", ")) + ")");
-    }
-  }
-
-  // Settings that change the route or the trust decision, which Brigade does not implement:
-  // the host is refused rather than reached some other way.
-  if (auto command = value("proxycommand"); command && lowercase(*command) != "none") {
-    config.proxy_command = *command;
-    refuse("proxycommand",
-           "ProxyCommand is not supported yet; Brigade never connects "
-           "directly to a host that has one");
-  }
-  for (const char* keyword : {"bindaddress", "bindinterface"}) {
-    if (value(keyword)) {
-      refuse(keyword,
-             std::string(keyword == std::string("bindaddress") ? "BindAddress" : "BindInterface") +
-                 " is not supported; Brigade would connect from another address");
-    }
-  }
-  if (auto canonicalize = value("canonicalizehostname");
-      canonicalize && parse_flag(*canonicalize) != false) {
-    refuse("canonicalizehostname",
-           "CanonicalizeHostname is not supported; Brigade would connect to, and check the host "
-           "key of, another name than ssh");
-  }
-  if (auto command = value("knownhostscommand"); command && lowercase(*command) != "none") {
-    refuse("knownhostscommand",
-           "KnownHostsCommand is not supported; Brigade would decide on the host key without "
-           "the keys it provides");
-  }
-  if (auto revoked = value("revokedhostkeys"); revoked && lowercase(*revoked) != "none") {
-    refuse("revokedhostkeys",
-           "RevokedHostKeys is not supported; Brigade would trust a key that file revokes "
-           "(put the keys in known_hosts as @revoked lines instead)");
-  }
-  if (flag("checkhostip") && !is_ip_literal(config.host_name)) {
-    refuse("checkhostip",
-           "CheckHostIP yes is not supported; Brigade would not check the host's address "
-           "against known_hosts as ssh does (set CheckHostIP no for this host)");
-  }
-
-  const std::string local = local_host_name();
-  const std::map<char, std::string> tokens = {
-      {'C', sha1_hex(local + config.host_name + std::to_string(config.port) + config.user)},
-      {'d', defaults.home},
-      {'h', config.host_name},
-      {'i', std::to_string(getuid())},
-      {'k', config.host_key_alias.value_or(host)},
-      {'L', local.substr(0, local.find('.'))},
-      {'l', local},
-      {'n', host},
-      {'p', std::to_string(config.port)},
-      {'r', config.user},
-      {'u', defaults.local_user},
-  };
-  auto expand_path = [&](const char* keyword, const std::string& path) {
-    auto expanded = expand_tokens(path, tokens, true);
-    if (!expanded) {
-      refuse(keyword, expanded.error().message);
-      return path;
-    }
-    if (*expanded == "~" || expanded->starts_with("~/")) {
-      return defaults.home + expanded->substr(1);
-    }
-    return *expanded;
-  };
-  config.identity_file_settings = obtained.identity_files;
-  for (const auto& file : obtained.identity_files) {
-    config.identity_files.push_back(expand_path("identityfile", file));
-  }
-  if (defaults.keypair_file && std::find(config.identity_files.begin(), config.identity_files.end(),
-                                         *defaults.keypair_file) == config.identity_files.end()) {
-    config.identity_files.push_back(*defaults.keypair_file);
-  }
-  if (config.identity_files.empty()) {
-    for (const char* name : {"id_ed25519", "id_ecdsa", "id_rsa"}) {
-      config.identity_files.push_back(defaults.home + "/.ssh/" + name);
-    }
-  }
-  if (const ConfigLine* line = obtained.get("userknownhostsfile")) {
-    if (!(line->args.size() == 1 && lowercase(line->args.front()) == "none")) {
-      for (const auto& file : line->args) {
-        config.user_known_hosts_files.push_back(expand_path("userknownhostsfile", file));
-      }
-    }
-  } else {
-    config.user_known_hosts_files = {defaults.home + "/.ssh/known_hosts",
-                                     defaults.home + "/.ssh/known_hosts2"};
-  }
-  // GlobalKnownHostsFile is used as written: ssh expands neither ~ nor tokens in it.
-  if (const ConfigLine* line = obtained.get("globalknownhostsfile")) {
-    if (!(line->args.size() == 1 && lowercase(line->args.front()) == "none")) {
-      config.global_known_hosts_files = line->args;
-    }
-  } else {
-    config.global_known_hosts_files = {"/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"};
-  }
-  return config;
+  return std::move(resolving.config);
 }
 
 std::string HostConfig::render() const {
-  auto yes_no = [](bool value) { return value ? "yes" : "no"; };
   std::string out;
-  out += "host " + host + "\n";
-  out += "user " + user + "\n";
-  out += "hostname " + host_name + "\n";
-  out += "port " + std::to_string(port) + "\n";
-  out += std::string("addressfamily ") +
-         (address_family == AddressFamily::inet    ? "inet"
-          : address_family == AddressFamily::inet6 ? "inet6"
-                                                   : "any") +
-         "\n";
-  out += std::string("hashknownhosts ") + yes_no(hash_known_hosts) + "\n";
-  out += std::string("identitiesonly ") + yes_no(identities_only) + "\n";
-  out += "stricthostkeychecking ";
-  switch (strict_host_key_checking) {
-    case StrictHostKeyChecking::yes:
-      out += "true\n";
-      break;
-    case StrictHostKeyChecking::ask:
-      out += "ask\n# brigade: never asks mid-run: a new host key is refused as under 'yes'\n";
-      break;
-    case StrictHostKeyChecking::accept_new:
-      out += "accept-new\n";
-      break;
-    case StrictHostKeyChecking::no:
-      out += "false\n# brigade: a changed or revoked host key is refused all the same\n";
-      break;
-  }
-  out += "serveralivecountmax " + std::to_string(server_alive_count_max) + "\n";
-  out += "serveraliveinterval " + std::to_string(server_alive_interval) + "\n";
-  out += "# brigade: host-key algorithms offered: " + join(host_key_algorithms, ",") + "\n";
-  if (host_key_alias) {
-    out += "hostkeyalias " + *host_key_alias + "\n";
-  }
-  for (const auto& file : identity_file_settings) {
-    out += "identityfile " + file + "\n";
-  }
-  out += "# brigade: identity files tried: " + join(identity_files, " ") + "\n";
-  out += "globalknownhostsfile " +
-         (global_known_hosts_files.empty() ? std::string("none")
-                                           : join(global_known_hosts_files, " ")) +
-         "\n";
-  out +=
-      "userknownhostsfile " +
-      (user_known_hosts_files.empty() ? std::string("none") : join(user_known_hosts_files, " ")) +
-      "\n";
-  if (connect_timeout_set) {
-    out += "connecttimeout " + std::to_string(connect_timeout.count()) + "\n";
-  } else {
-    out +=
-        "connecttimeout none\n# brigade: ConnectTimeout not set: connect, handshake and "
-        "authentication wait at most " +
-        std::to_string(connect_timeout.count()) + " s each\n";
-  }
-  if (proxy_command) {
-    out += "proxycommand " + *proxy_command + "\n";
-  }
-  if (proxy_jump) {
-    out += "proxyjump " + *proxy_jump + "\n";
+  for (const auto& keyword : kKeywords) {
+    if (keyword.render != nullptr) {
+      keyword.render(*this, out);
+    }
   }
   if (password) {
     out += "# brigade: password set in littlechef.cfg (not shown)\n";
