@@ -117,7 +117,8 @@ asio::awaitable<void> Session::pump(LIBSSH2_CHANNEL* channel, const ExecRequest&
       written = 0;
     }
     // A write that returned EAGAIN must be repeated with the same arguments before any other
-    // send on this session (§4.8): the chunk depends only on `part` and `written`, so it is.
+    // send on this session (libssh2 keeps the packet it half sent and expects the same call
+    // again): the chunk depends only on `part` and `written`, so it is.
     if (parts != nullptr && part < parts->size()) {
       const std::string& input = *(*parts)[part];
       std::size_t chunk = std::min(input.size() - written, kWriteChunk);
