@@ -1,4 +1,5 @@
 #include <brigade/ssh/host_patterns.hpp>
+#include <brigade/ssh/jump_hosts.hpp>
 #include <brigade/ssh/ssh_config.hpp>
 #include <brigade/util/json_file.hpp>
 #include <brigade/util/spellcheck.hpp>
@@ -52,6 +53,7 @@ enum class Value {
   flag,            ///< yes/no/true/false.
   flag_or_always,  ///< CanonicalizeHostname.
   family,          ///< any, inet, inet6.
+  jump,            ///< ProxyJump hops, or none.
 };
 
 struct Resolving;
@@ -150,7 +152,7 @@ constexpr Keyword kKeywords[] = {
     {"connecttimeout", Use::used, false, Value::time_or_none, resolve_connect_timeout,
      render_connect_timeout},
     {"proxycommand", Use::route, true, Value::any, resolve_proxy_command, render_proxy_command},
-    {"proxyjump", Use::used, true, Value::any, resolve_proxy_jump, render_proxy_jump},
+    {"proxyjump", Use::used, true, Value::jump, resolve_proxy_jump, render_proxy_jump},
     {"bindaddress", Use::route, true, Value::any, refuse_bind_address},
     {"bindinterface", Use::route, true, Value::any, refuse_bind_interface},
     {"canonicalizehostname", Use::route, true, Value::flag_or_always, refuse_canonicalize},
@@ -604,6 +606,11 @@ struct Parser {
                fail("expected yes, no or always");
       case Value::family:
         return one_of({"any", "inet", "inet6"}) || fail("expected any, inet or inet6");
+      case Value::jump:
+        return parse_proxy_jump(value).ok() ||
+               fail(
+                   "expected none or hops [user@]host[:port] or ssh://[user@]host[:port], "
+                   "separated by commas");
     }
     return true;
   }

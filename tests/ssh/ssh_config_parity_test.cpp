@@ -97,3 +97,25 @@ TEST_CASE("ssh_config parity with ssh -G: a table of configurations", "[ssh_conf
     }
   }
 }
+
+TEST_CASE("ssh_config parity with ssh -G: ProxyJump values ssh accepts and refuses",
+          "[ssh_config][parity][jump]") {
+  if (run_shell("command -v ssh").status != 0) {
+    BRIGADE_SKIP("needs OpenSSH's ssh");
+  }
+  TempDir dir;
+  for (const char* accepted : {"bastion", "admin@bastion:2222", "ssh://admin@bastion:2222/",
+                               "outer,admin@inner:2200", "[2001:db8::1]:2222", "none"}) {
+    check_same_as_ssh(dir, std::string("Host x\n  ProxyJump ") + accepted + "\n", "x");
+  }
+  // What ssh refuses as it reads the file, Brigade refuses there too (exit 2, nothing touched).
+  for (const char* refused : {"bastion:0", "bastion:65536", "bastion:nosuchservice", "outer,,inner",
+                              "[::1", "ssh://a:b:c", "2001:db8::1"}) {
+    const std::string file =
+        dir.write("config", std::string("Host x\n  ProxyJump ") + refused + "\n").string();
+    INFO("ProxyJump " << refused);
+    CHECK(run_shell("ssh -F " + file + " -G x >/dev/null 2>&1").status != 0);
+    std::vector<brigade::Diagnostic> warnings;
+    CHECK_FALSE(SshConfig::load(file, "", "/root", warnings).ok());
+  }
+}

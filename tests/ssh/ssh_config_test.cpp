@@ -416,3 +416,15 @@ TEST_CASE("ssh_config: ProxyJump none or ProxyCommand none is a route of the hos
   CHECK(jumped.proxy_jump == "admin@bastion:2222");
   CHECK_FALSE(config.resolve("other", defaults_for("/h")).route_configured);
 }
+
+TEST_CASE("ssh_config: a ProxyJump that does not parse stops the load at its line",
+          "[ssh_config][jump]") {
+  std::vector<brigade::Diagnostic> warnings;
+  auto config = SshConfig::parse("config", "Host *\n  ProxyJump admin@bastion:99999\n",
+                                 "/home/chef", warnings);
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.error().line == 2);
+  CHECK(config.error().message ==
+        "expected none or hops [user@]host[:port] or ssh://[user@]host[:port], separated by "
+        "commas, got 'admin@bastion:99999'");
+}
