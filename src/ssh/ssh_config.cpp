@@ -80,8 +80,7 @@ void resolve_identity_files(Resolving&, const ConfigLine*);
 void resolve_global_known_hosts(Resolving&, const ConfigLine*);
 void resolve_user_known_hosts(Resolving&, const ConfigLine*);
 void resolve_connect_timeout(Resolving&, const ConfigLine*);
-void resolve_proxy_command(Resolving&, const ConfigLine*);
-void resolve_proxy_jump(Resolving&, const ConfigLine*);
+void resolve_route(Resolving&, const ConfigLine*);
 void refuse_bind_address(Resolving&, const ConfigLine*);
 void refuse_bind_interface(Resolving&, const ConfigLine*);
 void refuse_canonicalize(Resolving&, const ConfigLine*);
@@ -151,8 +150,9 @@ constexpr Keyword kKeywords[] = {
      render_user_known_hosts},
     {"connecttimeout", Use::used, false, Value::time_or_none, resolve_connect_timeout,
      render_connect_timeout},
-    {"proxycommand", Use::route, true, Value::any, resolve_proxy_command, render_proxy_command},
-    {"proxyjump", Use::used, true, Value::jump, resolve_proxy_jump, render_proxy_jump},
+    // The route row resolves ProxyCommand and ProxyJump together: whichever comes first wins.
+    {"proxycommand", Use::route, true, Value::any, resolve_route, render_proxy_command},
+    {"proxyjump", Use::used, true, Value::jump, nullptr, render_proxy_jump},
     {"bindaddress", Use::route, true, Value::any, refuse_bind_address},
     {"bindinterface", Use::route, true, Value::any, refuse_bind_interface},
     {"canonicalizehostname", Use::route, true, Value::flag_or_always, refuse_canonicalize},
@@ -620,6 +620,7 @@ struct Parser {
 // accumulates, each path once (ssh_config(5), readconf.c add_identity_file).
 struct Obtained {
   std::map<std::string, const ConfigLine*> first;
+  std::map<std::string, std::size_t> rank;  // the order in which the first values came
   std::vector<std::string> identity_files;
 
   void take(const ConfigLine& line) {
@@ -628,9 +629,15 @@ struct Obtained {
           identity_files.end()) {
         identity_files.push_back(line.args.front());
       }
-    } else {
-      first.try_emplace(line.keyword, &line);
+    } else if (first.try_emplace(line.keyword, &line).second) {
+      rank.emplace(line.keyword, rank.size());
     }
+  }
+  // Whether `keyword` got its value before `other` did (or `other` got none).
+  bool before(const std::string& keyword, const std::string& other) const {
+    auto a = rank.find(keyword);
+    auto b = rank.find(other);
+    return a != rank.end() && (b == rank.end() || a->second < b->second);
   }
   const ConfigLine* get(const std::string& keyword) const {
     auto it = first.find(keyword);
@@ -990,22 +997,26 @@ void resolve_connect_timeout(Resolving& r, const ConfigLine* line) {
   }
 }
 
-// Settings that change the route or the trust decision, which Brigade does not implement: the
-// host is refused rather than reached some other way.
-void resolve_proxy_command(Resolving& r, const ConfigLine* line) {
-  r.config.route_configured = r.config.route_configured || line != nullptr;
-  if (line != nullptr && !is_none(line)) {
-    r.config.proxy_command = line->args.front();
-    r.refuse("proxycommand",
-             "ProxyCommand is not supported yet; Brigade never connects directly to a host that "
-             "has one");
-  }
-}
-
-void resolve_proxy_jump(Resolving& r, const ConfigLine* line) {
-  r.config.route_configured = r.config.route_configured || line != nullptr;
-  if (line != nullptr && !is_none(line)) {
-    r.config.proxy_jump = normalise_jump(line->args.front());
+// ProxyCommand and ProxyJump as ssh decides between them (measured with ssh -G, OpenSSH 9.2):
+// the one obtained first wins and the other is ignored — except that `ProxyJump none` gives way
+// to a later ProxyCommand, while `ProxyCommand none` keeps a later ProxyJump out (a direct
+// connection). A ProxyCommand is a route Brigade does not follow yet: the host is refused
+// rather than reached some other way.
+void resolve_route(Resolving& r, const ConfigLine*) {
+  const ConfigLine* command = r.obtained.get("proxycommand");
+  const ConfigLine* jump = r.obtained.get("proxyjump");
+  r.config.route_configured = command != nullptr || jump != nullptr;
+  const bool command_wins =
+      command != nullptr && (r.obtained.before("proxycommand", "proxyjump") || is_none(jump));
+  if (command_wins) {
+    if (!is_none(command)) {
+      r.config.proxy_command = command->args.front();
+      r.refuse("proxycommand",
+               "ProxyCommand is not supported yet; Brigade never connects directly to a host "
+               "that has one");
+    }
+  } else if (jump != nullptr && !is_none(jump)) {
+    r.config.proxy_jump = normalise_jump(jump->args.front());
   }
 }
 

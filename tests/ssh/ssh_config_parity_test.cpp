@@ -119,3 +119,30 @@ TEST_CASE("ssh_config parity with ssh -G: ProxyJump values ssh accepts and refus
     CHECK_FALSE(SshConfig::load(file, "", "/root", warnings).ok());
   }
 }
+
+TEST_CASE("ssh_config parity with ssh -G: ProxyCommand and ProxyJump, the first one wins",
+          "[ssh_config][parity][jump]") {
+  if (run_shell("command -v ssh").status != 0) {
+    BRIGADE_SKIP("needs OpenSSH's ssh");
+  }
+  TempDir dir;
+  const std::string command = "ProxyCommand ssh -W %h:%p bastion\n";
+  const std::vector<std::string> configs = {
+      "Host x\n  " + command + "Host *\n  ProxyJump bastion\n",
+      "Host x\n  ProxyJump bastion\nHost *\n  " + command,
+      "Host x\n  ProxyJump none\nHost *\n  " + command,
+      "Host x\n  ProxyCommand none\nHost *\n  ProxyJump bastion\n",
+  };
+  for (const std::string& config : configs) {
+    check_same_as_ssh(dir, config, "x");
+    // And nothing ssh leaves out: the route Brigade takes is the one ssh prints.
+    const std::string file = dir.write("config", config).string();
+    const auto ssh = run_shell("ssh -F " + file + " -G x 2>/dev/null | grep -c '^proxy[cj]'");
+    std::vector<brigade::Diagnostic> warnings;
+    auto ours = SshConfig::load(file, "", "/root", warnings);
+    REQUIRE(ours.ok());
+    const auto host = ours->resolve("x", HostDefaults::from_environment());
+    INFO(config);
+    CHECK(std::stoi(ssh.output) == (host.proxy_command ? 1 : 0) + (host.proxy_jump ? 1 : 0));
+  }
+}
