@@ -1,12 +1,11 @@
 #include "session_io.hpp"
 #include "session_reaper.hpp"
+#include "tcp_transport.hpp"
 
 #include <brigade/ssh/host_key_store.hpp>
 #include <brigade/ssh/session.hpp>
 #include <brigade/util/strings.hpp>
 
-#include <asio/connect.hpp>
-#include <asio/experimental/as_tuple.hpp>
 #include <fmt/format.h>
 #include <libssh2.h>
 
@@ -17,37 +16,35 @@
 
 namespace brigade::ssh {
 
-using asio::ip::tcp;
 namespace this_coro = asio::this_coro;
-constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
-
-asio::awaitable<void> wait_for_socket(tcp::socket& socket, int directions) {
-  using namespace asio::experimental::awaitable_operators;
-  const bool in = (directions & LIBSSH2_SESSION_BLOCK_INBOUND) != 0;
-  const bool out = (directions & LIBSSH2_SESSION_BLOCK_OUTBOUND) != 0;
-  if (in && out) {
-    co_await (socket.async_wait(tcp::socket::wait_read, asio::use_awaitable) ||
-              socket.async_wait(tcp::socket::wait_write, asio::use_awaitable));
-  } else if (out) {
-    co_await socket.async_wait(tcp::socket::wait_write, asio::use_awaitable);
-  } else {
-    co_await socket.async_wait(tcp::socket::wait_read, asio::use_awaitable);
-  }
-}
 
 namespace {
 
-// libssh2 reads through this so that keepalives can tell a silent peer from a live one.
-ssize_t recv_and_note_time(libssh2_socket_t fd, void* buffer, size_t length, int flags,
-                           void** abstract) {
-  ssize_t n = ::recv(fd, buffer, length, flags);
-  if (n < 0) {
-    return -errno;  // libssh2's convention for its I/O callbacks
-  }
+// libssh2's I/O goes through the session's transport. What is received is noted, so that
+// keepalives can tell a silent peer from a live one.
+ssize_t receive_through_transport(libssh2_socket_t, void* buffer, size_t length, int,
+                                  void** abstract) {
+  auto* state = static_cast<Session::Abstract*>(*abstract);
+  const ssize_t n = state->transport->receive(buffer, length);
   if (n > 0) {
-    static_cast<Session::Abstract*>(*abstract)->last_received = std::chrono::steady_clock::now();
+    state->last_received = std::chrono::steady_clock::now();
   }
-  return n;
+  return n;  // -errno on failure: libssh2's convention for its I/O callbacks
+}
+
+ssize_t send_through_transport(libssh2_socket_t, const void* buffer, size_t length, int,
+                               void** abstract) {
+  return static_cast<Session::Abstract*>(*abstract)->transport->send(buffer, length);
+}
+
+// A session handed over for freeing outlives its Session and transport: whatever libssh2 still
+// tries to send or receive fails at once, touching neither (the connection is shut down too).
+ssize_t send_nothing(libssh2_socket_t, const void*, size_t, int, void**) {
+  return -ECONNRESET;
+}
+
+ssize_t receive_nothing(libssh2_socket_t, void*, size_t, int, void**) {
+  return -ECONNRESET;
 }
 
 // The algorithms HostKeyAlgorithms allows, those known_hosts holds for the host first, so that
@@ -72,19 +69,20 @@ std::string host_key_preference(const std::vector<std::string>& allowed,
 }  // namespace
 
 Session::Session(asio::any_io_executor executor, HostConfig config)
-    : socket_(std::move(executor)), config_(std::move(config)) {}
+    : executor_(std::move(executor)), config_(std::move(config)) {}
 
 // The hard path, for errors and cancellation as well as after close(): the connection is shut
 // down and the session freed by the reaper thread (see SessionReaper), never waiting on the peer.
 Session::~Session() {
   if (session_ == nullptr) {
-    return;  // the socket, if open, closes with socket_
+    return;  // the transport, if any, closes as it goes
   }
-  asio::error_code ec;
-  int fd = socket_.is_open() ? socket_.release(ec) : -1;
-  if (ec) {
-    fd = -1;  // released or not, asio closes what it still owns
-  }
+  libssh2_session_callback_set(session_, LIBSSH2_CALLBACK_SEND,
+                               reinterpret_cast<void*>(&send_nothing));
+  libssh2_session_callback_set(session_, LIBSSH2_CALLBACK_RECV,
+                               reinterpret_cast<void*>(&receive_nothing));
+  *libssh2_session_abstract(session_) = nullptr;
+  const int fd = transport_ ? transport_->release_for_disposal() : -1;
   if (SessionReaper* reaper = SessionReaper::instance()) {
     reaper->dispose(session_, fd);
   } else {
@@ -112,13 +110,25 @@ asio::awaitable<std::unique_ptr<Session>> Session::connect(HostConfig config,
     throw SshError(FailureKind::config, "ProxyJump " + *config.proxy_jump +
                                             " is not supported yet; reach this host directly");
   }
-  auto executor = co_await this_coro::executor;
-  std::unique_ptr<Session> session(new Session(executor, std::move(config)));
+  const auto limit = config.connect_timeout;
+  const std::string where = fmt::format("{} port {}", config.host_name, config.port);
+  std::unique_ptr<Transport> transport = co_await within(
+      limit, TcpTransport::connect(config),
+      "connect to " + where + ": timed out after " + seconds_text(limit) + " (ConnectTimeout)");
+  co_return co_await over(std::move(transport), std::move(config), context);
+}
+
+asio::awaitable<std::unique_ptr<Session>> Session::over(std::unique_ptr<Transport> transport,
+                                                        HostConfig config,
+                                                        SessionContext context) {
+  if (config.unusable) {
+    throw SshError(FailureKind::config, config.unusable->render());
+  }
+  std::unique_ptr<Session> session(new Session(transport->executor(), std::move(config)));
+  session->transport_ = std::move(transport);
+  session->abstract_.transport = session->transport_.get();
   const auto limit = session->config_.connect_timeout;
   const std::string where = session->where();
-  co_await within(
-      limit, session->open_tcp(),
-      "connect to " + where + ": timed out after " + seconds_text(limit) + " (ConnectTimeout)");
   co_await within(limit, session->handshake(context),
                   "SSH handshake with " + where + " timed out after " + seconds_text(limit) +
                       " (ConnectTimeout)");
@@ -129,41 +139,6 @@ asio::awaitable<std::unique_ptr<Session>> Session::connect(HostConfig config,
   co_return session;
 }
 
-asio::awaitable<void> Session::open_tcp() {
-  std::vector<tcp::endpoint> endpoints;
-  asio::error_code ec;
-  auto address = asio::ip::make_address(config_.host_name, ec);
-  if (!ec) {
-    endpoints.emplace_back(address, config_.port);
-  } else {
-    tcp::resolver resolver(socket_.get_executor());
-    auto [resolve_ec, results] =
-        co_await resolver.async_resolve(config_.host_name, std::to_string(config_.port), use_tuple);
-    if (resolve_ec) {
-      throw SshError(FailureKind::resolve, "could not resolve hostname " + config_.host_name +
-                                               ": " + resolve_ec.message());
-    }
-    for (const auto& entry : results) {
-      endpoints.push_back(entry.endpoint());
-    }
-  }
-  // AddressFamily: only the addresses of that family are tried.
-  std::erase_if(endpoints, [this](const tcp::endpoint& endpoint) {
-    return (config_.address_family == AddressFamily::inet && !endpoint.address().is_v4()) ||
-           (config_.address_family == AddressFamily::inet6 && !endpoint.address().is_v6());
-  });
-  if (endpoints.empty()) {
-    throw SshError(FailureKind::resolve,
-                   "no address of the family AddressFamily asks for: " + config_.host_name);
-  }
-  auto [connect_ec, endpoint] = co_await asio::async_connect(socket_, endpoints, use_tuple);
-  if (connect_ec) {
-    throw SshError(FailureKind::connect, "connect to " + where() + ": " + connect_ec.message());
-  }
-  socket_.set_option(tcp::no_delay(true), ec);
-  socket_.set_option(asio::socket_base::keep_alive(true), ec);  // TCPKeepAlive yes
-}
-
 asio::awaitable<void> Session::handshake(SessionContext& context) {
   session_ = libssh2_session_init_ex(nullptr, nullptr, nullptr, &abstract_);
   if (session_ == nullptr) {
@@ -171,7 +146,9 @@ asio::awaitable<void> Session::handshake(SessionContext& context) {
   }
   libssh2_session_set_blocking(session_, 0);
   libssh2_session_callback_set(session_, LIBSSH2_CALLBACK_RECV,
-                               reinterpret_cast<void*>(&recv_and_note_time));
+                               reinterpret_cast<void*>(&receive_through_transport));
+  libssh2_session_callback_set(session_, LIBSSH2_CALLBACK_SEND,
+                               reinterpret_cast<void*>(&send_through_transport));
   std::vector<std::string> known;
   if (context.host_keys != nullptr) {
     known = context.host_keys->known_key_types(config_);
@@ -183,8 +160,8 @@ asio::awaitable<void> Session::handshake(SessionContext& context) {
                    "no host-key algorithm Brigade can verify is allowed for " + where());
   }
   abstract_.last_received = std::chrono::steady_clock::now();
-  int rc = co_await call_until_done(session_, socket_, [this] {
-    return libssh2_session_handshake(session_, socket_.native_handle());
+  int rc = co_await call_until_done(session_, *transport_, [this] {
+    return libssh2_session_handshake(session_, transport_->handshake_fd());
   });
   if (rc == LIBSSH2_ERROR_KEX_FAILURE) {
     throw SshError(FailureKind::handshake,
@@ -252,8 +229,9 @@ asio::awaitable<void> Session::close() {
 }
 
 asio::awaitable<void> Session::disconnect() {
-  co_await call_until_done(
-      session_, socket_, [this] { return libssh2_session_disconnect(session_, "brigade: done"); });
+  co_await call_until_done(session_, *transport_, [this] {
+    return libssh2_session_disconnect(session_, "brigade: done");
+  });
 }
 
 }  // namespace brigade::ssh

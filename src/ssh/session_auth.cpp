@@ -98,7 +98,7 @@ std::string describe_key_failure(int rc, const std::optional<IdentityInfo>& info
 asio::awaitable<void> Session::authenticate(SessionContext& context) {
   const std::string& user = config_.user;
   // The real user name goes into the first request: OpenSSH does not let it change afterwards.
-  char* list = co_await open_until_done(session_, socket_, [&] {
+  char* list = co_await open_until_done(session_, *transport_, [&] {
     return libssh2_userauth_list(session_, user.c_str(), static_cast<unsigned int>(user.size()));
   });
   if (list == nullptr) {
@@ -129,7 +129,7 @@ asio::awaitable<void> Session::authenticate(SessionContext& context) {
       }
       AgentSigner signer{agent, &identity.blob, {}};
       void* abstract = &signer;
-      int rc = co_await call_until_done(session_, socket_, [&] {
+      int rc = co_await call_until_done(session_, *transport_, [&] {
         return libssh2_userauth_publickey(
             session_, user.c_str(), reinterpret_cast<const unsigned char*>(identity.blob.data()),
             identity.blob.size(), &sign_with_agent, &abstract);
@@ -168,7 +168,7 @@ asio::awaitable<void> Session::authenticate(SessionContext& context) {
       }
       const std::string public_file = file + ".pub";
       const bool has_public = std::filesystem::exists(public_file, ec);
-      int rc = co_await call_until_done(session_, socket_, [&] {
+      int rc = co_await call_until_done(session_, *transport_, [&] {
         return libssh2_userauth_publickey_fromfile_ex(
             session_, user.c_str(), static_cast<unsigned int>(user.size()),
             has_public ? public_file.c_str() : nullptr, file.c_str(), passphrase->c_str());
@@ -195,7 +195,7 @@ asio::awaitable<void> Session::authenticate(SessionContext& context) {
 
   if (config_.password && offers(methods, "password")) {
     const std::string& password = *config_.password;
-    int rc = co_await call_until_done(session_, socket_, [&] {
+    int rc = co_await call_until_done(session_, *transport_, [&] {
       return libssh2_userauth_password_ex(session_, user.c_str(),
                                           static_cast<unsigned int>(user.size()), password.c_str(),
                                           static_cast<unsigned int>(password.size()), nullptr);
@@ -206,7 +206,7 @@ asio::awaitable<void> Session::authenticate(SessionContext& context) {
     tried.push_back("password (refused)");
   } else if (config_.password && offers(methods, "keyboard-interactive")) {
     abstract_.password = &*config_.password;
-    int rc = co_await call_until_done(session_, socket_, [&] {
+    int rc = co_await call_until_done(session_, *transport_, [&] {
       return libssh2_userauth_keyboard_interactive_ex(
           session_, user.c_str(), static_cast<unsigned int>(user.size()), &answer_with_password);
     });

@@ -33,7 +33,7 @@ asio::awaitable<ExecResult> Session::exec(ExecRequest request, OutputSink& sink)
 
 asio::awaitable<LIBSSH2_CHANNEL*> Session::open_channel() {
   LIBSSH2_CHANNEL* channel = co_await open_until_done(
-      session_, socket_, [this] { return libssh2_channel_open_session(session_); });
+      session_, *transport_, [this] { return libssh2_channel_open_session(session_); });
   if (channel == nullptr) {
     throw SshError(FailureKind::channel,
                    "cannot open a channel on " + where() + ": " + last_error());
@@ -44,7 +44,7 @@ asio::awaitable<LIBSSH2_CHANNEL*> Session::open_channel() {
 asio::awaitable<void> Session::start_command(LIBSSH2_CHANNEL* channel, const ExecRequest& request) {
   if (request.pty) {
     int rc = co_await call_until_done(
-        session_, socket_, [channel] { return libssh2_channel_request_pty(channel, "xterm"); });
+        session_, *transport_, [channel] { return libssh2_channel_request_pty(channel, "xterm"); });
     if (rc != 0) {
       throw SshError(FailureKind::channel,
                      "the server refused a terminal on " + where() + ": " + last_error());
@@ -55,7 +55,7 @@ asio::awaitable<void> Session::start_command(LIBSSH2_CHANNEL* channel, const Exe
   const std::string command = request.pty || request.stdin_data || !request.stdin_offers.empty()
                                   ? request.command
                                   : stoppable_command(request.command);
-  int rc = co_await call_until_done(session_, socket_, [channel, &command] {
+  int rc = co_await call_until_done(session_, *transport_, [channel, &command] {
     return libssh2_channel_process_startup(channel, "exec", 4, command.c_str(),
                                            static_cast<unsigned int>(command.size()));
   });
@@ -182,7 +182,7 @@ asio::awaitable<void> Session::pump(LIBSSH2_CHANNEL* channel, const ExecRequest&
 asio::awaitable<void> Session::wait_alive(int directions) {
   using namespace asio::experimental::awaitable_operators;
   if (config_.server_alive_interval <= 0) {
-    co_await wait_for_socket(socket_, directions);
+    co_await transport_->wait(directions);
     co_return;
   }
   const auto interval = std::chrono::seconds(config_.server_alive_interval);
@@ -207,14 +207,15 @@ asio::awaitable<void> Session::wait_alive(int directions) {
       last_keepalive_ = now;
     }
   }
-  asio::steady_timer timer(socket_.get_executor(),
+  asio::steady_timer timer(executor_,
                            std::max(abstract_.last_received, last_keepalive_) + interval);
-  co_await (wait_for_socket(socket_, directions) || timer.async_wait(asio::use_awaitable));
+  co_await (transport_->wait(directions) || timer.async_wait(asio::use_awaitable));
 }
 
 asio::awaitable<ExecResult> Session::finish_channel(LIBSSH2_CHANNEL* channel) {
-  co_await call_until_done(session_, socket_, [channel] { return libssh2_channel_close(channel); });
-  co_await call_until_done(session_, socket_,
+  co_await call_until_done(session_, *transport_,
+                           [channel] { return libssh2_channel_close(channel); });
+  co_await call_until_done(session_, *transport_,
                            [channel] { return libssh2_channel_wait_closed(channel); });
   ExecResult result;
   result.exit_status = libssh2_channel_get_exit_status(channel);
@@ -227,7 +228,8 @@ asio::awaitable<ExecResult> Session::finish_channel(LIBSSH2_CHANNEL* channel) {
     result.exit_status = -1;
     libssh2_free(session_, signal);
   }
-  co_await call_until_done(session_, socket_, [channel] { return libssh2_channel_free(channel); });
+  co_await call_until_done(session_, *transport_,
+                           [channel] { return libssh2_channel_free(channel); });
   co_return result;
 }
 

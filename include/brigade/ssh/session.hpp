@@ -1,10 +1,10 @@
 #pragma once
 
 #include <brigade/ssh/ssh_config.hpp>
+#include <brigade/ssh/transport.hpp>
 #include <brigade/util/output_sink.hpp>
 
 #include <asio/awaitable.hpp>
-#include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
 #include <chrono>
@@ -60,7 +60,8 @@ struct SessionContext {
 };
 
 /// One authenticated SSH connection driven by libssh2 in non-blocking mode on an Asio
-/// executor. Every step awaits socket readiness; nothing blocks the io_context.
+/// executor, over a Transport (today its own TCP connection). Every step awaits the
+/// transport's readiness; nothing blocks the io_context.
 class Session {
  public:
   ~Session();
@@ -71,6 +72,12 @@ class Session {
   /// authenticates. Throws SshError.
   static asio::awaitable<std::unique_ptr<Session>> connect(HostConfig config,
                                                            SessionContext context);
+
+  /// The same over a stream already open to the host (a jump host's channel, a ProxyCommand):
+  /// handshake, host key as for a direct connection, authentication. Throws SshError.
+  static asio::awaitable<std::unique_ptr<Session>> over(std::unique_ptr<Transport> transport,
+                                                        HostConfig config,
+                                                        SessionContext context);
 
   /// Runs `request` on a new channel, streaming its output to `sink`. Throws SshError.
   asio::awaitable<ExecResult> exec(ExecRequest request, OutputSink& sink);
@@ -84,13 +91,13 @@ class Session {
   struct Abstract {
     std::chrono::steady_clock::time_point last_received;  ///< Set on every byte received.
     const std::string* password = nullptr;                ///< For keyboard-interactive.
+    Transport* transport = nullptr;                       ///< What libssh2's I/O goes through.
   };
 
  private:
   Session(asio::any_io_executor executor, HostConfig config);
 
   // The protocol steps, one per function as in curl's ssh_state_*(); defined in src/ssh/.
-  asio::awaitable<void> open_tcp();
   asio::awaitable<void> handshake(SessionContext& context);
   void verify_host_key(SessionContext& context);
   asio::awaitable<void> authenticate(SessionContext& context);
@@ -108,8 +115,9 @@ class Session {
   /// The node and endpoint for messages: "root@127.0.0.1 port 2222".
   std::string where() const;
 
-  asio::ip::tcp::socket socket_;
-  _LIBSSH2_SESSION* session_ = nullptr;  // owned; freed before socket_ closes (see ~Session)
+  asio::any_io_executor executor_;
+  std::unique_ptr<Transport> transport_;
+  _LIBSSH2_SESSION* session_ = nullptr;  // owned; freed before the transport goes (see ~Session)
   HostConfig config_;
   Abstract abstract_;
   std::chrono::steady_clock::time_point last_keepalive_;
