@@ -119,8 +119,7 @@ asio::awaitable<std::unique_ptr<Session>> Session::connect(HostConfig config,
 }
 
 asio::awaitable<std::unique_ptr<Session>> Session::over(std::unique_ptr<Transport> transport,
-                                                        HostConfig config,
-                                                        SessionContext context) {
+                                                        HostConfig config, SessionContext context) {
   if (config.unusable) {
     throw SshError(FailureKind::config, config.unusable->render());
   }

@@ -132,8 +132,9 @@ Diagnostic all_problems(std::vector<Diagnostic> problems, std::size_t shown) {
   const std::size_t total = problems.size();
   Diagnostic first = std::move(problems.front());
   const std::size_t listed = std::min(total, std::max<std::size_t>(shown, 1));
-  first.also.assign(std::make_move_iterator(problems.begin() + 1),
-                    std::make_move_iterator(problems.begin() + static_cast<std::ptrdiff_t>(listed)));
+  first.also.assign(
+      std::make_move_iterator(problems.begin() + 1),
+      std::make_move_iterator(problems.begin() + static_cast<std::ptrdiff_t>(listed)));
   if (listed < total) {
     first.also.push_back(Diagnostic{.message = std::to_string(total - listed) + " more " +
                                                (total - listed == 1 ? "problem" : "problems") +

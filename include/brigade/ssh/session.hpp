@@ -76,8 +76,7 @@ class Session {
   /// The same over a stream already open to the host (a jump host's channel, a ProxyCommand):
   /// handshake, host key as for a direct connection, authentication. Throws SshError.
   static asio::awaitable<std::unique_ptr<Session>> over(std::unique_ptr<Transport> transport,
-                                                        HostConfig config,
-                                                        SessionContext context);
+                                                        HostConfig config, SessionContext context);
 
   /// Runs `request` on a new channel, streaming its output to `sink`. Throws SshError.
   asio::awaitable<ExecResult> exec(ExecRequest request, OutputSink& sink);

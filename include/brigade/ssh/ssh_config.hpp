@@ -51,7 +51,7 @@ struct HostConfig {
   /// ProxyJump or ProxyCommand was given for this host, `none` included: its route is its own
   /// and littlechef.cfg's gateway does not apply.
   bool route_configured = false;
-  std::optional<std::string> password;       ///< From littlechef.cfg; never printed.
+  std::optional<std::string> password;  ///< From littlechef.cfg; never printed.
   /// Why this host cannot be reached as configured (a setting that changes the route or the
   /// host-key decision and that Brigade does not implement, an unset ${VAR}): located at its
   /// ssh_config line. Such a host is refused before anything connects, never reached directly.
