@@ -813,6 +813,9 @@ bool is_ip_literal(const std::string& host) {
 // A host's settings as they are being resolved: what the files gave, and what the rows above
 // have made of it so far.
 struct Resolving {
+  Resolving(const std::string& host, const HostDefaults& defaults, const Obtained& obtained)
+      : host(host), defaults(defaults), obtained(obtained) {}
+
   const std::string& host;
   const HostDefaults& defaults;
   const Obtained& obtained;
@@ -834,23 +837,32 @@ struct Resolving {
                                  .message = std::move(message)};
   }
 
-  // %-tokens (ssh_config(5) TOKENS) and ${VAR}, then a leading ~, in a path setting.
+  // The %-tokens of ssh_config(5) TOKENS, made once per host, on first use: by then the rows
+  // they come from (HostName, Port, User, HostKeyAlias) are resolved, and a host whose settings
+  // expand no path pays neither the gethostname nor the SHA-1 of %C.
+  const std::map<char, std::string>& tokens() {
+    if (!tokens_) {
+      const std::string local = local_host_name();
+      tokens_ = std::map<char, std::string>{
+          {'C', sha1_hex(local + config.host_name + std::to_string(config.port) + config.user)},
+          {'d', defaults.home},
+          {'h', config.host_name},
+          {'i', std::to_string(getuid())},
+          {'k', config.host_key_alias.value_or(host)},
+          {'L', local.substr(0, local.find('.'))},
+          {'l', local},
+          {'n', host},
+          {'p', std::to_string(config.port)},
+          {'r', config.user},
+          {'u', defaults.local_user},
+      };
+    }
+    return *tokens_;
+  }
+
+  // %-tokens and ${VAR}, then a leading ~, in a path setting.
   std::string expand_path(const char* keyword, const std::string& path) {
-    const std::string local = local_host_name();
-    const std::map<char, std::string> tokens = {
-        {'C', sha1_hex(local + config.host_name + std::to_string(config.port) + config.user)},
-        {'d', defaults.home},
-        {'h', config.host_name},
-        {'i', std::to_string(getuid())},
-        {'k', config.host_key_alias.value_or(host)},
-        {'L', local.substr(0, local.find('.'))},
-        {'l', local},
-        {'n', host},
-        {'p', std::to_string(config.port)},
-        {'r', config.user},
-        {'u', defaults.local_user},
-    };
-    auto expanded = expand_tokens(path, tokens, true);
+    auto expanded = expand_tokens(path, tokens(), true);
     if (!expanded) {
       refuse(keyword, expanded.error().message);
       return path;
@@ -860,6 +872,9 @@ struct Resolving {
     }
     return *expanded;
   }
+
+ private:
+  std::optional<std::map<char, std::string>> tokens_;
 };
 
 bool is_none(const ConfigLine* line) {
@@ -872,7 +887,6 @@ const char* yes_no(bool value) {
 
 void resolve_user(Resolving& r, const ConfigLine* line) {
   r.config.user = line ? line->args.front() : r.defaults.user.value_or(r.defaults.local_user);
-  r.config.password = r.defaults.password;
 }
 
 void resolve_hostname(Resolving& r, const ConfigLine* line) {
@@ -1240,7 +1254,8 @@ HostConfig SshConfig::resolve(const std::string& host, const HostDefaults& defau
     bool active = true;  // lines before the first Host apply to every host
     apply_block(*file, host, active, obtained);
   }
-  Resolving resolving{host, defaults, obtained, {}};
+  Resolving resolving(host, defaults, obtained);
+  resolving.config.password = defaults.password;  // littlechef.cfg's; ssh_config has none
   for (const auto& keyword : kKeywords) {
     if (keyword.resolve != nullptr) {
       keyword.resolve(resolving, obtained.get(std::string(keyword.name)));
