@@ -175,7 +175,8 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
   asio::io_context context(1);
   const auto started = std::chrono::steady_clock::now();
   const DrivenRun driven = drive_run(
-      context, run, [&](int) { err << "brigade: interrupted, stopping the commands in flight\n"; });
+      context, run, [&](int) { err << "brigade: interrupted, stopping the commands in flight\n"; },
+      [&] { ssh.close(); });
   if (driven.failure) {
     std::rethrow_exception(driven.failure);
   }

@@ -11,6 +11,7 @@
 #include <brigade/run/kitchen_archive.hpp>
 #include <brigade/run/run_plan.hpp>
 #include <brigade/run/ssh_deploy.hpp>
+#include <brigade/ssh/jump_hosts.hpp>
 #include <brigade/ssh/remote_command.hpp>
 #include <brigade/util/exit_status.hpp>
 #include <brigade/util/fd_budget.hpp>
@@ -161,8 +162,8 @@ std::string absolute_kitchen_root(const Kitchen& kitchen) {
 }
 
 // Drives the run with the live status line ticking on a terminal.
-DrivenRun drive_fix_run(FleetRun& run, ProgressPrinter& printer, RunLog& run_log, bool live,
-                        std::ostream& err) {
+DrivenRun drive_fix_run(FleetRun& run, ProgressPrinter& printer, RunLog& run_log, SshSetup& ssh,
+                        bool live, std::ostream& err) {
   asio::io_context context(1);
   // The elapsed time on the status line moves even when no node finishes.
   asio::steady_timer tick(context);
@@ -188,6 +189,7 @@ DrivenRun drive_fix_run(FleetRun& run, ProgressPrinter& printer, RunLog& run_log
         signal);
   };
   DrivenRun driven = drive_run(context, run, announce, [&] {
+    ssh.close();
     running = false;
     tick.cancel();
   });
@@ -386,7 +388,7 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   FleetRun run(selection.nodes, plan, std::move(run_options), action, run_log);
   const auto started_at = std::chrono::system_clock::now();
   const auto started = std::chrono::steady_clock::now();
-  const DrivenRun driven = drive_fix_run(run, printer, run_log, live, err);
+  const DrivenRun driven = drive_fix_run(run, printer, run_log, ssh, live, err);
 
   // The report is written whatever happened, then the summary: failures first.
   RunReport report = make_report(run, driven, plan, selection.nodes);
@@ -396,6 +398,11 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   report.selection = selection_record;
   for (const Node* node : selection.left_out) {
     report.left_out.push_back(node->name);
+  }
+  for (const auto& host : *hosts) {
+    for (const auto& hop : host.jump_hosts) {
+      report.jump_hosts[host.host].push_back(hop.host + " (" + ssh::jump_host_name(hop) + ")");
+    }
   }
   if (run.aborted()) {
     run_log.info("run aborted: {}", run.abort_reason());

@@ -1,5 +1,7 @@
 #include <brigade/cli/command_setup.hpp>
 #include <brigade/cli/interrupt_watch.hpp>
+#include <brigade/ssh/jump_hosts.hpp>
+#include <brigade/ssh/proxy_command.hpp>
 #include <brigade/util/fd.hpp>
 
 #include <asio/co_spawn.hpp>
@@ -10,6 +12,7 @@
 
 #include <cstdlib>
 #include <optional>
+#include <set>
 
 namespace brigade {
 
@@ -89,6 +92,48 @@ ssh::HostConfig resolve_host(const Kitchen& kitchen, const SshSettings& settings
   if (!host.route_configured && kitchen.config.gateway) {
     host.proxy_jump = kitchen.config.gateway;
   }
+  if (host.unusable) {
+    return host;
+  }
+  // A ProxyCommand that cannot be made (a bad token, a name a shell would read) is refused
+  // before anything runs.
+  auto check_command = [](ssh::HostConfig& config, ssh::HostConfig& node, const std::string& who) {
+    if (!config.proxy_command) {
+      return true;
+    }
+    auto line = ssh::proxy_command_line(config);
+    if (line) {
+      return true;
+    }
+    node.unusable = line.error();
+    node.unusable->message = who + node.unusable->message;
+    return false;
+  };
+  if (!check_command(host, host, "") || !host.proxy_jump) {
+    return host;
+  }
+  auto hops = ssh::resolve_jump_hosts(*host.proxy_jump, settings.config, settings.defaults);
+  if (!hops) {
+    host.unusable = hops.error();
+    if (!host.route_configured) {
+      host.unusable->file = kitchen.config.file;
+      host.unusable->field = "gateway";
+    }
+    return host;
+  }
+  // A jump host that cannot be reached as configured makes its nodes unreachable too.
+  for (const auto& hop : *hops) {
+    if (hop.unusable) {
+      host.unusable = *hop.unusable;
+      host.unusable->message = "jump host '" + hop.host + "': " + host.unusable->message;
+      return host;
+    }
+  }
+  if (!hops->empty() &&
+      !check_command(hops->front(), host, "jump host '" + hops->front().host + "': ")) {
+    return host;
+  }
+  host.jump_hosts = std::move(*hops);
   return host;
 }
 
@@ -98,12 +143,6 @@ Result<std::vector<ssh::HostConfig>> resolve_hosts(const Kitchen& kitchen,
   std::vector<ssh::HostConfig> hosts;
   for (const Node* node : nodes) {
     hosts.push_back(resolve_host(kitchen, settings, node->name));
-    if (hosts.back().proxy_jump) {
-      return Diagnostic{.message = "node '" + node->name + "' is reached through " +
-                                   *hosts.back().proxy_jump +
-                                   " (ProxyJump or littlechef.cfg gateway): jump hosts are not "
-                                   "supported yet"};
-    }
     // A host whose settings change the route or the host-key decision in a way Brigade does
     // not implement is refused here, before any node is contacted, never reached directly.
     if (const auto& unusable = hosts.back().unusable) {
@@ -144,12 +183,24 @@ std::optional<std::string> prompt_on_terminal(const std::string& prompt) {
 
 }  // namespace
 
-SshSetup::SshSetup(const std::vector<ssh::HostConfig>& hosts, WarningPrinter& warnings) {
-  for (const auto& warning : host_keys_.preload(hosts)) {
+SshSetup::SshSetup(const std::vector<ssh::HostConfig>& hosts, WarningPrinter& warnings,
+                   ssh::JumpLimits jump_limits)
+    : jump_hosts_(jump_limits) {
+  // The jump hosts are hosts too: their known_hosts and keys are made ready with the nodes'.
+  std::vector<ssh::HostConfig> every_host = hosts;
+  std::set<std::string> hops_seen;
+  for (const auto& host : hosts) {
+    for (const auto& hop : host.jump_hosts) {
+      if (hops_seen.insert(hop.render()).second) {
+        every_host.push_back(hop);
+      }
+    }
+  }
+  for (const auto& warning : host_keys_.preload(every_host)) {
     warnings.print(warning);
   }
   std::vector<std::string> identity_files;
-  for (const auto& host : hosts) {
+  for (const auto& host : every_host) {
     identity_files.insert(identity_files.end(), host.identity_files.begin(),
                           host.identity_files.end());
   }
@@ -157,6 +208,7 @@ SshSetup::SshSetup(const std::vector<ssh::HostConfig>& hosts, WarningPrinter& wa
   if (const char* agent_socket = std::getenv("SSH_AUTH_SOCK"); agent_socket && *agent_socket) {
     credentials_.connect_agent(agent_socket);
   }
+  jump_hosts_.set_context({&host_keys_, &credentials_, &jump_hosts_});
 }
 
 DrivenRun drive_run(asio::io_context& context, FleetRun& run,

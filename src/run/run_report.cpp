@@ -119,6 +119,8 @@ nlohmann::ordered_json RunReport::to_json() const {
         {"finished", when(node.finished)},
         {"duration_s", std::round(node.duration_s * 1000) / 1000},
         {"batch", node.batch},
+        {"jump_hosts",
+         jump_hosts.contains(node.name) ? jump_hosts.at(node.name) : std::vector<std::string>{}},
         {"log",
          node.log.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(node.log)},
         {"kitchen_transferred", node.transferred},

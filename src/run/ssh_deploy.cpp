@@ -1,5 +1,6 @@
 #include <brigade/run/node_sync.hpp>
 #include <brigade/run/ssh_deploy.hpp>
+#include <brigade/ssh/jump_hosts.hpp>
 #include <brigade/ssh/remote_command.hpp>
 #include <brigade/util/strings.hpp>
 
@@ -34,8 +35,16 @@ asio::awaitable<NodeOutcome> SshDeploy::run(std::size_t index, NodeOutput& outpu
   const ssh::HostConfig& host = hosts_[index];
   const std::string work_path = node_work_path(work_path_, node.name);
   const std::string command = render_command(command_, node.name, work_path, node.chef_environment);
-  output.note("connecting to " + host.host_name + " port " + std::to_string(host.port));
-  auto session = co_await ssh::Session::connect(host, context_);
+  std::string route;
+  for (const auto& hop : host.jump_hosts) {
+    route += (route.empty() ? " through " : ", then ") + hop.host + " (" +
+             ssh::jump_host_name(hop) + ")";
+  }
+  if (host.jump_hosts.empty() && host.proxy_command) {
+    route = " through its ProxyCommand";
+  }
+  output.note("connecting to " + host.host_name + " port " + std::to_string(host.port) + route);
+  auto session = co_await ssh::Session::connect(host, context_, &output);
   std::vector<ArchiveFile> node_files = {{"node.json", node_json(node)},
                                          {"solo.rb", solo_rb(work_path, node.chef_environment)}};
   output.note("running: " + command);

@@ -9,7 +9,7 @@ SshExec::SshExec(const std::vector<ssh::HostConfig>& hosts, std::string command,
     : hosts_(hosts), command_(std::move(command)), pty_(pty), context_(context) {}
 
 asio::awaitable<NodeOutcome> SshExec::run(std::size_t node, NodeOutput& output) {
-  auto session = co_await ssh::Session::connect(hosts_[node], context_);
+  auto session = co_await ssh::Session::connect(hosts_[node], context_, &output);
   // A named request: g++ 12 destroys a braced temporary argument of a coroutine twice.
   ssh::ExecRequest request{command_, pty_};
   const ssh::ExecResult ended = co_await session->exec(std::move(request), output);

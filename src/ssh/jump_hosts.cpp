@@ -126,4 +126,73 @@ Result<std::vector<JumpHop>> parse_proxy_jump(std::string_view value) {
   return hops;
 }
 
+namespace {
+
+// One hop as ssh -G would see it from `ssh -l USER -p PORT [-J …] HOST`.
+HostConfig resolve_hop(const JumpHop& hop, bool later_hop, const SshConfig& config,
+                       const HostDefaults& defaults) {
+  CommandLine given{.user = hop.user, .port = hop.port, .route_given = later_hop};
+  return config.resolve(hop.host, defaults, given);
+}
+
+std::string hop_key(const HostConfig& hop) {
+  return hop.user + "@" + hop.host_name + ":" + std::to_string(hop.port);
+}
+
+}  // namespace
+
+Result<std::vector<HostConfig>> resolve_jump_hosts(std::string_view proxy_jump,
+                                                   const SshConfig& config,
+                                                   const HostDefaults& defaults) {
+  std::vector<HostConfig> chain;
+  std::string value(proxy_jump);
+  std::string path(proxy_jump);  // for the message about a loop
+  for (;;) {
+    auto hops = parse_proxy_jump(value);
+    if (!hops) {
+      return hops.error();
+    }
+    std::vector<HostConfig> resolved;
+    for (std::size_t i = 0; i < hops->size(); ++i) {
+      resolved.push_back(resolve_hop((*hops)[i], i > 0, config, defaults));
+    }
+    chain.insert(chain.begin(), std::make_move_iterator(resolved.begin()),
+                 std::make_move_iterator(resolved.end()));
+    if (chain.size() > kMaxJumpHosts) {
+      return Diagnostic{.message = "ProxyJump " + std::string(proxy_jump) +
+                                   " leads through more than " + std::to_string(kMaxJumpHosts) +
+                                   " jump hosts (" + path + "): a loop in ssh_config?"};
+    }
+    if (chain.empty() || !chain.front().proxy_jump) {
+      break;
+    }
+    // The first hop has a ProxyJump of its own: its hops come before it.
+    value = *chain.front().proxy_jump;
+    path = value + " -> " + path;
+    chain.front().proxy_jump.reset();
+  }
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    for (std::size_t j = i + 1; j < chain.size(); ++j) {
+      if (hop_key(chain[i]) == hop_key(chain[j])) {
+        return Diagnostic{.message = "ProxyJump " + std::string(proxy_jump) + " goes through " +
+                                     jump_host_name(chain[i]) + " twice (" + path +
+                                     "): a loop in ssh_config?"};
+      }
+    }
+  }
+  return chain;
+}
+
+std::string jump_host_name(const HostConfig& hop) {
+  return hop.user + "@" + hop.host_name + " port " + std::to_string(hop.port);
+}
+
+std::string describe_route(const HostConfig& host) {
+  std::string text;
+  for (const auto& hop : host.jump_hosts) {
+    text += hop.host + " (" + jump_host_name(hop) + ") -> ";
+  }
+  return text + host.host;
+}
+
 }  // namespace brigade::ssh

@@ -1,8 +1,10 @@
+#include "process_transport.hpp"
 #include "session_io.hpp"
 #include "session_reaper.hpp"
 #include "tcp_transport.hpp"
 
 #include <brigade/ssh/host_key_store.hpp>
+#include <brigade/ssh/jump_pool.hpp>
 #include <brigade/ssh/session.hpp>
 #include <brigade/util/strings.hpp>
 
@@ -93,8 +95,18 @@ Session::~Session() {
 std::string Session::last_error() const {
   char* message = nullptr;
   int length = 0;
-  libssh2_session_last_error(session_, &message, &length, 0);
-  return message != nullptr ? std::string(message, static_cast<std::size_t>(length)) : "";
+  const int rc = libssh2_session_last_error(session_, &message, &length, 0);
+  std::string text =
+      message != nullptr ? std::string(message, static_cast<std::size_t>(length)) : "";
+  // A stream that is not a socket of our own may know why it ended: say so.
+  if ((rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_SOCKET_SEND ||
+       rc == LIBSSH2_ERROR_SOCKET_DISCONNECT) &&
+      transport_) {
+    if (const std::string why = transport_->why_closed(); !why.empty()) {
+      text += "; " + why;
+    }
+  }
+  return text;
 }
 
 std::string Session::where() const {
@@ -102,19 +114,31 @@ std::string Session::where() const {
 }
 
 asio::awaitable<std::unique_ptr<Session>> Session::connect(HostConfig config,
-                                                           SessionContext context) {
+                                                           SessionContext context,
+                                                           OutputSink* proxy_stderr) {
   if (config.unusable) {
     throw SshError(FailureKind::config, config.unusable->render());
   }
-  if (config.proxy_jump) {
-    throw SshError(FailureKind::config, "ProxyJump " + *config.proxy_jump +
-                                            " is not supported yet; reach this host directly");
-  }
   const auto limit = config.connect_timeout;
-  const std::string where = fmt::format("{} port {}", config.host_name, config.port);
-  std::unique_ptr<Transport> transport = co_await within(
-      limit, TcpTransport::connect(config),
-      "connect to " + where + ": timed out after " + seconds_text(limit) + " (ConnectTimeout)");
+  std::unique_ptr<Transport> transport;
+  if (!config.jump_hosts.empty()) {
+    if (context.jump_hosts == nullptr) {
+      throw std::logic_error("Session::connect through jump hosts without JumpHosts");
+    }
+    transport = co_await context.jump_hosts->forward(config.jump_hosts, config.host_name,
+                                                     config.port, limit);
+  } else if (config.proxy_command) {
+    transport = ProcessTransport::start(config, co_await this_coro::executor, proxy_stderr);
+  } else if (config.proxy_jump) {
+    // Never a direct connection for a host that has a route of its own.
+    throw SshError(FailureKind::config,
+                   "ProxyJump " + *config.proxy_jump + ": its jump hosts were not resolved");
+  } else {
+    const std::string where = fmt::format("{} port {}", config.host_name, config.port);
+    transport = co_await within(
+        limit, TcpTransport::connect(config),
+        "connect to " + where + ": timed out after " + seconds_text(limit) + " (ConnectTimeout)");
+  }
   co_return co_await over(std::move(transport), std::move(config), context);
 }
 
@@ -171,7 +195,8 @@ asio::awaitable<void> Session::handshake(SessionContext& context) {
   }
   if (rc != 0) {
     std::string reason = last_error();
-    if (rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_SOCKET_DISCONNECT) {
+    if (rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_SOCKET_DISCONNECT ||
+        rc == LIBSSH2_ERROR_SOCKET_SEND) {
       reason = "connection closed by the remote host (" + reason + ")";
     }
     throw SshError(FailureKind::handshake, "SSH handshake with " + where() + " failed: " + reason);

@@ -2,7 +2,9 @@
 
 #include <libssh2.h>
 
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -49,6 +51,25 @@ void SessionReaper::dispose_now(LIBSSH2_SESSION* session, int fd) {
   }
 }
 
+void SessionReaper::reap_child_now(pid_t pid) {
+  for (int attempt = 0; attempt < 100; ++attempt) {  // a second, then it is killed
+    if (::waitpid(pid, nullptr, WNOHANG) != 0) {
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(-pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+}
+
+void SessionReaper::reap_child(pid_t pid) {
+  {
+    std::lock_guard lock(mutex_);
+    new_children_.push_back(pid);
+  }
+  wake_.notify_one();
+}
+
 void SessionReaper::dispose(LIBSSH2_SESSION* session, int fd) {
   bool was_empty = false;
   {
@@ -70,23 +91,39 @@ void SessionReaper::run() {
   using Clock = std::chrono::steady_clock;
   constexpr auto kQuiet = std::chrono::milliseconds(10);
   constexpr auto kMaxDelay = std::chrono::milliseconds(100);
+  constexpr auto kChildGrace = std::chrono::seconds(1);
   std::vector<std::pair<LIBSSH2_SESSION*, int>> batch;
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      const auto first = Clock::now();
-      std::size_t seen = queue_.size();
-      while (!stopping_ && Clock::now() - first < kMaxDelay) {
-        lock.unlock();
-        std::this_thread::sleep_for(kQuiet);
-        lock.lock();
-        if (queue_.size() == seen) {
-          break;
+      auto ready = [this] { return stopping_ || !queue_.empty() || !new_children_.empty(); };
+      if (children_.empty()) {
+        wake_.wait(lock, ready);
+      } else {
+        wake_.wait_for(lock, kQuiet * 5, ready);  // children to look after: look again soon
+      }
+      for (pid_t pid : new_children_) {
+        children_.push_back(Child{pid, Clock::now() + kChildGrace});
+      }
+      new_children_.clear();
+      if (!queue_.empty()) {
+        const auto first = Clock::now();
+        std::size_t seen = queue_.size();
+        while (!stopping_ && Clock::now() - first < kMaxDelay) {
+          lock.unlock();
+          std::this_thread::sleep_for(kQuiet);
+          lock.lock();
+          if (queue_.size() == seen) {
+            break;
+          }
+          seen = queue_.size();
         }
-        seen = queue_.size();
       }
       if (queue_.empty() && stopping_) {
+        for (const auto& child : children_) {
+          ::kill(-child.pid, SIGKILL);
+          ::waitpid(child.pid, nullptr, 0);
+        }
         return;
       }
       batch.swap(queue_);
@@ -95,6 +132,15 @@ void SessionReaper::run() {
       dispose_now(session, fd);
     }
     batch.clear();
+    std::erase_if(children_, [now = Clock::now()](const Child& child) {
+      if (::waitpid(child.pid, nullptr, WNOHANG) != 0) {
+        return true;
+      }
+      if (now >= child.killed_after) {
+        ::kill(-child.pid, SIGKILL);
+      }
+      return false;
+    });
   }
 }
 

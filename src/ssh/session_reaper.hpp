@@ -2,6 +2,9 @@
 
 // Frees finished sessions off the io_context thread. Private to src/ssh/.
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -31,6 +34,12 @@ class SessionReaper {
   /// Disposes of a session on the calling thread (also the fallback without a reaper).
   static void dispose_now(_LIBSSH2_SESSION* session, int fd);
 
+  /// Takes a child process that was told to stop (a ProxyCommand): waits for it off the io
+  /// thread, and kills it if it has not ended within a second.
+  void reap_child(pid_t pid);
+  /// The same on the calling thread (the fallback without a reaper).
+  static void reap_child_now(pid_t pid);
+
   /// The process's reaper while a Libssh2Library exists, else nullptr.
   static SessionReaper* instance();
 
@@ -40,6 +49,12 @@ class SessionReaper {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<std::pair<_LIBSSH2_SESSION*, int>> queue_;
+  struct Child {
+    pid_t pid;
+    std::chrono::steady_clock::time_point killed_after;
+  };
+  std::vector<Child> children_;  ///< The reaper thread's own.
+  std::vector<pid_t> new_children_;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -813,12 +813,14 @@ bool is_ip_literal(const std::string& host) {
 // A host's settings as they are being resolved: what the files gave, and what the rows above
 // have made of it so far.
 struct Resolving {
-  Resolving(const std::string& host, const HostDefaults& defaults, const Obtained& obtained)
-      : host(host), defaults(defaults), obtained(obtained) {}
+  Resolving(const std::string& host, const HostDefaults& defaults, const Obtained& obtained,
+            const CommandLine& given)
+      : host(host), defaults(defaults), obtained(obtained), given(given) {}
 
   const std::string& host;
   const HostDefaults& defaults;
   const Obtained& obtained;
+  const CommandLine& given;
   HostConfig config;
 
   bool flag(const char* keyword) const {
@@ -886,6 +888,10 @@ const char* yes_no(bool value) {
 }
 
 void resolve_user(Resolving& r, const ConfigLine* line) {
+  if (r.given.user) {
+    r.config.user = *r.given.user;
+    return;
+  }
   r.config.user = line ? line->args.front() : r.defaults.user.value_or(r.defaults.local_user);
 }
 
@@ -903,7 +909,9 @@ void resolve_hostname(Resolving& r, const ConfigLine* line) {
 }
 
 void resolve_port(Resolving& r, const ConfigLine* line) {
-  if (line != nullptr) {
+  if (r.given.port) {
+    r.config.port = *r.given.port;
+  } else if (line != nullptr) {
     r.config.port = static_cast<std::uint16_t>(std::stoul(line->args.front()));
   }
 }
@@ -1014,9 +1022,13 @@ void resolve_connect_timeout(Resolving& r, const ConfigLine* line) {
 // ProxyCommand and ProxyJump as ssh decides between them (measured with ssh -G, OpenSSH 9.2):
 // the one obtained first wins and the other is ignored — except that `ProxyJump none` gives way
 // to a later ProxyCommand, while `ProxyCommand none` keeps a later ProxyJump out (a direct
-// connection). A ProxyCommand is a route Brigade does not follow yet: the host is refused
-// rather than reached some other way.
+// connection). A route given as if on the command line (the later hops
+// of a ProxyJump) keeps both out.
 void resolve_route(Resolving& r, const ConfigLine*) {
+  if (r.given.route_given) {
+    r.config.route_configured = true;
+    return;
+  }
   const ConfigLine* command = r.obtained.get("proxycommand");
   const ConfigLine* jump = r.obtained.get("proxyjump");
   r.config.route_configured = command != nullptr || jump != nullptr;
@@ -1025,9 +1037,6 @@ void resolve_route(Resolving& r, const ConfigLine*) {
   if (command_wins) {
     if (!is_none(command)) {
       r.config.proxy_command = command->args.front();
-      r.refuse("proxycommand",
-               "ProxyCommand is not supported yet; Brigade never connects directly to a host "
-               "that has one");
     }
   } else if (jump != nullptr && !is_none(jump)) {
     r.config.proxy_jump = normalise_jump(jump->args.front());
@@ -1248,13 +1257,14 @@ Result<SshConfig> SshConfig::parse(const std::string& shown_path, const std::str
   return config;
 }
 
-HostConfig SshConfig::resolve(const std::string& host, const HostDefaults& defaults) const {
+HostConfig SshConfig::resolve(const std::string& host, const HostDefaults& defaults,
+                              const CommandLine& given) const {
   Obtained obtained;
   for (const auto& file : files_) {
     bool active = true;  // lines before the first Host apply to every host
     apply_block(*file, host, active, obtained);
   }
-  Resolving resolving(host, defaults, obtained);
+  Resolving resolving(host, defaults, obtained, given);
   resolving.config.password = defaults.password;  // littlechef.cfg's; ssh_config has none
   for (const auto& keyword : kKeywords) {
     if (keyword.resolve != nullptr) {
@@ -1270,6 +1280,9 @@ std::string HostConfig::render() const {
     if (keyword.render != nullptr) {
       keyword.render(*this, out);
     }
+  }
+  if (!jump_hosts.empty()) {
+    out += "# brigade: route " + describe_route(*this) + "\n";
   }
   if (password) {
     out += "# brigade: password set in littlechef.cfg (not shown)\n";

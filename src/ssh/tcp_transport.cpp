@@ -1,5 +1,7 @@
 #include "tcp_transport.hpp"
 
+#include "socket_io.hpp"
+
 #include <brigade/ssh/ssh_error.hpp>
 
 #include <asio/connect.hpp>
@@ -60,27 +62,15 @@ asio::awaitable<std::unique_ptr<TcpTransport>> TcpTransport::connect(const HostC
 }
 
 ssize_t TcpTransport::send(const void* data, std::size_t length) {
-  const ssize_t n = ::send(socket_.native_handle(), data, length, MSG_NOSIGNAL);
-  return n < 0 ? -errno : n;
+  return socket_send(socket_.native_handle(), data, length);
 }
 
 ssize_t TcpTransport::receive(void* data, std::size_t length) {
-  const ssize_t n = ::recv(socket_.native_handle(), data, length, 0);
-  return n < 0 ? -errno : n;
+  return socket_receive(socket_.native_handle(), data, length);
 }
 
 asio::awaitable<void> TcpTransport::wait(int directions) {
-  using namespace asio::experimental::awaitable_operators;
-  const bool in = (directions & LIBSSH2_SESSION_BLOCK_INBOUND) != 0;
-  const bool out = (directions & LIBSSH2_SESSION_BLOCK_OUTBOUND) != 0;
-  if (in && out) {
-    co_await (socket_.async_wait(tcp::socket::wait_read, asio::use_awaitable) ||
-              socket_.async_wait(tcp::socket::wait_write, asio::use_awaitable));
-  } else if (out) {
-    co_await socket_.async_wait(tcp::socket::wait_write, asio::use_awaitable);
-  } else {
-    co_await socket_.async_wait(tcp::socket::wait_read, asio::use_awaitable);
-  }
+  return socket_wait(socket_, directions);
 }
 
 int TcpTransport::handshake_fd() const {

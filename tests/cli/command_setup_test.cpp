@@ -1,10 +1,12 @@
 #include "support/temp_dir.hpp"
 
 #include <brigade/cli/command_setup.hpp>
+#include <brigade/ssh/jump_hosts.hpp>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 
@@ -69,27 +71,53 @@ TEST_CASE("command setup: the kitchen in effect is -k, else found upwards, else 
   CHECK(found->root == "..");
 }
 
-TEST_CASE("command setup: a node behind a jump host is refused before anything is contacted",
+TEST_CASE("command setup: littlechef.cfg's gateway is the jump host of nodes without a route",
           "[cli][setup]") {
   TempDir dir;
   dir.write("littlechef.cfg",
-            "[userinfo]\nuser = root\nssh-config = ssh_config\n[connection]\ngateway = bastion\n");
-  dir.write("ssh_config", "Host web01\n  ProxyJump none\n");
-  dir.write("nodes/web01.json", "{}");
-  dir.write("nodes/web02.json", "{}");
+            "[userinfo]\nuser = deploy\nssh-config = ssh_config\n[connection]\ngateway = "
+            "bastion\n");
+  dir.write("ssh_config",
+            "Host web01\n  ProxyJump none\nHost web03\n  ProxyJump admin@jump2:2222\n"
+            "Host bastion\n  HostName 10.0.0.1\n  Port 2201\n"
+            "Host jump2\n  ProxyJump bastion\n"
+            "Host loop1\n  ProxyJump loop2\nHost loop2\n  ProxyJump loop1\n"
+            "Host web04\n  ProxyJump loop1\n"
+            "Host web05\n  ProxyCommand nc %n 22\n");
+  for (const char* name : {"web01", "web02", "web03", "web04", "web05", "-e"}) {
+    dir.write(std::string("nodes/") + name + ".json", "{}");
+  }
   auto kitchen = brigade::load_kitchen(dir.path());
   REQUIRE(kitchen.ok());
   std::ostringstream err;
   WarningPrinter warnings(err);
   auto settings = brigade::open_ssh_settings(*kitchen, warnings);
   REQUIRE(settings.ok());
-  // littlechef.cfg's gateway is the jump host of nodes without a ProxyJump of their own.
-  CHECK_FALSE(brigade::resolve_host(*kitchen, *settings, "web01").proxy_jump.has_value());
-  CHECK(brigade::resolve_host(*kitchen, *settings, "web02").proxy_jump == "bastion");
-  auto hosts =
-      brigade::resolve_hosts(*kitchen, *settings, {&kitchen->nodes[0], &kitchen->nodes[1]});
+  auto route = [&](const std::string& node) {
+    return brigade::ssh::describe_route(brigade::resolve_host(*kitchen, *settings, node));
+  };
+  CHECK(route("web01") == "web01");
+  // The gateway is resolved through ssh_config like any host, littlechef.cfg's user its default.
+  CHECK(route("web02") == "bastion (deploy@10.0.0.1 port 2201) -> web02");
+  // A hop's own user and port come first; the first hop's own ProxyJump leads before it.
+  CHECK(route("web03") ==
+        "bastion (deploy@10.0.0.1 port 2201) -> jump2 (admin@jump2 port 2222) -> web03");
+  const auto looped = brigade::resolve_host(*kitchen, *settings, "web04");
+  REQUIRE(looped.unusable);
+  CHECK(looped.unusable->message.find("a loop in ssh_config?") != std::string::npos);
+  CHECK(looped.jump_hosts.empty());
+  // A ProxyCommand is followed, but a value it would hand to the shell as something else than
+  // a name (an option, here) is refused.
+  CHECK_FALSE(brigade::resolve_host(*kitchen, *settings, "web05").unusable);
+  dir.write("ssh_config", "Host *\n  ProxyCommand nc %n 22\n");
+  auto hostile = brigade::open_ssh_settings(*kitchen, warnings);
+  REQUIRE(hostile.ok());
+  const auto dash = std::find_if(kitchen->nodes.begin(), kitchen->nodes.end(),
+                                 [](const auto& node) { return node.name == "-e"; });
+  REQUIRE(dash != kitchen->nodes.end());
+  auto hosts = brigade::resolve_hosts(*kitchen, *hostile, {&*dash});
   REQUIRE_FALSE(hosts.ok());
   CHECK(hosts.error().message ==
-        "node 'web02' is reached through bastion (ProxyJump or littlechef.cfg gateway): jump "
-        "hosts are not supported yet");
+        "node '-e': ProxyCommand: %n would put '-e' into a shell command; refusing a value that "
+        "is not a plain name (letters, digits and . - _ : [ ] @ +, no leading -)");
 }

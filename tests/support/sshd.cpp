@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -84,6 +85,14 @@ ssh::HostConfig host_config(const Sshd& sshd, const std::string& name) {
   return config->resolve(name, defaults);
 }
 
+bool can_isolate_hosts() {
+  static const bool can =
+      can_run_sshd() && ::system(
+                            "unshare -m sh -c 'mount --bind /etc/hosts /etc/hosts' "
+                            ">/dev/null 2>&1") == 0;
+  return can;
+}
+
 bool can_run_sshd() {
   return ::geteuid() == 0 && ::access("/usr/sbin/sshd", X_OK) == 0;
 }
@@ -103,6 +112,14 @@ std::string Sshd::host_public_key() const {
   // "type base64 comment": keep type and key.
   auto second_space = line.find(' ', line.find(' ') + 1);
   return line.substr(0, second_space);
+}
+
+void Sshd::kill_with_connections() {
+  if (pid_ > 0) {
+    // Its connections are its children until it is gone.
+    ::system(("pkill -KILL -P " + std::to_string(pid_)).c_str());
+  }
+  stop();
 }
 
 std::string Sshd::log() const {
@@ -151,8 +168,20 @@ void Sshd::start(const Options& options) {
                                    << "  GlobalKnownHostsFile /dev/null\n"
                                    << "  StrictHostKeyChecking yes\n";
 
+  if (!options.hosts_file.empty()) {
+    std::ofstream(path("hosts")) << options.hosts_file;
+  }
   pid_ = ::fork();
   if (pid_ == 0) {
+    if (!options.hosts_file.empty()) {
+      // unshare and sh exec in turn, so the pid is sshd's; the bind mount is private to it.
+      const std::string script = "mount --bind '" + path("hosts") +
+                                 "' /etc/hosts && exec /usr/sbin/sshd -D -f '" +
+                                 path("sshd_config") + "' -E '" + path("sshd.log") + "'";
+      ::execl("/usr/bin/unshare", "unshare", "-m", "/bin/sh", "-c", script.c_str(),
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
     ::execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-f", path("sshd_config").c_str(), "-E",
             path("sshd.log").c_str(), static_cast<char*>(nullptr));
     ::_exit(127);

@@ -21,6 +21,9 @@ class Sshd {
     int max_sessions = 10;
     std::string host_key_type = "ed25519";  ///< "rsa" for an RSA-only host.
     std::string extra_config;               ///< Put first in sshd_config (first value wins).
+    /// When set, sshd runs in a mount namespace of its own where this is /etc/hosts: names only
+    /// it resolves (a host behind a jump host, which the test's own process cannot reach).
+    std::string hosts_file;
   };
 
   Sshd();
@@ -49,6 +52,8 @@ class Sshd {
 
   /// Stops sshd now (connections after this are refused).
   void stop();
+  /// Kills sshd and every connection it serves, as a machine that goes down.
+  void kill_with_connections();
 
  private:
   void start(const Options& options);
@@ -78,6 +83,10 @@ class ClosedPort {
 
 /// True when this process may start sshd (root); [sshd] tests are skipped with a warning if not.
 bool can_run_sshd();
+
+/// True when sshd can be given an /etc/hosts of its own (Options::hosts_file): root may make a
+/// mount namespace here (unshare -m).
+bool can_isolate_hosts();
 
 /// The settings `name` resolves to through `sshd`'s ssh_config, with nothing from this machine.
 ssh::HostConfig host_config(const Sshd& sshd, const std::string& name = "n1.fleet.test");

@@ -11,6 +11,7 @@
 #include <brigade/run/ssh_settings.hpp>
 #include <brigade/ssh/credentials.hpp>
 #include <brigade/ssh/host_key_store.hpp>
+#include <brigade/ssh/jump_pool.hpp>
 #include <brigade/ssh/libssh2_library.hpp>
 #include <brigade/ssh/session.hpp>
 
@@ -66,12 +67,13 @@ Result<std::vector<Hook>> open_hooks(const Kitchen& kitchen, WarningPrinter& war
 Result<SshSettings> open_ssh_settings(const Kitchen& kitchen, WarningPrinter& warnings);
 
 /// A node's SSH settings with littlechef.cfg's gateway as its ProxyJump when ssh_config gives
-/// it no route of its own (`ProxyJump none` is one: a direct connection).
+/// it no route of its own (`ProxyJump none` is one: a direct connection), its jump hosts
+/// resolved; why it cannot be reached (a bad hop, a loop) is its `unusable`.
 ssh::HostConfig resolve_host(const Kitchen& kitchen, const SshSettings& settings,
                              const std::string& node);
 
-/// The SSH settings of every node; jump hosts (not supported yet) and settings Brigade does not
-/// follow (ProxyCommand, …) are an error naming the node and the ssh_config line.
+/// The SSH settings of every node, jump hosts resolved; settings Brigade does not follow
+/// (ProxyCommand, …), for a node or a jump host, are an error naming the node and the line.
 Result<std::vector<ssh::HostConfig>> resolve_hosts(const Kitchen& kitchen,
                                                    const SshSettings& settings,
                                                    const std::vector<const Node*>& nodes);
@@ -81,13 +83,17 @@ Result<std::vector<ssh::HostConfig>> resolve_hosts(const Kitchen& kitchen,
 /// the terminal and the ssh-agent connected.
 class SshSetup {
  public:
-  SshSetup(const std::vector<ssh::HostConfig>& hosts, WarningPrinter& warnings);
-  ssh::SessionContext context() { return {&host_keys_, &credentials_}; }
+  SshSetup(const std::vector<ssh::HostConfig>& hosts, WarningPrinter& warnings,
+           ssh::JumpLimits jump_limits = {});
+  ssh::SessionContext context() { return {&host_keys_, &credentials_, &jump_hosts_}; }
+  /// The run is over: the jump-host sessions end (call on the io thread, before it finishes).
+  void close() { jump_hosts_.close(); }
 
  private:
   ssh::Libssh2Library library_;
   ssh::HostKeyStore host_keys_;
   ssh::Credentials credentials_;
+  ssh::JumpHosts jump_hosts_;
 };
 
 /// How a run driven by drive_run() ended.

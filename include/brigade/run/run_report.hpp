@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,6 +83,9 @@ struct RunReport {
   std::vector<std::vector<std::string>> batches;
   std::vector<NodeResult> nodes;
   std::vector<HookRecord> hooks;  ///< Global pre and post hooks that ran, in order.
+  /// By node name: the jump hosts it is reached through, the first connected to first, as
+  /// "bastion (admin@10.0.0.1 port 22)"; a node reached directly has none.
+  std::map<std::string, std::vector<std::string>> jump_hosts;
 
   nlohmann::ordered_json to_json() const;
 };

@@ -21,6 +21,7 @@ namespace brigade::ssh {
 
 class HostKeyStore;
 class Credentials;
+class JumpHosts;
 
 using brigade::OutputSink;
 using brigade::OutputStream;
@@ -57,6 +58,7 @@ struct ExecResult {
 struct SessionContext {
   HostKeyStore* host_keys = nullptr;
   Credentials* credentials = nullptr;
+  JumpHosts* jump_hosts = nullptr;  ///< For hosts reached through jump hosts.
 };
 
 /// One authenticated SSH connection driven by libssh2 in non-blocking mode on an Asio
@@ -68,10 +70,12 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  /// Resolves, connects (bounded by ConnectTimeout), handshakes, verifies the host key and
-  /// authenticates. Throws SshError.
+  /// Reaches the host — its own TCP connection (bounded by ConnectTimeout), its ProxyCommand
+  /// (whose stderr lines go to `proxy_stderr`, if given), or a channel through its jump hosts —
+  /// then handshakes, verifies the host key and authenticates. Throws SshError.
   static asio::awaitable<std::unique_ptr<Session>> connect(HostConfig config,
-                                                           SessionContext context);
+                                                           SessionContext context,
+                                                           OutputSink* proxy_stderr = nullptr);
 
   /// The same over a stream already open to the host (a jump host's channel, a ProxyCommand):
   /// handshake, host key as for a direct connection, authentication. Throws SshError.
@@ -94,6 +98,7 @@ class Session {
   };
 
  private:
+  friend class JumpSession;  // drives a jump host's session itself, for many channels
   Session(asio::any_io_executor executor, HostConfig config);
 
   // The protocol steps, one per function as in curl's ssh_state_*(); defined in src/ssh/.

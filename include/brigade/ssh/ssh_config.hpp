@@ -46,7 +46,11 @@ struct HostConfig {
   std::chrono::seconds connect_timeout{10};
   int server_alive_interval = 0;  ///< Seconds; 0 disables keepalives.
   int server_alive_count_max = 3;
-  std::optional<std::string> proxy_jump;  ///< Hops normalised (no ssh://); jump hosts come later.
+  std::optional<std::string> proxy_jump;  ///< Hops normalised (no ssh://), as ssh -G prints them.
+  /// The hosts this one is reached through, the first connected to first, each resolved like
+  /// any host (see resolve_jump_hosts); empty for a direct connection. Set by the caller of
+  /// resolve(), which knows littlechef.cfg's gateway.
+  std::vector<HostConfig> jump_hosts;
   std::optional<std::string> proxy_command;  ///< Never followed yet: the host is refused.
   /// ProxyJump or ProxyCommand was given for this host, `none` included: its route is its own
   /// and littlechef.cfg's gateway does not apply.
@@ -75,6 +79,14 @@ struct HostDefaults {
   static HostDefaults from_environment();
 };
 
+/// What ssh's command line would say ahead of every ssh_config file (`ssh -l USER -p PORT`, and
+/// `-J` for the later hops of a ProxyJump, which keeps their own ProxyJump and ProxyCommand out).
+struct CommandLine {
+  std::optional<std::string> user;
+  std::optional<std::uint16_t> port;
+  bool route_given = false;
+};
+
 /// Parsed ssh_config files (the user's, then the system's), Include expanded at load time.
 class SshConfig {
  public:
@@ -93,7 +105,8 @@ class SshConfig {
                                  const std::string& home, std::vector<Diagnostic>& warnings);
 
   /// The settings for `host`: the first value obtained wins, as in ssh_config(5).
-  HostConfig resolve(const std::string& host, const HostDefaults& defaults) const;
+  HostConfig resolve(const std::string& host, const HostDefaults& defaults,
+                     const CommandLine& given = {}) const;
 
   struct Block;  ///< A file's lines, Includes nested. Defined in the .cpp.
 

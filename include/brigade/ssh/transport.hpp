@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <string>
 
 namespace brigade::ssh {
 
@@ -25,6 +26,10 @@ class Transport {
   /// Until the stream can move bytes in `directions` (LIBSSH2_SESSION_BLOCK_INBOUND and/or
   /// _OUTBOUND; neither: inbound).
   virtual asio::awaitable<void> wait(int directions) = 0;
+
+  /// After the stream ended: what it knows of why, for the message ("its ProxyCommand exited
+  /// with status 1", "jump host … : the connection was lost …"); empty when nothing.
+  virtual std::string why_closed() { return {}; }
 
   /// The descriptor handed to libssh2_session_handshake. libssh2 1.10 refuses -1 ("Bad socket
   /// provided") and sets O_NONBLOCK on what it is given; the callbacks do the I/O.
