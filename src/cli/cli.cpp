@@ -25,6 +25,23 @@ void add_kitchen_option(CLI::App* app, std::string& kitchen) {
       ->option_text("DIR");
 }
 
+// The caps on what one jump host carries, for the commands that reach nodes.
+void add_jump_options(CLI::App* command, std::optional<std::size_t>& channels,
+                      std::optional<std::size_t>& sessions) {
+  command
+      ->add_option("--jump-max-channels", channels,
+                   "Nodes one session to a jump host carries at once (default 64, or "
+                   "littlechef.cfg [connection] jump_max_channels)")
+      ->check(CLI::Range(1, 10000).description(""))
+      ->option_text("N");
+  command
+      ->add_option("--jump-max-sessions", sessions,
+                   "Sessions to one jump host, opened one at a time when one is full (default 4, "
+                   "or littlechef.cfg [connection] jump_max_sessions)")
+      ->check(CLI::Range(1, 1000).description(""))
+      ->option_text("N");
+}
+
 // Help is wrapped to the terminal it is shown on, within reason; to 80 columns elsewhere.
 std::size_t help_width() {
   winsize size{};
@@ -193,6 +210,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   CLI::App* fix_command = app.add_subcommand(
       "fix", "Deploy the selected nodes in batches, with the kitchen's hooks around them");
   fix_command->allow_extras();
+  add_jump_options(fix_command, fix_options.jump_max_channels, fix_options.jump_max_sessions);
   fix_command->footer(std::string(kFixFooter) + "\n\n" + kExitStatusFooter);
   add_kitchen_option(fix_command, kitchen);
   fix_command
@@ -296,6 +314,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                    "Colour FAILED in the summary: auto (on a terminal, unless NO_COLOR is set or "
                    "TERM=dumb), always or never")
       ->option_text("WHEN");
+  add_jump_options(exec_command, exec_options.jump_max_channels, exec_options.jump_max_sessions);
   exec_command->footer(kExecFooter);
 
   SshConfigOptions ssh_config_options;

@@ -160,7 +160,8 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
     return kExitUsage;
   }
 
-  SshSetup ssh(*hosts, warnings);
+  SshSetup ssh(*hosts, warnings,
+               jump_limits(kitchen->config, options.jump_max_channels, options.jump_max_sessions));
   warnings.finish();
   RunOptions run_options;
   run_options.parallel =

@@ -361,7 +361,8 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
                                   .run_id = directory->run_id,
                                   .environment = options.environment};
 
-  SshSetup ssh(*hosts, warnings);
+  SshSetup ssh(*hosts, warnings,
+               jump_limits(kitchen.config, options.jump_max_channels, options.jump_max_sessions));
   warnings.finish();
   SshDeploy action(selection.nodes, *hosts, *archive,
                    kitchen.config.deploy_command.value_or(kDefaultConvergeCommand),

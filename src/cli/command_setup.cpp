@@ -154,6 +154,14 @@ Result<std::vector<ssh::HostConfig>> resolve_hosts(const Kitchen& kitchen,
   return hosts;
 }
 
+ssh::JumpLimits jump_limits(const LittleChefConfig& config, std::optional<std::size_t> channels,
+                            std::optional<std::size_t> sessions) {
+  ssh::JumpLimits limits;
+  limits.max_channels = channels.value_or(config.jump_max_channels.value_or(limits.max_channels));
+  limits.max_sessions = sessions.value_or(config.jump_max_sessions.value_or(limits.max_sessions));
+  return limits;
+}
+
 namespace {
 
 // Reads a passphrase from the terminal without echo; nullopt when there is no terminal.

@@ -24,7 +24,8 @@ const std::map<std::string, std::vector<std::string>>& known_keys() {
   static const std::map<std::string, std::vector<std::string>> keys = {
       {"userinfo", {"user", "password", "keypair-file", "ssh-config", "encrypted_data_bag_secret"}},
       {"kitchen", {"node_work_path"}},
-      {"connection", {"gateway", "http_proxy", "https_proxy"}},
+      {"connection",
+       {"gateway", "http_proxy", "https_proxy", "jump_max_channels", "jump_max_sessions"}},
       {"deploy", {"command", "sync"}},
   };
   return keys;
@@ -204,6 +205,17 @@ int on_ini_value(void* user, const char* section_c, const char* name_c, const ch
   } else if (section == "connection") {
     if (name == "gateway" && !value.empty()) {
       config.gateway = value;
+    } else if (name == "jump_max_channels" || name == "jump_max_sessions") {
+      const std::size_t limit = name == "jump_max_channels" ? 10000 : 1000;
+      const bool digits =
+          !value.empty() && value.size() <= 5 &&
+          std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); });
+      const std::size_t number = digits ? std::stoul(value) : 0;
+      if (number < 1 || number > limit) {
+        return fail(
+            fmt::format("{} must be a whole number from 1 to {}, not '{}'", name, limit, value));
+      }
+      (name == "jump_max_channels" ? config.jump_max_channels : config.jump_max_sessions) = number;
     }
   } else if (section == "deploy") {
     if (name == "command") {

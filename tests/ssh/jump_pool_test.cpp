@@ -120,6 +120,51 @@ TEST_CASE("200 nodes through one stock bastion at parallel 64: none fails", "[ss
   CHECK(lines_of(run.out).size() == 200);
 }
 
+TEST_CASE("jump limits: --jump-max-channels and --jump-max-sessions cap what one bastion carries",
+          "[sshd][jump]") {
+  BRIGADE_REQUIRE_JUMP_LAB();
+  // Every authenticated connection to the bastion is a line in its log.
+  JumpLab lab(JumpLab::Options{.bastion_extra_config = "LogLevel VERBOSE\n"});
+  TempDir kitchen;
+  lab.make_kitchen(kitchen, lab.write_ssh_config("ProxyJump bastion"), 30, "true");
+  auto sessions = [&] {
+    const std::string log = lab.bastion().log();
+    std::size_t count = 0;
+    for (std::size_t at = log.find("Accepted publickey"); at != std::string::npos;
+         at = log.find("Accepted publickey", at + 1)) {
+      ++count;
+    }
+    return count;
+  };
+  SECTION("10 channels a session: three sessions for 30 nodes at once") {
+    auto run = run_brigade({"exec", "-k", kitchen.str(), "--parallel", "30", "--jump-max-channels",
+                            "10", "node:all", "--", "sleep 1"});
+    INFO(run.err);
+    CHECK(run.status == 0);
+    CHECK(sessions() == 3);
+  }
+  SECTION("one session of 10: the others wait for a channel, none fails") {
+    kitchen.write("littlechef.cfg",
+                  brigade::test::run_shell_ok("cat " + kitchen.str() + "/littlechef.cfg") +
+                      "[connection]\njump_max_channels = 10\njump_max_sessions = 1\n");
+    auto run =
+        run_brigade({"exec", "-k", kitchen.str(), "--parallel", "30", "node:all", "--", "sleep 1"});
+    INFO(run.err);
+    CHECK(run.status == 0);
+    CHECK(sessions() == 1);
+  }
+  SECTION("a bad value in littlechef.cfg is an error with its place") {
+    kitchen.write("littlechef.cfg",
+                  brigade::test::run_shell_ok("cat " + kitchen.str() + "/littlechef.cfg") +
+                      "[connection]\njump_max_sessions = lots\n");
+    auto run = run_brigade({"exec", "-k", kitchen.str(), "node:all", "--", "true"});
+    CHECK(run.status == 2);
+    CHECK(run.err.find("jump_max_sessions must be a whole number from 1 to 1000, not 'lots'") !=
+          std::string::npos);
+    CHECK(sessions() == 0);
+  }
+}
+
 TEST_CASE("through a jump host the node's host key is checked as for a direct connection",
           "[sshd][jump]") {
   BRIGADE_REQUIRE_JUMP_LAB();

@@ -41,7 +41,7 @@ JumpLab::JumpLab(Options options) {
     first_hosts = fmt::format("127.0.0.1 localhost\n127.0.0.1 {}\n", kBastion2Name);
   }
   Sshd::Options first;
-  first.extra_config = stock;
+  first.extra_config = options.bastion_extra_config + stock;
   first.hosts_file = first_hosts;
   bastion_ = std::make_unique<Sshd>(first);
 

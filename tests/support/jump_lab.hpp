@@ -19,6 +19,7 @@ class JumpLab {
   struct Options {
     bool two_hops = false;  ///< bastion → bastion2 → target.
     std::string target_extra_config;
+    std::string bastion_extra_config;  ///< The first bastion's, ahead of the stock limits.
   };
   JumpLab();
   explicit JumpLab(Options options);

@@ -78,6 +78,10 @@ Result<std::vector<ssh::HostConfig>> resolve_hosts(const Kitchen& kitchen,
                                                    const SshSettings& settings,
                                                    const std::vector<const Node*>& nodes);
 
+/// What one jump host carries: the command line's caps, else littlechef.cfg's, else the defaults.
+ssh::JumpLimits jump_limits(const LittleChefConfig& config, std::optional<std::size_t> channels,
+                            std::optional<std::size_t> sessions);
+
 /// What every session of a run shares, made ready before any node is contacted: libssh2, the
 /// known_hosts files of every host read (skipped lines printed), key passphrases asked for on
 /// the terminal and the ssh-agent connected.

@@ -43,6 +43,9 @@ struct FixOptions {
   bool dry_run = false;
   bool quiet = false;          ///< Only failures and the totals line.
   std::string color = "auto";  ///< auto, always or never.
+  /// --jump-max-channels, --jump-max-sessions; unset: littlechef.cfg's, else 64 and 4.
+  std::optional<std::size_t> jump_max_channels;
+  std::optional<std::size_t> jump_max_sessions;
 };
 
 int fix(const FixOptions& options, std::ostream& out, std::ostream& err);
@@ -57,8 +60,10 @@ struct ExecOptions {
   std::optional<std::chrono::seconds> timeout;
   bool json = false;
   bool pty = false;
-  std::string color = "auto";        ///< auto, always or never.
-  std::vector<std::string> command;  ///< The words after `--`, joined with spaces.
+  std::string color = "auto";                    ///< auto, always or never.
+  std::vector<std::string> command;              ///< The words after `--`, joined with spaces.
+  std::optional<std::size_t> jump_max_channels;  ///< As for fix.
+  std::optional<std::size_t> jump_max_sessions;
 };
 
 int exec(const ExecOptions& options, std::ostream& out, std::ostream& err);

@@ -28,6 +28,8 @@ struct LittleChefConfig {
   std::string node_work_path = kDefaultNodeWorkPath;  ///< Remote path; may contain `{node}`.
   // [connection]
   std::optional<std::string> gateway;
+  std::optional<std::size_t> jump_max_channels;  ///< Brigade's: --jump-max-channels.
+  std::optional<std::size_t> jump_max_sessions;  ///< Brigade's: --jump-max-sessions.
   // [deploy], Brigade's own section.
   std::optional<std::string> deploy_command;
   std::vector<std::string> deploy_sync = default_sync_directories();
