@@ -72,16 +72,32 @@ asio::awaitable<std::unique_ptr<Transport>> JumpHosts::forward(std::vector<HostC
     throw std::logic_error("JumpHosts::forward without a jump host");
   }
   Chain& chain = chain_for(hops, co_await asio::this_coro::executor);
+  bool retried = false;
   for (;;) {
     if (closed_) {
       throw SshError(FailureKind::cancelled,
                      "jump host " + hop_name(chain.hops.back()) + ": the run is over");
     }
     std::erase_if(chain.sessions, [](const auto& session) { return session->ended(); });
+    std::shared_ptr<JumpSession> roomy;
     for (const auto& session : chain.sessions) {
       if (session->usable() && session->has_room()) {
-        co_return co_await session->open(host_name, port, timeout);
+        roomy = session;
+        break;
       }
+    }
+    if (roomy) {
+      try {
+        co_return co_await roomy->open(host_name, port, timeout);
+      } catch (const NodeError&) {
+        // A session that died while it carried nothing is found dead by the next open: that
+        // node tries once more, on a new session, rather than failing for an old connection.
+        if (!roomy->ended() || retried || closed_) {
+          throw;
+        }
+        retried = true;
+      }
+      continue;
     }
     const bool connecting = std::any_of(chain.sessions.begin(), chain.sessions.end(),
                                         [](const auto& session) { return session->connecting(); });

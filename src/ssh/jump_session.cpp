@@ -202,7 +202,19 @@ asio::awaitable<void> JumpSession::pump_rounds() {
     if (queued) {
       continue;
     }
-    if (reading || !opens_.empty() || blocked != 0) {
+    // Keepalives only while nodes ride it: their replies are read with the nodes' data.
+    std::optional<std::chrono::steady_clock::time_point> next_keepalive;
+    if (reading) {
+      next_keepalive = keep_alive(blocked);
+      if (repeat_) {
+        continue;
+      }
+    }
+    if (next_keepalive) {
+      asio::steady_timer timer(executor_, *next_keepalive);
+      co_await (transport.wait(blocked != 0 ? blocked : LIBSSH2_SESSION_BLOCK_INBOUND) ||
+                wait_for_event(wake_) || timer.async_wait(asio::use_awaitable));
+    } else if (reading || !opens_.empty() || blocked != 0) {
       co_await (transport.wait(blocked != 0 ? blocked : LIBSSH2_SESSION_BLOCK_INBOUND) ||
                 wait_for_event(wake_));
     } else {
@@ -227,6 +239,13 @@ JumpSession::Step JumpSession::perform(Op op, const std::shared_ptr<ForwardedStr
     case Op::free:
       step = free_channel(stream, progress);
       break;
+    case Op::keepalive: {
+      // Sending another finishes the half-sent one (libssh2 sends what it holds first).
+      int seconds_to_next = 0;
+      libssh2_keepalive_send(session_->session_, &seconds_to_next);
+      step = Step::again;
+      break;
+    }
   }
   if (step != Step::done) {
     step = blocked_step(blocked);
@@ -366,6 +385,41 @@ JumpSession::Step JumpSession::free_channel(const std::shared_ptr<ForwardedStrea
     on_change_();
   }
   return Step::done;
+}
+
+std::optional<std::chrono::steady_clock::time_point> JumpSession::keep_alive(int& blocked) {
+  const HostConfig& hop = session_->config();
+  if (hop.server_alive_interval <= 0) {
+    return std::nullopt;
+  }
+  const auto interval = std::chrono::seconds(hop.server_alive_interval);
+  const auto now = std::chrono::steady_clock::now();
+  const auto received = session_->abstract_.last_received;
+  if (received > last_keepalive_) {
+    keepalives_unanswered_ = 0;  // anything received proves the jump host alive
+  }
+  if (now - std::max(received, last_keepalive_) >= interval) {
+    if (keepalives_unanswered_ >= hop.server_alive_count_max) {
+      throw SshError(FailureKind::timeout,
+                     fmt::format("jump host {} is not responding: {} keepalives unanswered "
+                                 "(ServerAliveInterval {}, ServerAliveCountMax {})",
+                                 name_, keepalives_unanswered_, hop.server_alive_interval,
+                                 hop.server_alive_count_max));
+    }
+    libssh2_keepalive_config(session_->session_, 1,
+                             static_cast<unsigned>(hop.server_alive_interval));
+    int seconds_to_next = 0;
+    if (libssh2_keepalive_send(session_->session_, &seconds_to_next) == 0) {
+      ++keepalives_unanswered_;
+      last_keepalive_ = now;
+    }
+    const int directions = libssh2_session_block_directions(session_->session_);
+    blocked |= directions;
+    if ((directions & LIBSSH2_SESSION_BLOCK_OUTBOUND) != 0) {
+      repeat_ = Pending{Op::keepalive, nullptr};
+    }
+  }
+  return std::max(received, last_keepalive_) + interval;
 }
 
 void JumpSession::close_stream(ForwardedStream& stream, std::string failure) {

@@ -92,7 +92,7 @@ class JumpSession : public std::enable_shared_from_this<JumpSession> {
 
  private:
   enum class Step { done, again, half_sent };
-  enum class Op { open, write, read, free };
+  enum class Op { open, write, read, free, keepalive };
   struct Pending {
     Op op;
     std::shared_ptr<ForwardedStream> stream;
@@ -105,6 +105,9 @@ class JumpSession : public std::enable_shared_from_this<JumpSession> {
   Step write_channel(ForwardedStream& stream, bool& progress);
   Step read_channel(ForwardedStream& stream, bool& progress);
   Step free_channel(const std::shared_ptr<ForwardedStream>& stream, bool& progress);
+  /// With the jump host's ServerAliveInterval: a keepalive when it has been silent that long;
+  /// throws when ServerAliveCountMax of them went unanswered. When the next one is due.
+  std::optional<std::chrono::steady_clock::time_point> keep_alive(int& blocked);
   /// After EAGAIN: `half_sent` when libssh2 holds a packet it could not finish sending.
   Step blocked_step(int& blocked) const;
   /// Whether a libssh2 error concerns one channel only (the session goes on).
@@ -124,6 +127,8 @@ class JumpSession : public std::enable_shared_from_this<JumpSession> {
   bool open_started_ = false;      ///< libssh2 is opening the front of opens_.
   asio::steady_timer wake_;        ///< Cancelled to wake the pump.
   std::vector<char> buffer_;
+  std::chrono::steady_clock::time_point last_keepalive_{};
+  int keepalives_unanswered_ = 0;
   bool stopping_ = false;
   bool ended_ = false;
 };

@@ -272,6 +272,41 @@ TEST_CASE("the bastion dies mid-run: its nodes fail naming it, the report is com
   }
 }
 
+TEST_CASE("a jump host that hangs: its ServerAliveInterval fails the nodes riding it",
+          "[sshd][jump]") {
+  BRIGADE_REQUIRE_JUMP_LAB();
+  JumpLab lab;
+  TempDir kitchen;
+  const std::string started = lab.dir().str() + "/started";
+  std::filesystem::create_directories(started);
+  std::string config = lab.ssh_config("ProxyJump bastion");
+  config.insert(config.find("Host bastion\n") + 13,
+                "  ServerAliveInterval 1\n  ServerAliveCountMax 2\n");
+  const std::string path = lab.dir().str() + "/ssh_config";
+  std::ofstream(path) << config;
+  lab.make_kitchen(kitchen, path, 3, "true");
+  const int child = brigade::test::spawn_brigade(
+      {"exec", "-k", kitchen.str(), "node:all", "--", "touch " + started + "/$$; exec sleep 60"},
+      kitchen.str() + "/out", kitchen.str() + "/err");
+  auto count = [&] {
+    return std::distance(std::filesystem::directory_iterator(started),
+                         std::filesystem::directory_iterator());
+  };
+  for (int attempt = 0; attempt < 600 && count() < 3; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(count() == 3);
+  lab.bastion().signal_connections(SIGSTOP);
+  const int status = brigade::test::wait_for_exit(child, 20000);
+  lab.bastion().signal_connections(SIGCONT);
+  CHECK(status == 1);
+  const std::string err = brigade::test::run_shell_ok("cat " + kitchen.str() + "/err");
+  INFO(err);
+  CHECK(err.find(fmt::format("jump host bastion (root@127.0.0.1 port {}) is not responding: 2 "
+                             "keepalives unanswered (ServerAliveInterval 1, ServerAliveCountMax 2)",
+                             lab.bastion().port())) != std::string::npos);
+}
+
 TEST_CASE("SIGINT through a jump host stops the remote commands", "[sshd][jump][exec]") {
   BRIGADE_REQUIRE_JUMP_LAB();
   JumpLab lab;

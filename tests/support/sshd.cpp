@@ -3,6 +3,7 @@
 #include "support/process.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -120,6 +121,12 @@ void Sshd::kill_with_connections() {
     ::system(("pkill -KILL -P " + std::to_string(pid_)).c_str());
   }
   stop();
+}
+
+void Sshd::signal_connections(int signal) {
+  if (pid_ > 0) {
+    ::system(fmt::format("pkill -{} -P {}", signal, pid_).c_str());
+  }
 }
 
 std::string Sshd::log() const {

@@ -54,6 +54,8 @@ class Sshd {
   void stop();
   /// Kills sshd and every connection it serves, as a machine that goes down.
   void kill_with_connections();
+  /// Stops (SIGSTOP) or continues (SIGCONT) the connections it serves: a host that hangs.
+  void signal_connections(int signal);
 
  private:
   void start(const Options& options);
