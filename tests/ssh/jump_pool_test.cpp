@@ -86,7 +86,9 @@ TEST_CASE("exec through one jump host: every node answers, and without it none r
 
 TEST_CASE("exec through two jump hosts, each reached through the one before", "[sshd][jump]") {
   BRIGADE_REQUIRE_JUMP_LAB();
-  JumpLab lab(JumpLab::Options{.two_hops = true});
+  JumpLab::Options options;
+  options.two_hops = true;
+  JumpLab lab(options);
   TempDir kitchen;
   SECTION("the second hop's own ProxyJump leads through the first") {
     lab.make_kitchen(kitchen, lab.write_ssh_config("ProxyJump bastion2"), 4, "true");
@@ -109,7 +111,9 @@ TEST_CASE("200 nodes through one stock bastion at parallel 64: none fails", "[ss
   BRIGADE_REQUIRE_JUMP_LAB();
   // The target stands for 200 machines: its own MaxStartups is theirs together. The bastion
   // keeps the stock 10:30:100, which one connection per node would overrun at once.
-  JumpLab lab(JumpLab::Options{.target_extra_config = "MaxStartups 2000:30:2000\n"});
+  JumpLab::Options options;
+  options.target_extra_config = "MaxStartups 2000:30:2000\n";
+  JumpLab lab(options);
   TempDir kitchen;
   lab.make_kitchen(kitchen, lab.write_ssh_config("ProxyJump bastion\n  ConnectTimeout 60"), 200,
                    "true");
@@ -124,7 +128,9 @@ TEST_CASE("jump limits: --jump-max-channels and --jump-max-sessions cap what one
           "[sshd][jump]") {
   BRIGADE_REQUIRE_JUMP_LAB();
   // Every authenticated connection to the bastion is a line in its log.
-  JumpLab lab(JumpLab::Options{.bastion_extra_config = "LogLevel VERBOSE\n"});
+  JumpLab::Options options;
+  options.bastion_extra_config = "LogLevel VERBOSE\n";
+  JumpLab lab(options);
   TempDir kitchen;
   lab.make_kitchen(kitchen, lab.write_ssh_config("ProxyJump bastion"), 30, "true");
   auto sessions = [&] {
@@ -171,18 +177,30 @@ TEST_CASE("through a jump host the node's host key is checked as for a direct co
   JumpLab lab;
   TempDir kitchen;
   lab.make_kitchen(kitchen, lab.write_ssh_config("ProxyJump bastion"), 2, "true");
-  // The target's key in known_hosts is replaced by another one: a changed host key.
+  // One known_hosts entry is replaced by another key: a changed host key.
   const std::string other =
       brigade::test::run_shell_ok("ssh-keygen -q -t ed25519 -N '' -f " + lab.dir().str() +
                                   "/other && cut -d' ' -f1,2 " + lab.dir().str() + "/other.pub");
+  const std::string key = other.substr(0, other.find('\n'));
+  std::string changed;
+  SECTION("the node's") {
+    changed = fmt::format("[target.behind.test]:{}", lab.target().port());
+  }
+  SECTION("the jump host's") {
+    changed = fmt::format("[127.0.0.1]:{}", lab.bastion().port());
+  }
   brigade::test::run_shell_ok(
-      fmt::format("sed -i 's|^\\[target.behind.test\\]:{} .*|[target.behind.test]:{} {}|' {}",
-                  lab.target().port(), lab.target().port(), other.substr(0, other.find('\n')),
-                  lab.known_hosts()));
+      fmt::format("sed -i 's|^\\{} .*|{} {}|' {}", changed, changed, key, lab.known_hosts()));
+  const std::string known = brigade::test::run_shell_ok("cat " + lab.known_hosts());
+  REQUIRE(known.find(changed + " " + key) != std::string::npos);
   auto run = run_brigade({"exec", "-k", kitchen.str(), "node:all", "--", "echo", "never"});
+  INFO(run.err);
   CHECK(run.status == 1);
   CHECK(run.out.empty());
   CHECK(run.err.find("has changed") != std::string::npos);
+  if (changed.starts_with("[127")) {
+    CHECK(run.err.find("jump host bastion (root@127.0.0.1 port") != std::string::npos);
+  }
 }
 
 TEST_CASE("an unreachable jump host fails its nodes with one reason that names it",
