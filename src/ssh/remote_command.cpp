@@ -42,7 +42,11 @@ namespace {
 // process's start time (/proc/PID/stat, field 22, read with shell builtins only), not by its
 // pid alone: once the command has exited and been reaped, its pid — and so its group id — can
 // be another process's on a busy node (pid_max 32768 wraps in minutes), and a watcher waking
-// late must never signal that. Without /proc the pid check alone remains. A leader that ended
+// late must never signal that. The start time is read by this process itself, before it
+// becomes the command, and handed to the watcher: a watcher that read it when it got to run
+// could find the command already ended and its pid another process's on a busy node, take
+// that one's start time, and stop it later (a node's unrelated command killed by TERM, seen
+// under load in the tests). Without /proc the pid check alone remains. A leader that ended
 // on TERM while members of its group ignore it is not followed by KILL: past that point the
 // group id can no longer be told from a recycled one.
 //
@@ -51,15 +55,16 @@ namespace {
 constexpr std::string_view kWrapper =
     "exec 3<&0 </dev/null; "
     "if command -v setsid >/dev/null 2>&1; then "
-    "setsid sh -c 'p=$1; "
+    "c=$1; s=; { read -r s < /proc/$$/stat; } 2>/dev/null; set -- ${s##*) }; "
+    "setsid sh -c 'p=$1; t=$2; "
     "st() { s=; { read -r s < /proc/$p/stat; } 2>/dev/null; set -- ${s##*) }; v=${20}; }; "
-    "st; t=$v; cat <&3 >/dev/null; kill -0 \"$p\" 2>/dev/null || exit 0; "
+    "cat <&3 >/dev/null; kill -0 \"$p\" 2>/dev/null || exit 0; "
     "st; [ \"$v\" = \"$t\" ] || exit 0; "
     "kill -s TERM -- \"-$p\" 2>/dev/null || kill -s TERM \"$p\"; sleep 5; "
     "st; [ \"$v\" = \"$t\" ] || exit 0; "
-    "kill -s KILL -- \"-$p\" 2>/dev/null || kill -s KILL \"$p\"' brigade-watch $$ "
+    "kill -s KILL -- \"-$p\" 2>/dev/null || kill -s KILL \"$p\"' brigade-watch $$ \"${20}\" "
     ">/dev/null 2>&1 & "
-    "exec 3<&-; exec \"${SHELL:-sh}\" -c \"$1\"; "
+    "exec 3<&-; exec \"${SHELL:-sh}\" -c \"$c\"; "
     "fi; "
     "\"${SHELL:-sh}\" -c \"$1\" 3<&- & "
     "p=$!; "
