@@ -46,9 +46,9 @@ struct JumpHosts::Chain {
 
 JumpHosts::JumpHosts(JumpLimits limits) : limits_(limits) {}
 
-JumpHosts::~JumpHosts() {
-  close();
-}
+// Nothing of the io_context is touched here: it may be gone already (its coroutines, the pumps
+// among them, are destroyed with it). close() is what ends the sessions, on the io thread.
+JumpHosts::~JumpHosts() = default;
 
 void JumpHosts::set_context(SessionContext context) {
   context_ = context;

@@ -53,6 +53,8 @@ class JumpHosts {
                                                       std::chrono::seconds timeout);
 
   /// Ends every jump-host session (the run is over): what they carry is cut, their pumps end.
+  /// Called on the io thread while it still runs (the destructor does not: by then the
+  /// io_context may be gone).
   void close();
 
   /// Sessions opened so far, over the whole run (for tests and the report).
