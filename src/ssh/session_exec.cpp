@@ -26,6 +26,7 @@ asio::awaitable<ExecResult> Session::exec(ExecRequest request, OutputSink& sink)
   co_await within(limit, start_command(channel, request),
                   "starting the command on " + where() + " timed out after " + seconds_text(limit));
   co_await pump(channel, request, sink);
+  co_await wait_for_exit(channel);
   co_return co_await within(
       limit, finish_channel(channel),
       "closing the channel on " + where() + " timed out after " + seconds_text(limit));
@@ -212,11 +213,30 @@ asio::awaitable<void> Session::wait_alive(int directions) {
   co_await (transport_->wait(directions) || timer.async_wait(asio::use_awaitable));
 }
 
+// The server's EOF says the command's output ended, not that the command did: a program may
+// close stdout and stderr before it exits (coreutils' do at exit, a daemon does before it goes
+// on). Its end is the exit status, which the server sends before it closes the channel. Closing
+// ours at EOF would end the command's stdin while it still runs, and the wrapper stops a
+// command whose stdin ends: such commands were killed by TERM in that moment. So the close is
+// the server's to make, as with OpenSSH's client; the time it takes is the command's, bounded by
+// the run's timeout, with keepalives as while it printed.
+asio::awaitable<void> Session::wait_for_exit(LIBSSH2_CHANNEL* channel) {
+  for (;;) {
+    const int rc = libssh2_channel_wait_closed(channel);
+    if (rc == 0) {
+      co_return;
+    }
+    if (rc != LIBSSH2_ERROR_EAGAIN) {
+      throw SshError(FailureKind::protocol, "waiting for the command's exit status on " + where() +
+                                                " failed: " + last_error());
+    }
+    co_await wait_alive(libssh2_session_block_directions(session_));
+  }
+}
+
 asio::awaitable<ExecResult> Session::finish_channel(LIBSSH2_CHANNEL* channel) {
   co_await call_until_done(session_, *transport_,
                            [channel] { return libssh2_channel_close(channel); });
-  co_await call_until_done(session_, *transport_,
-                           [channel] { return libssh2_channel_wait_closed(channel); });
   ExecResult result;
   result.exit_status = libssh2_channel_get_exit_status(channel);
   char* signal = nullptr;

@@ -56,6 +56,20 @@ TEST_CASE("ssh: a command killed by a signal reports the signal", "[sshd][ssh]")
   CHECK(interrupted.result.exit_signal == "INT");
 }
 
+TEST_CASE("ssh: a command that closes its output before it exits is waited for, not stopped",
+          "[sshd][ssh]") {
+  BRIGADE_REQUIRE_SSHD();
+  // The server's EOF says only that the output ended; the command's end is its exit status,
+  // then the server's close. Closing the channel at EOF would end the command's stdin, and the
+  // wrapper stops a command whose stdin ends: every program that closes stdout at exit (all of
+  // coreutils) could be killed in that moment, and this one would be killed at once.
+  Sshd sshd;
+  auto run = run_command(config_for(sshd), {"echo before; exec >&- 2>&-; sleep 1; exit 3"});
+  CHECK(run.sink.out == std::vector<std::string>{"before"});
+  CHECK(run.result.exit_signal.empty());
+  CHECK(run.result.exit_status == 3);
+}
+
 TEST_CASE("ssh: 50 MB of output arrive complete and in order", "[sshd][ssh]") {
   BRIGADE_REQUIRE_SSHD();
   Sshd sshd;

@@ -110,6 +110,8 @@ class Session {
   asio::awaitable<void> start_command(_LIBSSH2_CHANNEL* channel, const ExecRequest& request);
   asio::awaitable<void> pump(_LIBSSH2_CHANNEL* channel, const ExecRequest& request,
                              OutputSink& sink);
+  /// After the server's EOF: waits for its close, which follows the command's exit status.
+  asio::awaitable<void> wait_for_exit(_LIBSSH2_CHANNEL* channel);
   asio::awaitable<ExecResult> finish_channel(_LIBSSH2_CHANNEL* channel);
   /// Waits for the socket; with ServerAliveInterval, also sends keepalives and gives up on a
   /// peer that answers none of ServerAliveCountMax of them.
