@@ -6,6 +6,8 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 
 #include <algorithm>
@@ -17,6 +19,11 @@ namespace {
 // How long a failed connection to a jump host answers for it: the nodes that ask meanwhile
 // fail with its reason (one attempt, not one per node); later ones try again.
 constexpr auto kRetryAfter = std::chrono::seconds(5);
+
+// How long a channel open may take before the session counts as stuck on it and the nodes
+// waiting for it get another session: opens take milliseconds, a SYN that goes unanswered is
+// first sent again after 1 s.
+constexpr auto kOpenStalled = std::chrono::seconds(2);
 
 std::string chain_key(const std::vector<HostConfig>& hops) {
   std::string key;
@@ -79,41 +86,63 @@ asio::awaitable<std::unique_ptr<Transport>> JumpHosts::forward(std::vector<HostC
                      "jump host " + hop_name(chain.hops.back()) + ": the run is over");
     }
     std::erase_if(chain.sessions, [](const auto& session) { return session->ended(); });
-    std::shared_ptr<JumpSession> roomy;
+    // A node goes to a session that is opening nothing: one that is opening a channel for
+    // another node would have it wait behind that open, and an open to a target that never
+    // answers lasts the jump host's TCP timeout (minutes). Such a session is left to it.
+    std::shared_ptr<JumpSession> free;
     for (const auto& session : chain.sessions) {
-      if (session->usable() && session->has_room()) {
-        roomy = session;
+      if (session->takes_open()) {
+        free = session;
         break;
       }
     }
-    if (roomy) {
+    if (free) {
       try {
-        co_return co_await roomy->open(host_name, port, timeout);
+        co_return co_await free->open(host_name, port, timeout);
       } catch (const NodeError&) {
         // A session that died while it carried nothing is found dead by the next open: that
         // node tries once more, on a new session, rather than failing for an old connection.
-        if (!roomy->ended() || retried || closed_) {
+        if (!free->ended() || retried || closed_) {
           throw;
         }
         retried = true;
       }
       continue;
     }
-    const bool connecting = std::any_of(chain.sessions.begin(), chain.sessions.end(),
-                                        [](const auto& session) { return session->connecting(); });
-    if (!connecting && chain.failure &&
-        std::chrono::steady_clock::now() - chain.failed_at < kRetryAfter) {
+    const auto now = std::chrono::steady_clock::now();
+    bool connecting = false;
+    bool open_coming = false;  // a session with room whose open ends soon, as opens do
+    std::optional<std::chrono::steady_clock::time_point> stall;
+    for (const auto& session : chain.sessions) {
+      connecting = connecting || session->connecting();
+      if (session->usable() && session->has_room() && session->opening()) {
+        const auto stalled_at = session->opening_since() + kOpenStalled;
+        if (stalled_at > now) {
+          open_coming = true;
+          stall = std::min(stall.value_or(stalled_at), stalled_at);
+        }
+      }
+    }
+    if (!connecting && chain.failure && now - chain.failed_at < kRetryAfter) {
       throw *chain.failure;
     }
-    // One connection at a time per chain: the nodes that arrive together share it.
-    if (!connecting && chain.sessions.size() < limits_.max_sessions) {
+    // Another session when every one is full or stuck opening; one connection at a time per
+    // chain: the nodes that arrive together share it.
+    if (!connecting && !open_coming && chain.sessions.size() < limits_.max_sessions) {
       auto session = std::make_shared<JumpSession>(
           co_await asio::this_coro::executor, hop_name(chain.hops.back()), limits_.max_channels,
           [&chain] { chain.changed.cancel(); });
       chain.sessions.push_back(session);
       asio::co_spawn(co_await asio::this_coro::executor, connect(chain, session), asio::detached);
     }
-    co_await wait_for_event(chain.changed);
+    if (stall) {
+      // Looks again when that open has taken too long, if nothing changed before.
+      using namespace asio::experimental::awaitable_operators;
+      asio::steady_timer timer(co_await asio::this_coro::executor, *stall);
+      co_await (wait_for_event(chain.changed) || timer.async_wait(asio::use_awaitable));
+    } else {
+      co_await wait_for_event(chain.changed);
+    }
   }
 }
 

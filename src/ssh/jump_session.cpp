@@ -87,6 +87,9 @@ asio::awaitable<std::unique_ptr<Transport>> JumpSession::open(std::string host, 
   stream->host = host;
   stream->port = port;
   streams_.push_back(stream);
+  if (opens_.empty()) {
+    opening_since_ = std::chrono::steady_clock::now();
+  }
   opens_.push_back(stream);
   wake_pump();
   // Made first: if this coroutine is cancelled or times out, the transport's end releases the
@@ -136,7 +139,7 @@ asio::awaitable<void> JumpSession::pump_rounds() {
     // A node that gave up before its open started needs none.
     while (!half_sent && !open_started_ && !opens_.empty() && opens_.front()->released) {
       auto dropped = opens_.front();
-      opens_.pop_front();
+      open_ended();
       close_stream(*dropped, "");
       progress = true;
     }
@@ -289,7 +292,7 @@ JumpSession::Step JumpSession::open_channel(ForwardedStream& stream, bool& progr
       throw SshError(FailureKind::connect, "jump host " + name_ + ": the connection was lost (" +
                                                session_->last_error() + ")");
     }
-    opens_.pop_front();
+    open_ended();
     progress = true;
     // "Channel open failure (connect failed)", "(administratively prohibited)": the jump host
     // could not, or may not, connect there.
@@ -298,7 +301,7 @@ JumpSession::Step JumpSession::open_channel(ForwardedStream& stream, bool& progr
     return Step::done;
   }
   open_started_ = false;
-  opens_.pop_front();
+  open_ended();
   progress = true;
   stream.channel = channel;
   stream.state = ForwardedStream::State::open;
@@ -420,6 +423,14 @@ std::optional<std::chrono::steady_clock::time_point> JumpSession::keep_alive(int
     }
   }
   return std::max(received, last_keepalive_) + interval;
+}
+
+void JumpSession::open_ended() {
+  opens_.pop_front();
+  opening_since_ = std::chrono::steady_clock::now();
+  if (on_change_) {
+    on_change_();  // the pool may hand it the next node
+  }
 }
 
 void JumpSession::close_stream(ForwardedStream& stream, std::string failure) {

@@ -62,7 +62,7 @@ asio::awaitable<void> wait_for_event(asio::steady_timer& event);
 class JumpSession : public std::enable_shared_from_this<JumpSession> {
  public:
   /// `name` says which jump host it is in messages ("bastion (admin@10.0.0.1 port 22)");
-  /// `on_change` is called when a channel slot frees or the session ends.
+  /// `on_change` is called when a channel slot frees, an open ends or the session ends.
   JumpSession(asio::any_io_executor executor, std::string name, std::size_t max_channels,
               std::function<void()> on_change);
   ~JumpSession();
@@ -80,6 +80,13 @@ class JumpSession : public std::enable_shared_from_this<JumpSession> {
   bool usable() const { return session_ && !ended_ && !stopping_; }
   bool ended() const { return ended_; }
   bool has_room() const { return streams_.size() < max_channels_; }
+  /// Whether it takes a node's open now: libssh2 opens one channel at a time per session, so a
+  /// node handed one that is opening another would wait behind it, however long that takes.
+  bool takes_open() const { return usable() && has_room() && opens_.empty(); }
+  /// Whether it is opening a channel, and since when: an open that takes long is usually a
+  /// target that does not answer (the jump host waits for its TCP timeout).
+  bool opening() const { return !opens_.empty(); }
+  std::chrono::steady_clock::time_point opening_since() const { return opening_since_; }
   std::size_t channels() const { return streams_.size(); }
   const std::string& name() const { return name_; }
 
@@ -112,6 +119,8 @@ class JumpSession : public std::enable_shared_from_this<JumpSession> {
   Step blocked_step(int& blocked) const;
   /// Whether a libssh2 error concerns one channel only (the session goes on).
   static bool channel_error(int rc);
+  /// The front of opens_ is done with (opened, failed or dropped): the next may start.
+  void open_ended();
   void close_stream(ForwardedStream& stream, std::string failure);
   /// Every stream closes with `reason`; the session is freed (the hard way).
   void end(const std::string& reason);
@@ -125,7 +134,8 @@ class JumpSession : public std::enable_shared_from_this<JumpSession> {
   std::deque<std::shared_ptr<ForwardedStream>> opens_;   ///< Waiting for their channel.
   std::optional<Pending> repeat_;  ///< The call that must come next (half-sent packet).
   bool open_started_ = false;      ///< libssh2 is opening the front of opens_.
-  asio::steady_timer wake_;        ///< Cancelled to wake the pump.
+  std::chrono::steady_clock::time_point opening_since_{};  ///< When the front of opens_ came.
+  asio::steady_timer wake_;                                ///< Cancelled to wake the pump.
   std::vector<char> buffer_;
   std::chrono::steady_clock::time_point last_keepalive_{};
   int keepalives_unanswered_ = 0;

@@ -9,7 +9,11 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -37,6 +41,44 @@ std::vector<std::string> expected_lines(int nodes, const std::string& suffix) {
   }
   return lines;
 }
+
+/// A port on 127.0.0.1 whose connections hang as a machine that is off does: a listener that
+/// never accepts, its queue filled, so the kernel drops further SYNs and connect() waits.
+class BlackHole {
+ public:
+  BlackHole() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(listener_, 0) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    port_ = ntohs(address.sin_port);
+    // A backlog of 0 queues one connection; a few more make sure the queue is full.
+    for (int i = 0; i < 4; ++i) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+      fillers_.push_back(fd);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ~BlackHole() {
+    for (int fd : fillers_) {
+      ::close(fd);
+    }
+    ::close(listener_);
+  }
+  BlackHole(const BlackHole&) = delete;
+  BlackHole& operator=(const BlackHole&) = delete;
+  std::uint16_t port() const { return port_; }
+
+ private:
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::vector<int> fillers_;
+};
 
 }  // namespace
 
@@ -226,6 +268,39 @@ TEST_CASE("an unreachable jump host fails its nodes with one reason that names i
     }
   }
   CHECK(failed == 6);
+}
+
+TEST_CASE("a node behind the bastion that never answers does not hold up the others",
+          "[sshd][jump]") {
+  BRIGADE_REQUIRE_JUMP_LAB();
+  // libssh2 opens one channel at a time per session: an open the bastion cannot finish (its
+  // connect() waits for a SYN that is never answered) must not queue the other nodes behind it
+  // until they time out. Where one session is stuck, the others go on another.
+  JumpLab lab;
+  BlackHole off;
+  TempDir kitchen;
+  const std::string path = lab.dir().str() + "/ssh_config";
+  std::ofstream(path) << fmt::format("Host n01.behind.test\n  Port {}\n", off.port())
+                      << lab.ssh_config("ProxyJump bastion") << "Host *\n  ConnectTimeout 4\n";
+  lab.make_kitchen(kitchen, path, 12, "true");
+  auto run = run_brigade(
+      {"exec", "-k", kitchen.str(), "--parallel", "12", "node:all", "--", "echo", "up"});
+  INFO(run.err);
+  CHECK(run.status == 1);
+  auto expected = expected_lines(12, "up");
+  expected.erase(expected.begin());
+  CHECK(sorted_lines(run.out) == expected);
+  std::vector<std::string> failed;
+  for (const auto& line : lines_of(run.err)) {
+    if (line.starts_with("FAILED ")) {
+      failed.push_back(line);
+    }
+  }
+  REQUIRE(failed.size() == 1);
+  CHECK(failed[0].find("n01.behind.test") != std::string::npos);
+  CHECK(failed[0].find(fmt::format("jump host bastion (root@127.0.0.1 port {}): opening a "
+                                   "connection to target.behind.test port {} timed out after 4 s",
+                                   lab.bastion().port(), off.port())) != std::string::npos);
 }
 
 TEST_CASE("fix through a jump host: the kitchen synced, the converge run, the route reported",
