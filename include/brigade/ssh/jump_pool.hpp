@@ -3,8 +3,8 @@
 // The sessions to a run's jump hosts, shared by every node behind them. A stock sshd drops
 // unauthenticated connections past MaxStartups (10:30:100): a tool that opens one connection to
 // the bastion per node loses nodes beyond about ten at a time. Here each chain of jump hosts has
-// one session, more only when one carries its most channels, opened one at a time; each node is
-// a direct-tcpip channel on it.
+// one session, more only when one carries its most channels or is stuck opening a channel to a
+// target that does not answer, opened one at a time; each node is a direct-tcpip channel on it.
 
 #include <brigade/ssh/session.hpp>
 #include <brigade/ssh/ssh_config.hpp>
