@@ -270,6 +270,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       ->option_text("MODE");
   fix_command->add_flag("-y,--yes", fix_options.yes,
                         "Deploy the whole fleet without asking (needed without a terminal)");
+  fix_command->add_flag("--ask-sudo-pass", fix_options.ask_sudo_pass,
+                        "Ask for the sudo password on the terminal before any node is contacted "
+                        "(for SSH users other than root; instead of [userinfo] password)");
   fix_command->add_flag("-q,--quiet", fix_options.quiet,
                         "Print only the failures and the totals line (for cron mail)");
   fix_command

@@ -3,12 +3,14 @@
 #include <brigade/cli/fix_plan.hpp>
 #include <brigade/cli/fix_progress.hpp>
 #include <brigade/cli/palette.hpp>
+#include <brigade/cli/secret_prompt.hpp>
 #include <brigade/cli/status_line.hpp>
 #include <brigade/kitchen/hooks.hpp>
 #include <brigade/kitchen/selector.hpp>
 #include <brigade/run/batch_plan.hpp>
 #include <brigade/run/fleet_run.hpp>
 #include <brigade/run/kitchen_archive.hpp>
+#include <brigade/run/node_sync.hpp>
 #include <brigade/run/run_plan.hpp>
 #include <brigade/run/ssh_deploy.hpp>
 #include <brigade/ssh/jump_hosts.hpp>
@@ -67,12 +69,48 @@ bool confirmed(std::size_t count, std::ostream& err) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
+// How nodes whose SSH user is not root are deployed: through sudo unless [deploy] sudo is
+// off, with the password asked for now (--ask-sudo-pass) or littlechef.cfg's.
+Result<SudoSettings> sudo_settings(const Kitchen& kitchen, const FixOptions& options,
+                                   const std::vector<ssh::HostConfig>& hosts, std::ostream& err) {
+  SudoSettings sudo;
+  sudo.enabled = kitchen.config.deploy_sudo;
+  const auto not_root = std::find_if(
+      hosts.begin(), hosts.end(), [](const ssh::HostConfig& host) { return host.user != "root"; });
+  if (!sudo.enabled || not_root == hosts.end()) {
+    if (options.ask_sudo_pass) {
+      print_warning(
+          err, Diagnostic{.message = sudo.enabled ? "--ask-sudo-pass: every node logs in as "
+                                                    "root, no sudo is used; not asking"
+                                                  : "--ask-sudo-pass: [deploy] sudo is off in " +
+                                                        kitchen.config.file + "; not asking"});
+    }
+    return sudo;
+  }
+  if (options.ask_sudo_pass) {
+    auto password = ask_secret_on_terminal("[sudo] password for " + not_root->user +
+                                           " (and the other SSH users) on the nodes: ");
+    if (!password) {
+      Diagnostic error = password.error();
+      error.message = "--ask-sudo-pass: " + error.message;
+      error.hint = "set [userinfo] password in littlechef.cfg for runs without a terminal";
+      return error;
+    }
+    sudo.password = std::make_shared<const std::string>(*password + "\n");
+  } else if (kitchen.config.password) {
+    sudo.password = std::make_shared<const std::string>(*kitchen.config.password + "\n");
+  }
+  return sudo;
+}
+
 // The converge command must fit in one SSH exec request with the sync script around it.
 std::optional<Diagnostic> check_converge_command(const Kitchen& kitchen) {
   const std::string converge = kitchen.config.deploy_command.value_or(kDefaultConvergeCommand);
   // Room for the sync script and the node's work path around it in one exec request.
   constexpr std::size_t kSyncScriptRoom = 4096;
-  if (ssh::stoppable_command(converge).size() + kSyncScriptRoom <= ssh::kMaxExecCommand) {
+  // Measured as sudo runs it, quoted once more (the larger form).
+  const std::string wrapped = sudo_command(ssh::stoppable_command(converge), Sudo{"", nullptr}, "");
+  if (wrapped.size() + kSyncScriptRoom <= ssh::kMaxExecCommand) {
     return std::nullopt;
   }
   return Diagnostic{.file = kitchen.config.file,
@@ -81,7 +119,8 @@ std::optional<Diagnostic> check_converge_command(const Kitchen& kitchen) {
                         "the converge command is {} bytes, more than fits in one SSH exec "
                         "request beside the sync ({} bytes)",
                         converge.size(),
-                        ssh::kMaxExecCommand - kSyncScriptRoom - ssh::stoppable_command("").size()),
+                        ssh::kMaxExecCommand - kSyncScriptRoom -
+                            sudo_command(ssh::stoppable_command(""), Sudo{"", nullptr}, "").size()),
                     .hint = "put it in a script in the kitchen and run that"};
 }
 
@@ -326,6 +365,12 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
     }
   }
 
+  auto sudo = sudo_settings(kitchen, options, *hosts, err);
+  if (!sudo) {
+    print_error(err, sudo.error());
+    return kExitUsage;
+  }
+
   const LogModes modes = LogModes::parse(options.log_mode).value();  // checked by fix()
   const std::filesystem::path log_root = log_root_for(kitchen, options);
   // One run at a time per log directory (the kitchen's logs/ by default): two runs would
@@ -366,7 +411,7 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   warnings.finish();
   SshDeploy action(selection.nodes, *hosts, *archive,
                    kitchen.config.deploy_command.value_or(kDefaultConvergeCommand),
-                   kitchen.config.node_work_path, ssh.context());
+                   kitchen.config.node_work_path, ssh.context(), std::move(*sudo));
   // The live status line only when our output is the process's stdout and it is a terminal.
   const bool live = &out == &std::cout && StatusLine(stdout).smart();
   std::cout.flush();

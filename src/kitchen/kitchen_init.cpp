@@ -14,8 +14,9 @@ constexpr const char* kSkeletonConfig =
     R"(# littlechef.cfg: the kitchen's settings, read by LittleChef and by Brigade.
 
 [userinfo]
-# Remote user; ssh_config's User wins where it sets one.
+# Remote user; ssh_config's User wins where it sets one. Not root: deploys go through sudo.
 user = root
+# Password for SSH and sudo (sent to sudo on stdin when it asks); or fix --ask-sudo-pass.
 # password =
 # keypair-file = ~/.ssh/id_ed25519
 # ssh-config = ~/.ssh/config
@@ -32,6 +33,8 @@ node_work_path = /tmp/chef-solo
 # command = chef-solo -c {work_path}/solo.rb -j {work_path}/node.json
 # Kitchen directories synced to each node (those that exist).
 # sync = cookbooks, site-cookbooks, roles, environments, data_bags
+# Through sudo when the user is not root; false: as the user itself.
+# sudo = true
 )";
 
 constexpr const char* kSkeletonDirectories[] = {

@@ -26,7 +26,7 @@ const std::map<std::string, std::vector<std::string>>& known_keys() {
       {"kitchen", {"node_work_path"}},
       {"connection",
        {"gateway", "http_proxy", "https_proxy", "jump_max_channels", "jump_max_sessions"}},
-      {"deploy", {"command", "sync"}},
+      {"deploy", {"command", "sync", "sudo"}},
   };
   return keys;
 }
@@ -37,7 +37,8 @@ struct IniStream {
   std::string_view text;
   std::size_t pos = 0;
   int newlines_read = 0;
-  int current_line = 0;  // the line of the chunk handed out last
+  int current_line = 0;           // the line of the chunk handed out last
+  bool current_indented = false;  // that line starts with blanks: inih continues a value
   // Values of lines longer than inih's line buffer (INI_MAX_LINE, 200 in Debian's build): the
   // reader hands inih `key = \x01N` and keeps the value here, so a long converge command is
   // read whole instead of being cut into lines that are not INI.
@@ -55,6 +56,7 @@ char* read_ini_line(char* buffer, int size, void* stream_ptr) {
   std::size_t end = stream->text.find('\n', stream->pos);
   const std::size_t line_end = end == std::string_view::npos ? stream->text.size() : end;
   std::string_view line = stream->text.substr(stream->pos, line_end - stream->pos);
+  stream->current_indented = !line.empty() && (line[0] == ' ' || line[0] == '\t');
   const std::size_t delimiter = line.find_first_of("=:");
   const std::size_t first = line.find_first_not_of(" \t");
   const bool key_value = first != std::string_view::npos && line[first] != ';' &&
@@ -186,11 +188,25 @@ int on_ini_value(void* user, const char* section_c, const char* name_c, const ch
     }
     return 1;
   };
+  if (state.stream->current_indented) {
+    // inih hands an indented line to the key before it as another value; configparser would
+    // join it to that value with a newline. Neither reading is safe to guess at (a password
+    // would reach sudo cut at the line break): the value must be on one line.
+    const std::string message =
+        name == "password"
+            ? "password must be one line"
+            : "the value of " + name + " goes on over an indented line; write it on one line";
+    return fail(message);
+  }
   const auto& root = *state.kitchen_root;
   if (section == "userinfo") {
     if (name == "user") {
       config.user = value;
     } else if (name == "password") {
+      // Fed to sudo -S as one line: a line break would end it early and send the rest on.
+      if (value.find_first_of("\r\n") != std::string::npos) {
+        return fail("password must be one line");
+      }
       config.password = value;
     } else if (name == "keypair-file") {
       config.keypair_file = resolve_local_path(value, root);
@@ -218,7 +234,19 @@ int on_ini_value(void* user, const char* section_c, const char* name_c, const ch
       (name == "jump_max_channels" ? config.jump_max_channels : config.jump_max_sessions) = number;
     }
   } else if (section == "deploy") {
-    if (name == "command") {
+    if (name == "sudo") {
+      // As configparser's getboolean reads it, since littlechef.cfg is LittleChef's file.
+      std::string word = value;
+      std::transform(word.begin(), word.end(), word.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (word == "true" || word == "yes" || word == "on" || word == "1") {
+        config.deploy_sudo = true;
+      } else if (word == "false" || word == "no" || word == "off" || word == "0") {
+        config.deploy_sudo = false;
+      } else {
+        return fail("sudo must be true or false, not '" + value + "'");
+      }
+    } else if (name == "command") {
       config.deploy_command = value;
     } else if (name == "sync") {
       config.deploy_sync = split_list(value);

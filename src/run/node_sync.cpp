@@ -60,13 +60,15 @@ struct Markers {
   std::string send_kitchen;
   std::string kitchen_unpacked;
   std::string sync_failed;
-  std::string send_files;  // the node files alone (when they travel on stdin)
+  std::string send_files;   // the node files alone (when they travel on stdin)
+  std::string root;         // sudo let the script run
+  std::string sudo_prompt;  // sudo -S asks for the password (its own line on stderr)
 
   static Markers fresh() {
     std::random_device random;
-    const std::string token = fmt::format("{:08x}{:08x}", random(), random());
-    return {"brigade-" + token + ": send the kitchen", "brigade-" + token + ": kitchen unpacked",
-            "brigade-" + token + ": sync failed", "brigade-" + token + ": send the node files"};
+    const std::string prefix = fmt::format("brigade-{:08x}{:08x}: ", random(), random());
+    return {prefix + "send the kitchen",    prefix + "kitchen unpacked", prefix + "sync failed",
+            prefix + "send the node files", prefix + "running as root",  prefix + "sudo password"};
   }
 };
 
@@ -107,6 +109,13 @@ class ConvergeSink : public ssh::OutputSink {
   ConvergeSink(NodeOutput& log, const Markers& markers, std::string sent_note)
       : markers_(markers), log_(log), sent_note_(std::move(sent_note)) {}
   void on_line(ssh::OutputStream stream, std::string_view line) override {
+    if (stream == ssh::OutputStream::out && !root && line == markers_.root) {
+      root = true;
+      return;
+    }
+    if (stream == ssh::OutputStream::err && !root) {
+      before_root.add(line);  // sudo's words, when it refuses
+    }
     if (stream == ssh::OutputStream::out && !syncing_over) {
       if (line == markers_.kitchen_unpacked) {
         transferred = true;
@@ -132,7 +141,9 @@ class ConvergeSink : public ssh::OutputSink {
   bool syncing_over = false;
   bool transferred = false;
   bool sync_failed = false;
+  bool root = false;
   LastLines sync_errors{10};
+  LastLines before_root{10};
 
  private:
   const Markers& markers_;
@@ -140,12 +151,50 @@ class ConvergeSink : public ssh::OutputSink {
   std::string sent_note_;
 };
 
+// What a sudo that did not run the script said, as a reason that says what to do.
+std::string sudo_refusal(const Sudo& sudo, const ssh::ExecResult& ended, const LastLines& said) {
+  const std::string words = said.joined("; ");
+  auto saying = [&](std::string_view text) { return words.find(text) != std::string::npos; };
+  if (ended.exit_status == 127 && (saying("not found") || saying("No such file"))) {
+    return "sudo is not installed on the node (" + words + "); the SSH user " + sudo.user +
+           " is not root";
+  }
+  if (saying("a password is required")) {
+    return "sudo on the node wants a password for " + sudo.user +
+           " and none is configured: set [userinfo] password in littlechef.cfg or pass "
+           "--ask-sudo-pass, or give " +
+           sudo.user + " passwordless sudo";
+  }
+  if (saying("incorrect password")) {
+    return "sudo on the node refused the password for " + sudo.user;
+  }
+  if (saying("not in the sudoers file") || saying("not allowed to") || saying("may not run")) {
+    return sudo.user + " may not run commands as root through sudo on the node (" + words + ")";
+  }
+  if (!ended.exit_signal.empty()) {
+    return "sudo was killed by signal " + ended.exit_signal + " before the deploy started";
+  }
+  return fmt::format("sudo did not run the deploy (exit {}{})", ended.exit_status,
+                     words.empty() ? "" : ": " + words);
+}
+
 }  // namespace
+
+std::string sudo_command(const std::string& command, const Sudo& sudo, const std::string& prompt) {
+  // -n: never a prompt where no password is configured. -S with -p: the prompt a line of its
+  // own on stderr (the newline is part of it), the password read from stdin. `--`: the rest
+  // is the command. sudo's own environment rules hold (env_reset, secure_path).
+  if (!sudo.password) {
+    return "sudo -n -- sh -c " + ssh::shell_quote(command);
+  }
+  return "sudo -S -p " + ssh::shell_quote(prompt + "\n") + " -- sh -c " + ssh::shell_quote(command);
+}
 
 asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::string work_path,
                                                   const KitchenArchive& kitchen,
                                                   std::vector<ArchiveFile> node_files,
-                                                  std::string converge, NodeOutput& log) {
+                                                  std::string converge, NodeOutput& log,
+                                                  std::optional<Sudo> sudo) {
   const std::string work = ssh::shell_quote(work_path);
   // Only shell builtins unless the kitchen must be sent: every process started on the node is
   // paid for by every node of every run. One channel whatever happens: the node asks for the
@@ -163,10 +212,15 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
   const std::string converge_wrapped = ssh::stoppable_command(converge);
   const std::string unpack = unpack_script(work_path, kitchen, markers);
   auto script = [&](const std::string& otherwise, const std::string& file_writes) {
-    return fmt::format(
+    std::string text = fmt::format(
         "d=; {{ read -r d < {0}/{1}; }} 2>/dev/null; "
         "if [ \"$d\" != {2} ]; then {3}{4}fi; {5}{6}",
         work, kKitchenDigestFile, kitchen.digest, unpack, otherwise, file_writes, converge_wrapped);
+    if (!sudo) {
+      return text;
+    }
+    // The marker tells "sudo refused" from "the deploy failed" without another process.
+    return sudo_command("echo '" + markers.root + "'; " + text, *sudo, markers.sudo_prompt);
   };
   request.command = script("", writes);
   if (request.command.size() > ssh::kMaxExecCommand) {
@@ -183,12 +237,22 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
                             {markers.send_files, {files}}};
     request.command = script(fmt::format("else echo '{}'; ", markers.send_files), writes);
   }
+  if (sudo && sudo->password) {
+    request.stderr_prompt =
+        ssh::StderrPrompt{.line = markers.sudo_prompt,
+                          .answer = sudo->password,
+                          .refused = "sudo on the node refused the password for " + sudo->user,
+                          .kind = FailureKind::sudo};
+  }
   ConvergeSink sink(
       log, markers,
       fmt::format("the kitchen was sent to {} first ({} bytes)", work_path, kitchen.gzip->size()));
   ConvergeResult result;
   result.ended = co_await session.exec(std::move(request), sink);
   result.transferred = sink.transferred;
+  if (sudo && !sink.root) {
+    throw NodeError(FailureKind::sudo, sudo_refusal(*sudo, result.ended, sink.before_root));
+  }
   if (sink.sync_failed) {
     const std::string detail = sink.sync_errors.joined("; ");
     throw NodeError(FailureKind::sync, fmt::format("failed while unpacking the kitchen: exit {}{}",

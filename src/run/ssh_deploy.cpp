@@ -22,13 +22,15 @@ std::string render_command(const std::string& pattern, const std::string& node,
 
 SshDeploy::SshDeploy(const std::vector<const Node*>& nodes,
                      const std::vector<ssh::HostConfig>& hosts, const KitchenArchive& kitchen,
-                     std::string command, std::string work_path, ssh::SessionContext context)
+                     std::string command, std::string work_path, ssh::SessionContext context,
+                     SudoSettings sudo)
     : nodes_(nodes),
       hosts_(hosts),
       kitchen_(kitchen),
       command_(std::move(command)),
       work_path_(std::move(work_path)),
-      context_(context) {}
+      context_(context),
+      sudo_(std::move(sudo)) {}
 
 asio::awaitable<NodeOutcome> SshDeploy::run(std::size_t index, NodeOutput& output) {
   const Node& node = *nodes_[index];
@@ -47,9 +49,13 @@ asio::awaitable<NodeOutcome> SshDeploy::run(std::size_t index, NodeOutput& outpu
   auto session = co_await ssh::Session::connect(host, context_, &output);
   std::vector<ArchiveFile> node_files = {{"node.json", node_json(node)},
                                          {"solo.rb", solo_rb(work_path, node.chef_environment)}};
-  output.note("running: " + command);
+  std::optional<Sudo> sudo;
+  if (sudo_.enabled && host.user != "root") {
+    sudo = Sudo{host.user, sudo_.password};
+  }
+  output.note("running: " + command + (sudo ? " (as root through sudo)" : ""));
   auto converged = co_await sync_and_converge(*session, work_path, kitchen_, std::move(node_files),
-                                              command, output);
+                                              command, output, std::move(sudo));
   if (!converged.transferred) {  // a kitchen sent was noted when it was unpacked
     output.note("the kitchen was unchanged on the node, not sent");
   }

@@ -50,12 +50,18 @@ namespace {
 // on TERM while members of its group ignore it is not followed by KILL: past that point the
 // group id can no longer be told from a recycled one.
 //
-// Without setsid the command runs as a child and its status is passed on; a status of 129–159
-// cannot be told from a signal there, and is re-raised as one.
+// Where this process does not lead its process group — under sudo, which runs the command in
+// its own group — the command runs as a child, in a session of its own made by setsid (a
+// child is no group leader, so setsid makes it one in place, same pid), and the watcher stops
+// that group. Without setsid the command runs as a plain child and only it is signalled. Either
+// way the child's status is passed on; a status of 129–159 cannot be told from a signal there,
+// and is re-raised as one. The wrapper reaps the child itself before it stops its watcher, so
+// the watcher signals a group whose leader it has not seen reaped.
 constexpr std::string_view kWrapper =
-    "exec 3<&0 </dev/null; "
+    "exec 3<&0 </dev/null; g=; "
     "if command -v setsid >/dev/null 2>&1; then "
     "c=$1; s=; { read -r s < /proc/$$/stat; } 2>/dev/null; set -- ${s##*) }; "
+    "if [ -z \"$s\" ] || [ \"$3\" = \"$$\" ]; then "
     "setsid sh -c 'p=$1; t=$2; "
     "st() { s=; { read -r s < /proc/$p/stat; } 2>/dev/null; set -- ${s##*) }; v=${20}; }; "
     "cat <&3 >/dev/null; kill -0 \"$p\" 2>/dev/null || exit 0; "
@@ -66,9 +72,12 @@ constexpr std::string_view kWrapper =
     ">/dev/null 2>&1 & "
     "exec 3<&-; exec \"${SHELL:-sh}\" -c \"$c\"; "
     "fi; "
-    "\"${SHELL:-sh}\" -c \"$1\" 3<&- & "
+    "set -- \"$c\"; g=setsid; "
+    "fi; "
+    "$g \"${SHELL:-sh}\" -c \"$1\" 3<&- & "
     "p=$!; "
-    "{ cat <&3 >/dev/null; kill -s TERM $p; sleep 5; kill -s KILL $p; } >/dev/null 2>&1 & "
+    "{ cat <&3 >/dev/null; kill -s TERM -- \"-$p\" 2>/dev/null || kill -s TERM $p; sleep 5; "
+    "kill -s KILL -- \"-$p\" 2>/dev/null || kill -s KILL $p; } >/dev/null 2>&1 & "
     "w=$!; exec 3<&-; "
     "wait $p 2>/dev/null; r=$?; "
     "kill $w 2>/dev/null; "

@@ -53,9 +53,10 @@ asio::awaitable<void> Session::start_command(LIBSSH2_CHANNEL* channel, const Exe
   }
   // With a PTY, a hang-up stops the command; with stdin data, EOF on stdin ends it (tar -x);
   // otherwise the wrapper stops it when the connection goes (see stoppable_command).
-  const std::string command = request.pty || request.stdin_data || !request.stdin_offers.empty()
-                                  ? request.command
-                                  : stoppable_command(request.command);
+  const std::string command =
+      request.pty || request.stdin_data || !request.stdin_offers.empty() || request.stderr_prompt
+          ? request.command
+          : stoppable_command(request.command);
   int rc = co_await call_until_done(session_, *transport_, [channel, &command] {
     return libssh2_channel_process_startup(channel, "exec", 4, command.c_str(),
                                            static_cast<unsigned int>(command.size()));
@@ -71,30 +72,42 @@ asio::awaitable<void> Session::start_command(LIBSSH2_CHANNEL* channel, const Exe
 // buffers, and a socket that has nothing more to read would never wake us for that data.
 asio::awaitable<void> Session::pump(LIBSSH2_CHANNEL* channel, const ExecRequest& request,
                                     OutputSink& sink) {
-  // Watches stdout for a line that asks for stdin, when there are offers.
+  // Watches stdout for a line that asks for stdin, when there are offers, and stderr for the
+  // prompt; what they ask for is queued in `to_send`, in the order they asked.
   class AskingSink : public OutputSink {
    public:
-    AskingSink(OutputSink& next, const std::vector<StdinOffer>& offers)
-        : next_(next), offers_(offers) {}
+    AskingSink(OutputSink& next, const ExecRequest& request) : next_(next), request_(request) {}
     void on_line(OutputStream stream, std::string_view line) override {
-      if (chosen == nullptr && stream == OutputStream::out) {
-        for (const auto& offer : offers_) {
+      if (!chosen && stream == OutputStream::out) {
+        for (const auto& offer : request_.stdin_offers) {
           if (line == offer.line) {
-            chosen = &offer.parts;
+            chosen = true;
+            to_send.insert(to_send.end(), offer.parts.begin(), offer.parts.end());
             return;
           }
         }
       }
+      const auto& prompt = request_.stderr_prompt;
+      if (prompt && stream == OutputStream::err && line == prompt->line) {
+        if (prompted) {
+          throw SshError(prompt->kind, prompt->refused);
+        }
+        prompted = true;
+        to_send.push_back(prompt->answer);
+        return;
+      }
       next_.on_line(stream, line);
     }
-    const std::vector<std::shared_ptr<const std::string>>* chosen = nullptr;
+    std::vector<std::shared_ptr<const std::string>> to_send;
+    bool chosen = false;
+    bool prompted = false;
 
    private:
     OutputSink& next_;
-    const std::vector<StdinOffer>& offers_;
-  } asking(sink, request.stdin_offers);
+    const ExecRequest& request_;
+  } asking(sink, request);
   LineSplitter out(asking, OutputStream::out, request.pty);
-  LineSplitter err(sink, OutputStream::err, request.pty);
+  LineSplitter err(asking, OutputStream::err, request.pty);
   const std::vector<std::shared_ptr<const std::string>> at_once =
       request.stdin_data ? std::vector{request.stdin_data}
                          : std::vector<std::shared_ptr<const std::string>>{};
@@ -112,15 +125,15 @@ asio::awaitable<void> Session::pump(LIBSSH2_CHANNEL* channel, const ExecRequest&
   for (;;) {
     int blocked = 0;
     bool progress = false;
-    const auto* parts = request.stdin_data ? &at_once : asking.chosen;
-    while (parts != nullptr && part < parts->size() && written == (*parts)[part]->size()) {
+    const auto* parts = request.stdin_data ? &at_once : &asking.to_send;
+    while (part < parts->size() && written == (*parts)[part]->size()) {
       ++part;
       written = 0;
     }
     // A write that returned EAGAIN must be repeated with the same arguments before any other
     // send on this session (libssh2 keeps the packet it half sent and expects the same call
     // again): the chunk depends only on `part` and `written`, so it is.
-    if (parts != nullptr && part < parts->size()) {
+    if (part < parts->size()) {
       const std::string& input = *(*parts)[part];
       std::size_t chunk = std::min(input.size() - written, kWriteChunk);
       ssize_t n = libssh2_channel_write(channel, input.data() + written, chunk);

@@ -23,6 +23,8 @@ const char* failure_kind_name(FailureKind kind) {
       return "connection lost";
     case FailureKind::sync:
       return "sync";
+    case FailureKind::sudo:
+      return "sudo";
     case FailureKind::hook:
       return "hook";
     case FailureKind::cancelled:

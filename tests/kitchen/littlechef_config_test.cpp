@@ -150,3 +150,30 @@ TEST_CASE("littlechef.cfg: lines longer than inih's buffer are read whole", "[co
   CHECK(good->deploy_command == command);
   CHECK(good->deploy_sync == std::vector<std::string>{"roles"});
 }
+
+TEST_CASE("littlechef.cfg: [deploy] sudo reads as configparser's booleans, true by default",
+          "[config]") {
+  CHECK(parse_littlechef_config("littlechef.cfg", "[deploy]\ncommand = x\n", "/k")->deploy_sudo);
+  for (const char* word : {"false", "No", "off", "0"}) {
+    INFO(word);
+    auto config = parse_littlechef_config("littlechef.cfg",
+                                          std::string("[deploy]\nsudo = ") + word + "\n", "/k");
+    REQUIRE(config.ok());
+    CHECK_FALSE(config->deploy_sudo);
+  }
+  CHECK(parse_littlechef_config("littlechef.cfg", "[deploy]\nsudo = YES\n", "/k")->deploy_sudo);
+  auto bad = parse_littlechef_config("littlechef.cfg", "[deploy]\nsudo = sometimes\n", "/k");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().render().starts_with(
+      "littlechef.cfg:2: sudo: sudo must be true or false, not 'sometimes'"));
+}
+
+TEST_CASE("littlechef.cfg: a password of more than one line is refused, not cut", "[config]") {
+  // inih joins an indented continuation line to the value with a newline: sent to sudo -S, the
+  // first line would be the password and the rest would reach the deploy's stdin.
+  auto config =
+      parse_littlechef_config("littlechef.cfg", "[userinfo]\npassword = one\n  two\n", "/k");
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.error().message == "password must be one line");
+  CHECK(config.error().render().find("two") == std::string::npos);
+}

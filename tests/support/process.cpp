@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -61,15 +63,27 @@ int result_in_child(const std::function<int()>& body) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-int spawn_brigade(const std::vector<std::string>& args, const std::string& out_file,
-                  const std::string& err_file) {
-  std::vector<std::string> words{BRIGADE_BINARY};
+namespace {
+
+// The brigade binary's argv for `args`: `words` holds the strings `argv` points into.
+std::vector<char*> brigade_argv(const std::vector<std::string>& args,
+                                std::vector<std::string>& words) {
+  words = {BRIGADE_BINARY};
   words.insert(words.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& word : words) {
     argv.push_back(word.data());
   }
   argv.push_back(nullptr);
+  return argv;
+}
+
+}  // namespace
+
+int spawn_brigade(const std::vector<std::string>& args, const std::string& out_file,
+                  const std::string& err_file) {
+  std::vector<std::string> words;
+  std::vector<char*> argv = brigade_argv(args, words);
   pid_t child = ::fork();
   if (child == 0) {
     [[maybe_unused]] auto* in = std::freopen("/dev/null", "r", stdin);
@@ -79,6 +93,42 @@ int spawn_brigade(const std::vector<std::string>& args, const std::string& out_f
     ::_exit(127);
   }
   return child;
+}
+
+TerminalRun run_brigade_on_terminal(const std::vector<std::string>& args, const std::string& prompt,
+                                    const std::string& typed) {
+  std::vector<std::string> words;
+  std::vector<char*> argv = brigade_argv(args, words);
+  int master = -1;
+  const pid_t child = ::forkpty(&master, nullptr, nullptr, nullptr);
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::execv(BRIGADE_BINARY, argv.data());
+    ::_exit(127);
+  }
+  TerminalRun run;
+  bool answered = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd ready{master, POLLIN, 0};
+    if (::poll(&ready, 1, 100) <= 0) {
+      continue;
+    }
+    char buffer[4096];
+    const ssize_t n = ::read(master, buffer, sizeof buffer);
+    if (n <= 0) {
+      break;  // EIO: the program is gone, and its terminal with it
+    }
+    run.output.append(buffer, static_cast<std::size_t>(n));
+    if (!answered && run.output.find(prompt) != std::string::npos) {
+      const std::string line = typed + "\n";
+      REQUIRE(::write(master, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
+      answered = true;
+    }
+  }
+  ::close(master);
+  run.status = wait_for_exit(child, 10000);
+  return run;
 }
 
 int wait_for_exit(int pid, int limit_ms) {

@@ -30,6 +30,17 @@ int result_in_child(const std::function<int()>& body);
 int spawn_brigade(const std::vector<std::string>& args, const std::string& out_file,
                   const std::string& err_file);
 
+/// What brigade printed on its terminal, and how it ended (as wait_for_exit says).
+struct TerminalRun {
+  int status = -1;
+  std::string output;
+};
+
+/// Runs the brigade binary with a terminal of its own (a pty, its controlling terminal), and
+/// types `typed` and a newline once `prompt` shows in its output. Bounded: 60 s, then killed.
+TerminalRun run_brigade_on_terminal(const std::vector<std::string>& args, const std::string& prompt,
+                                    const std::string& typed);
+
 /// wait_for_exit's answer for a process that did not exit in time.
 inline constexpr int kDidNotExit = -1000;
 

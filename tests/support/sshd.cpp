@@ -148,7 +148,7 @@ void Sshd::start(const Options& options) {
   config << options.extra_config << "\n"
          << "ListenAddress 127.0.0.1:" << port_ << "\n"
          << "HostKey " << path("host_key") << "\n"
-         << "AuthorizedKeysFile " << path("authorized_keys") << "\n"
+         << "AuthorizedKeysFile " << path("authorized_keys") << " .ssh/authorized_keys\n"
          << "PidFile " << path("sshd.pid") << "\n"
          << "UsePAM no\n"
          << "StrictModes no\n"

@@ -39,6 +39,7 @@ struct FixOptions {
   std::size_t keep_runs = 30;     ///< Run directories kept under the log directory; 0: all.
   std::string log_mode = "0600";  ///< Mode of logs and reports (octal); directories get x.
   bool yes = false;               ///< No confirmation for node:all.
+  bool ask_sudo_pass = false;     ///< Ask for the sudo password on the terminal first.
   std::string rerun;              ///< "failed": the nodes the latest run did not deploy.
   bool dry_run = false;
   bool quiet = false;          ///< Only failures and the totals line.

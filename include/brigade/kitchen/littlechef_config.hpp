@@ -32,6 +32,8 @@ struct LittleChefConfig {
   std::optional<std::size_t> jump_max_sessions;  ///< Brigade's: --jump-max-sessions.
   // [deploy], Brigade's own section.
   std::optional<std::string> deploy_command;
+  /// Whether a deploy as a user other than root goes through sudo (the default, as LittleChef).
+  bool deploy_sudo = true;
   std::vector<std::string> deploy_sync = default_sync_directories();
 
   /// Unknown sections and keys: kept, never fatal, since LittleChef kitchens carry extras.

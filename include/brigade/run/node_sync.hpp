@@ -7,6 +7,8 @@
 
 #include <asio/awaitable.hpp>
 
+#include <memory>
+#include <optional>
 #include <string>
 
 namespace brigade {
@@ -21,6 +23,18 @@ std::string node_json(const Node& node);
 /// solo.rb for chef-solo, every path under `work_path`.
 std::string solo_rb(const std::string& work_path, const std::string& environment);
 
+/// How the deploy's remote part becomes root when the SSH user is not: through sudo, as
+/// LittleChef does. Without a password `sudo -n` (it fails at once where sudo wants one);
+/// with one, `sudo -S`, the password written to stdin when sudo asks for it, and only then.
+struct Sudo {
+  std::string user;                             ///< The SSH user, for messages.
+  std::shared_ptr<const std::string> password;  ///< Null: passwordless sudo.
+};
+
+/// `command` run as root through `sudo` (`prompt` for sudo -S when it has a password): one
+/// shell word for sudo's `sh -c`.
+std::string sudo_command(const std::string& command, const Sudo& sudo, const std::string& prompt);
+
 /// How a deploy's remote part ended.
 struct ConvergeResult {
   ssh::ExecResult ended;
@@ -34,9 +48,12 @@ struct ConvergeResult {
 /// channel's stdin and unpacked before the converge. An unchanged kitchen costs one channel and
 /// no extra process on the node, as a bare `brigade exec` does. When the kitchen was sent, the
 /// log notes it as soon as it is unpacked, before the converge command's output.
+/// With `sudo`, all of it runs as root through sudo (one sudo, one channel); a sudo that refuses
+/// fails the node (FailureKind::sudo) with what it wants.
 asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::string work_path,
                                                   const KitchenArchive& kitchen,
                                                   std::vector<ArchiveFile> node_files,
-                                                  std::string converge, NodeOutput& log);
+                                                  std::string converge, NodeOutput& log,
+                                                  std::optional<Sudo> sudo = std::nullopt);
 
 }  // namespace brigade

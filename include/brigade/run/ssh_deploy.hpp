@@ -5,6 +5,7 @@
 #include <brigade/run/node_action.hpp>
 #include <brigade/ssh/session.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,14 @@ inline constexpr const char* kDefaultConvergeCommand =
 std::string render_command(const std::string& pattern, const std::string& node,
                            const std::string& work_path, const std::string& environment);
 
+/// How a deploy becomes root on a node whose SSH user is not root.
+struct SudoSettings {
+  bool enabled = true;  ///< littlechef.cfg [deploy] sudo; off: everything runs as the user.
+  /// The sudo password followed by a newline ([userinfo] password, --ask-sudo-pass); null:
+  /// passwordless sudo.
+  std::shared_ptr<const std::string> password;
+};
+
 /// A deploy over SSH, one node at a time: connect, bring the kitchen up to date in the node's
 /// work path (sent only when it changed), write node.json and solo.rb, run the converge command.
 class SshDeploy : public NodeAction {
@@ -27,7 +36,7 @@ class SshDeploy : public NodeAction {
   /// {work_path}, {environment} (work_path: {node}). Everything must outlive the run.
   SshDeploy(const std::vector<const Node*>& nodes, const std::vector<ssh::HostConfig>& hosts,
             const KitchenArchive& kitchen, std::string command, std::string work_path,
-            ssh::SessionContext context);
+            ssh::SessionContext context, SudoSettings sudo = {});
 
   asio::awaitable<NodeOutcome> run(std::size_t node, NodeOutput& output) override;
 
@@ -38,6 +47,7 @@ class SshDeploy : public NodeAction {
   std::string command_;
   std::string work_path_;
   ssh::SessionContext context_;
+  SudoSettings sudo_;
 };
 
 }  // namespace brigade

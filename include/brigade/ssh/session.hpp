@@ -2,6 +2,7 @@
 
 #include <brigade/ssh/ssh_config.hpp>
 #include <brigade/ssh/transport.hpp>
+#include <brigade/util/failure.hpp>
 #include <brigade/util/output_sink.hpp>
 
 #include <asio/awaitable.hpp>
@@ -33,6 +34,17 @@ struct StdinOffer {
   std::vector<std::shared_ptr<const std::string>> parts;
 };
 
+/// A prompt the command may print on stderr, a line of its own (sudo -S's, made one with `-p`):
+/// `answer` is written to its stdin when it appears, ahead of anything offered later, and the
+/// line is not passed on. Printed again, the answer was wrong: the exec fails at once with
+/// `refused` (of `kind`) rather than wait for an answer that will not come.
+struct StderrPrompt {
+  std::string line;
+  std::shared_ptr<const std::string> answer;
+  std::string refused;
+  FailureKind kind = FailureKind::auth;
+};
+
 /// A command to run on a channel.
 struct ExecRequest {
   std::string command;
@@ -46,6 +58,8 @@ struct ExecRequest {
   /// for and, for the rest, stop itself when stdin ends, as one that ends in
   /// stoppable_command() does.
   std::vector<StdinOffer> stdin_offers{};
+  /// With stdin_offers (or none): a prompt answered once (a sudo password).
+  std::optional<StderrPrompt> stderr_prompt{};
 };
 
 /// How a remote command ended.

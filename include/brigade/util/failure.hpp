@@ -18,6 +18,7 @@ enum class FailureKind {
   channel,    ///< Opening the channel or starting the command failed.
   protocol,   ///< The connection broke mid-command.
   sync,       ///< The kitchen could not be unpacked on the node.
+  sudo,       ///< sudo on the node refused to run the deploy as root.
   hook,       ///< One of the node's own hooks failed.
   cancelled,  ///< The run was cancelled (abort, SIGINT).
 };
