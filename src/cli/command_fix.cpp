@@ -16,6 +16,7 @@
 #include <brigade/ssh/jump_hosts.hpp>
 #include <brigade/ssh/remote_command.hpp>
 #include <brigade/util/exit_status.hpp>
+#include <brigade/util/fd.hpp>
 #include <brigade/util/fd_budget.hpp>
 #include <brigade/util/file_lock.hpp>
 #include <brigade/util/json_file.hpp>
@@ -28,6 +29,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -101,6 +103,49 @@ Result<SudoSettings> sudo_settings(const Kitchen& kitchen, const FixOptions& opt
     sudo.password = std::make_shared<const std::string>(*kitchen.config.password + "\n");
   }
   return sudo;
+}
+
+// encrypted_data_bag_secret's content, read once for the run; null when none is configured.
+Result<std::shared_ptr<const std::string>> read_data_bag_secret(const LittleChefConfig& config) {
+  if (!config.data_bag_secret) {
+    return std::shared_ptr<const std::string>();
+  }
+  const std::string& path = *config.data_bag_secret;
+  auto fail = [&](std::string message) {
+    return Diagnostic{.file = config.file,
+                      .line = config.data_bag_secret_line,
+                      .field = "encrypted_data_bag_secret",
+                      .message = std::move(message)};
+  };
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    return fail(fmt::format("cannot read {}: {}", display_path(path), std::strerror(errno)));
+  }
+  // A key file, not a data set: chef's secrets are a few hundred bytes.
+  constexpr std::size_t kMaxSecret = 1 << 20;
+  std::string content;
+  char buffer[8192];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return fail(fmt::format("cannot read {}: {}", display_path(path), std::strerror(errno)));
+    }
+    if (n == 0) {
+      break;
+    }
+    content.append(buffer, static_cast<std::size_t>(n));
+    if (content.size() > kMaxSecret) {
+      return fail(
+          fmt::format("{} is larger than 1 MiB; it is not a data bag secret", display_path(path)));
+    }
+  }
+  if (content.empty()) {
+    return fail(fmt::format("{} is empty", display_path(path)));
+  }
+  return std::make_shared<const std::string>(std::move(content));
 }
 
 // The converge command must fit in one SSH exec request with the sync script around it.
@@ -365,6 +410,11 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
     }
   }
 
+  auto data_bag_secret = read_data_bag_secret(kitchen.config);
+  if (!data_bag_secret) {
+    print_error(err, data_bag_secret.error());
+    return kExitUsage;
+  }
   auto sudo = sudo_settings(kitchen, options, *hosts, err);
   if (!sudo) {
     print_error(err, sudo.error());
@@ -411,7 +461,8 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   warnings.finish();
   SshDeploy action(selection.nodes, *hosts, *archive,
                    kitchen.config.deploy_command.value_or(kDefaultConvergeCommand),
-                   kitchen.config.node_work_path, ssh.context(), std::move(*sudo));
+                   kitchen.config.node_work_path, ssh.context(),
+                   DeploySecrets{std::move(*sudo), std::move(*data_bag_secret)});
   // The live status line only when our output is the process's stdout and it is a terminal.
   const bool live = &out == &std::cout && StatusLine(stdout).smart();
   std::cout.flush();

@@ -23,7 +23,7 @@ namespace {
 const std::map<std::string, std::vector<std::string>>& known_keys() {
   static const std::map<std::string, std::vector<std::string>> keys = {
       {"userinfo", {"user", "password", "keypair-file", "ssh-config", "encrypted_data_bag_secret"}},
-      {"kitchen", {"node_work_path"}},
+      {"kitchen", {"node_work_path", "encrypted_data_bag_secret"}},
       {"connection",
        {"gateway", "http_proxy", "https_proxy", "jump_max_channels", "jump_max_sessions"}},
       {"deploy", {"command", "sync", "sudo"}},
@@ -213,10 +213,16 @@ int on_ini_value(void* user, const char* section_c, const char* name_c, const ch
     } else if (name == "ssh-config") {
       config.ssh_config = resolve_local_path(value, root);
       config.ssh_config_line = state.stream->current_line;
+    } else if (name == "encrypted_data_bag_secret" && !value.empty()) {
+      config.data_bag_secret = resolve_local_path(value, root);
+      config.data_bag_secret_line = state.stream->current_line;
     }
   } else if (section == "kitchen") {
     if (name == "node_work_path" && !value.empty()) {
       config.node_work_path = value;
+    } else if (name == "encrypted_data_bag_secret" && !value.empty()) {
+      config.data_bag_secret = resolve_local_path(value, root);
+      config.data_bag_secret_line = state.stream->current_line;
     }
   } else if (section == "connection") {
     if (name == "gateway" && !value.empty()) {

@@ -26,7 +26,8 @@ std::string node_json(const Node& node) {
   return data.dump(2) + "\n";
 }
 
-std::string solo_rb(const std::string& work_path, const std::string& environment) {
+std::string solo_rb(const std::string& work_path, const std::string& environment,
+                    bool data_bag_secret) {
   // Ruby single-quoted strings: only \ and ' need escaping.
   auto quoted = [](const std::string& text) {
     std::string out = "'";
@@ -46,9 +47,11 @@ std::string solo_rb(const std::string& work_path, const std::string& environment
       "role_path {}\n"
       "data_bag_path {}\n"
       "environment_path {}\n"
-      "environment {}\n",
+      "environment {}\n{}",
       under("cache"), under("cookbooks"), under("site-cookbooks"), under("roles"),
-      under("data_bags"), under("environments"), quoted(environment));
+      under("data_bags"), under("environments"), quoted(environment),
+      data_bag_secret ? fmt::format("encrypted_data_bag_secret {}\n", quoted(kDataBagSecretPath))
+                      : std::string());
 }
 
 namespace {
@@ -60,15 +63,23 @@ struct Markers {
   std::string send_kitchen;
   std::string kitchen_unpacked;
   std::string sync_failed;
-  std::string send_files;   // the node files alone (when they travel on stdin)
-  std::string root;         // sudo let the script run
-  std::string sudo_prompt;  // sudo -S asks for the password (its own line on stderr)
+  std::string send_files;     // the node files alone (when they travel on stdin)
+  std::string root;           // sudo let the script run
+  std::string sudo_prompt;    // sudo -S asks for the password (its own line on stderr)
+  std::string send_secret;    // the data bag secret, on stdin
+  std::string secret_failed;  // it could not be put in place
 
   static Markers fresh() {
     std::random_device random;
     const std::string prefix = fmt::format("brigade-{:08x}{:08x}: ", random(), random());
-    return {prefix + "send the kitchen",    prefix + "kitchen unpacked", prefix + "sync failed",
-            prefix + "send the node files", prefix + "running as root",  prefix + "sudo password"};
+    return {prefix + "send the kitchen",
+            prefix + "kitchen unpacked",
+            prefix + "sync failed",
+            prefix + "send the node files",
+            prefix + "running as root",
+            prefix + "sudo password",
+            prefix + "send the data bag secret",
+            prefix + "data bag secret failed"};
   }
 };
 
@@ -116,6 +127,13 @@ class ConvergeSink : public ssh::OutputSink {
     if (stream == ssh::OutputStream::err && !root) {
       before_root.add(line);  // sudo's words, when it refuses
     }
+    if (stream == ssh::OutputStream::out && line == markers_.secret_failed) {
+      secret_failed = true;
+      return;
+    }
+    if (stream == ssh::OutputStream::err && !secret_failed) {
+      before_converge.add(line);  // the tools' words, when the secret cannot be put in place
+    }
     if (stream == ssh::OutputStream::out && !syncing_over) {
       if (line == markers_.kitchen_unpacked) {
         transferred = true;
@@ -142,14 +160,42 @@ class ConvergeSink : public ssh::OutputSink {
   bool transferred = false;
   bool sync_failed = false;
   bool root = false;
+  bool secret_failed = false;
   LastLines sync_errors{10};
   LastLines before_root{10};
+  LastLines before_converge{10};
 
  private:
   const Markers& markers_;
   NodeOutput& log_;
   std::string sent_note_;
 };
+
+// The data bag secret put in place for the converge and removed after it. It comes on stdin
+// (a command line is visible to every user of the node), written with umask 077 beside its
+// place and renamed into it, root's. The converge runs as a child, not in place of this shell,
+// so that the removal follows it whatever it does: exits, fails, is stopped because the
+// connection went (the wrapper stops only the converge), or this shell is signalled. A converge
+// that ends by a signal is reported as one: the shell ends by the same signal after removing.
+std::string secret_and_converge(const std::string& converge_wrapped, const std::string& secret,
+                                const Markers& markers) {
+  const std::string place = ssh::shell_quote(kDataBagSecretPath);
+  const std::string fresh = ssh::shell_quote(std::string(kDataBagSecretPath) + ".brigade-new");
+  std::string body = converge_wrapped;
+  if (body.starts_with("exec ")) {
+    body.erase(0, 5);
+  }
+  return fmt::format(
+      "trap 'rm -f {0} {1}' EXIT; trap 'rm -f {0} {1}; trap - EXIT; exit 129' HUP; "
+      "trap 'rm -f {0} {1}; trap - EXIT; exit 130' INT; "
+      "trap 'rm -f {0} {1}; trap - EXIT; exit 143' TERM; "
+      "{{ mkdir -p /etc/chef && echo '{2}' && ( umask 077 && exec head -c {3} > {1} ) && "
+      "chown 0:0 {1} && mv -f {1} {0}; }} || {{ echo '{4}'; exit 1; }}; "
+      "{5}; r=$?; "
+      "if [ $r -gt 128 ] && [ $r -lt 160 ]; then rm -f {0} {1}; trap - EXIT HUP INT TERM; "
+      "kill -$((r-128)) $$; fi; exit $r",
+      place, fresh, markers.send_secret, secret.size(), markers.secret_failed, body);
+}
 
 // What a sudo that did not run the script said, as a reason that says what to do.
 std::string sudo_refusal(const Sudo& sudo, const ssh::ExecResult& ended, const LastLines& said) {
@@ -194,7 +240,8 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
                                                   const KitchenArchive& kitchen,
                                                   std::vector<ArchiveFile> node_files,
                                                   std::string converge, NodeOutput& log,
-                                                  std::optional<Sudo> sudo) {
+                                                  DeployExtras extras) {
+  const std::optional<Sudo>& sudo = extras.sudo;
   const std::string work = ssh::shell_quote(work_path);
   // Only shell builtins unless the kitchen must be sent: every process started on the node is
   // paid for by every node of every run. One channel whatever happens: the node asks for the
@@ -205,11 +252,17 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
                           ssh::shell_quote(file.name));
   }
   const Markers markers = Markers::fresh();
-  ssh::ExecRequest request{"", false, nullptr, {{markers.send_kitchen, {kitchen.gzip}}}};
+  ssh::ExecRequest request;
+  request.stdin_offers = {{markers.send_kitchen, {kitchen.gzip}}};
   // Node files travel inside the command when it stays small enough for one exec request (no
   // process started on the node for them); larger ones — a node.json with many attributes — on
   // stdin.
-  const std::string converge_wrapped = ssh::stoppable_command(converge);
+  std::string converge_wrapped = ssh::stoppable_command(converge);
+  std::vector<ssh::StdinOffer> secret_offer;
+  if (extras.data_bag_secret) {
+    converge_wrapped = secret_and_converge(converge_wrapped, *extras.data_bag_secret, markers);
+    secret_offer.push_back({markers.send_secret, {extras.data_bag_secret}});
+  }
   const std::string unpack = unpack_script(work_path, kitchen, markers);
   auto script = [&](const std::string& otherwise, const std::string& file_writes) {
     std::string text = fmt::format(
@@ -222,6 +275,7 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
     // The marker tells "sudo refused" from "the deploy failed" without another process.
     return sudo_command("echo '" + markers.root + "'; " + text, *sudo, markers.sudo_prompt);
   };
+  request.stdin_offers.insert(request.stdin_offers.end(), secret_offer.begin(), secret_offer.end());
   request.command = script("", writes);
   if (request.command.size() > ssh::kMaxExecCommand) {
     // Too big for one exec request: the node files follow the kitchen on stdin, or come alone
@@ -235,6 +289,8 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
     }
     request.stdin_offers = {{markers.send_kitchen, {kitchen.gzip, files}},
                             {markers.send_files, {files}}};
+    request.stdin_offers.insert(request.stdin_offers.end(), secret_offer.begin(),
+                                secret_offer.end());
     request.command = script(fmt::format("else echo '{}'; ", markers.send_files), writes);
   }
   if (sudo && sudo->password) {
@@ -252,6 +308,12 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
   result.transferred = sink.transferred;
   if (sudo && !sink.root) {
     throw NodeError(FailureKind::sudo, sudo_refusal(*sudo, result.ended, sink.before_root));
+  }
+  if (sink.secret_failed) {
+    const std::string detail = sink.before_converge.joined("; ");
+    throw NodeError(FailureKind::sync,
+                    fmt::format("the data bag secret could not be put in {}{}", kDataBagSecretPath,
+                                detail.empty() ? "" : " (" + detail + ")"));
   }
   if (sink.sync_failed) {
     const std::string detail = sink.sync_errors.joined("; ");

@@ -23,14 +23,14 @@ std::string render_command(const std::string& pattern, const std::string& node,
 SshDeploy::SshDeploy(const std::vector<const Node*>& nodes,
                      const std::vector<ssh::HostConfig>& hosts, const KitchenArchive& kitchen,
                      std::string command, std::string work_path, ssh::SessionContext context,
-                     SudoSettings sudo)
+                     DeploySecrets secrets)
     : nodes_(nodes),
       hosts_(hosts),
       kitchen_(kitchen),
       command_(std::move(command)),
       work_path_(std::move(work_path)),
       context_(context),
-      sudo_(std::move(sudo)) {}
+      secrets_(std::move(secrets)) {}
 
 asio::awaitable<NodeOutcome> SshDeploy::run(std::size_t index, NodeOutput& output) {
   const Node& node = *nodes_[index];
@@ -47,15 +47,19 @@ asio::awaitable<NodeOutcome> SshDeploy::run(std::size_t index, NodeOutput& outpu
   }
   output.note("connecting to " + host.host_name + " port " + std::to_string(host.port) + route);
   auto session = co_await ssh::Session::connect(host, context_, &output);
-  std::vector<ArchiveFile> node_files = {{"node.json", node_json(node)},
-                                         {"solo.rb", solo_rb(work_path, node.chef_environment)}};
-  std::optional<Sudo> sudo;
-  if (sudo_.enabled && host.user != "root") {
-    sudo = Sudo{host.user, sudo_.password};
+  const bool secret = secrets_.data_bag_secret != nullptr;
+  std::vector<ArchiveFile> node_files = {
+      {"node.json", node_json(node)},
+      {"solo.rb", solo_rb(work_path, node.chef_environment, secret)}};
+  DeployExtras extras;
+  if (secrets_.sudo.enabled && host.user != "root") {
+    extras.sudo = Sudo{host.user, secrets_.sudo.password};
   }
-  output.note("running: " + command + (sudo ? " (as root through sudo)" : ""));
+  extras.data_bag_secret = secrets_.data_bag_secret;
+  output.note("running: " + command + (extras.sudo ? " (as root through sudo)" : "") +
+              (secret ? fmt::format(" with the data bag secret in {}", kDataBagSecretPath) : ""));
   auto converged = co_await sync_and_converge(*session, work_path, kitchen_, std::move(node_files),
-                                              command, output, std::move(sudo));
+                                              command, output, std::move(extras));
   if (!converged.transferred) {  // a kitchen sent was noted when it was unpacked
     output.note("the kitchen was unchanged on the node, not sent");
   }

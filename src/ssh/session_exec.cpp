@@ -76,12 +76,14 @@ asio::awaitable<void> Session::pump(LIBSSH2_CHANNEL* channel, const ExecRequest&
   // prompt; what they ask for is queued in `to_send`, in the order they asked.
   class AskingSink : public OutputSink {
    public:
-    AskingSink(OutputSink& next, const ExecRequest& request) : next_(next), request_(request) {}
+    AskingSink(OutputSink& next, const ExecRequest& request)
+        : next_(next), request_(request), answered_(request.stdin_offers.size(), false) {}
     void on_line(OutputStream stream, std::string_view line) override {
-      if (!chosen && stream == OutputStream::out) {
-        for (const auto& offer : request_.stdin_offers) {
-          if (line == offer.line) {
-            chosen = true;
+      if (stream == OutputStream::out) {
+        for (std::size_t i = 0; i < request_.stdin_offers.size(); ++i) {
+          const auto& offer = request_.stdin_offers[i];
+          if (!answered_[i] && line == offer.line) {
+            answered_[i] = true;
             to_send.insert(to_send.end(), offer.parts.begin(), offer.parts.end());
             return;
           }
@@ -99,12 +101,12 @@ asio::awaitable<void> Session::pump(LIBSSH2_CHANNEL* channel, const ExecRequest&
       next_.on_line(stream, line);
     }
     std::vector<std::shared_ptr<const std::string>> to_send;
-    bool chosen = false;
     bool prompted = false;
 
    private:
     OutputSink& next_;
     const ExecRequest& request_;
+    std::vector<bool> answered_;
   } asking(sink, request);
   LineSplitter out(asking, OutputStream::out, request.pty);
   LineSplitter err(asking, OutputStream::err, request.pty);

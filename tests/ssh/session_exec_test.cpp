@@ -125,15 +125,43 @@ TEST_CASE("ssh: stdin on request goes only when asked for, and stdin stays open"
   auto run = run_command(config_for(sshd), asked);
   CHECK(run.result.exit_status == 0);
   CHECK(run.sink.out == std::vector<std::string>{"0123456789", "after 124"});
-  // The other offer: its parts in order; a second ask line is only output.
+  // The other offer: its parts in order; then the first, asked for later; each is answered
+  // once, and an offer's line printed again is only output.
   ExecRequest both{
-      "echo 'send both'; head -c 13; echo; echo 'send it'; timeout 1 cat; "
-      "echo \"after $?\"",
+      "echo 'send both'; head -c 13; echo; echo 'send it'; head -c 10; echo; echo 'send both'; "
+      "timeout 1 cat; echo \"after $?\"",
       false, nullptr, offers};
   auto second = run_command(config_for(sshd), both);
-  CHECK(second.sink.out == std::vector<std::string>{"0123456789abc", "send it", "after 124"});
+  CHECK(second.sink.out ==
+        std::vector<std::string>{"0123456789abc", "0123456789", "send both", "after 124"});
   // Not asked: nothing is sent (cat would have printed it before its timeout).
   ExecRequest unasked{"timeout 1 cat; echo \"after $?\"", false, nullptr, offers};
   auto quiet = run_command(config_for(sshd), unasked);
   CHECK(quiet.sink.out == std::vector<std::string>{"after 124"});
+}
+
+TEST_CASE("ssh: a stderr prompt is answered once, ahead of stdin offers; asked again, it fails",
+          "[sshd][ssh]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  auto answer = std::make_shared<const std::string>("s3cret\n");
+  auto data = std::make_shared<const std::string>("DATA");
+  ExecRequest once{"echo 'pass?' >&2; read -r p; echo \"got $p\"; echo more; head -c 4; echo",
+                   false,
+                   nullptr,
+                   {{"more", {data}}},
+                   StderrPrompt{"pass?", answer, "the password was refused", FailureKind::sudo}};
+  auto run = run_command(config_for(sshd), once);
+  CHECK(run.sink.out == std::vector<std::string>{"got s3cret", "DATA"});
+  CHECK(run.sink.err.empty());  // the prompt is not passed on
+  // A second prompt means the answer was wrong: the exec fails at once with the request's
+  // reason, not after the command's own wait (sleep).
+  ExecRequest twice{"echo 'pass?' >&2; read -r p; echo 'pass?' >&2; sleep 30",
+                    false,
+                    nullptr,
+                    {},
+                    StderrPrompt{"pass?", answer, "the password was refused", FailureKind::sudo}};
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(brigade::test::failure_of(config_for(sshd), twice) == "sudo: the password was refused");
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(20));
 }

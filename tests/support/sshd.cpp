@@ -178,13 +178,21 @@ void Sshd::start(const Options& options) {
   if (!options.hosts_file.empty()) {
     std::ofstream(path("hosts")) << options.hosts_file;
   }
+  std::string mounts;
+  if (!options.hosts_file.empty()) {
+    mounts += "mount --bind '" + path("hosts") + "' /etc/hosts && ";
+  }
+  for (const auto& dir : options.private_dirs) {
+    std::filesystem::create_directories(private_dir(dir));
+    std::filesystem::create_directories(dir);  // a mount point; stays empty out here
+    mounts += "mount --bind '" + private_dir(dir) + "' '" + dir + "' && ";
+  }
   pid_ = ::fork();
   if (pid_ == 0) {
-    if (!options.hosts_file.empty()) {
-      // unshare and sh exec in turn, so the pid is sshd's; the bind mount is private to it.
-      const std::string script = "mount --bind '" + path("hosts") +
-                                 "' /etc/hosts && exec /usr/sbin/sshd -D -f '" +
-                                 path("sshd_config") + "' -E '" + path("sshd.log") + "'";
+    if (!mounts.empty()) {
+      // unshare and sh exec in turn, so the pid is sshd's; the bind mounts are private to it.
+      const std::string script = mounts + "exec /usr/sbin/sshd -D -f '" + path("sshd_config") +
+                                 "' -E '" + path("sshd.log") + "'";
       ::execl("/usr/bin/unshare", "unshare", "-m", "/bin/sh", "-c", script.c_str(),
               static_cast<char*>(nullptr));
       ::_exit(127);

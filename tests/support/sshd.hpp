@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace brigade::test {
 
@@ -24,6 +25,10 @@ class Sshd {
     /// When set, sshd runs in a mount namespace of its own where this is /etc/hosts: names only
     /// it resolves (a host behind a jump host, which the test's own process cannot reach).
     std::string hosts_file;
+    /// Directories of this machine (/etc/chef, /var/log/chef) that sshd and its sessions see
+    /// as empty directories of their own (under dir()/private/…), in a mount namespace: what a
+    /// deploy writes there stays the test's. private_dir() says where.
+    std::vector<std::string> private_dirs;
   };
 
   Sshd();
@@ -35,6 +40,8 @@ class Sshd {
   std::uint16_t port() const { return port_; }
   const TempDir& dir() const { return dir_; }
   std::string path(const std::string& name) const { return dir_.str() + "/" + name; }
+  /// Where this sshd's sessions find `dir` (one of Options::private_dirs), seen from outside.
+  std::string private_dir(const std::string& dir) const { return path("private" + dir); }
 
   /// The client's private key, authorized for root@ this sshd.
   std::string client_key() const { return path("client_key"); }

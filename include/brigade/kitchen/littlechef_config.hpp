@@ -24,6 +24,10 @@ struct LittleChefConfig {
   std::optional<std::string> keypair_file;  ///< Local path, absolute.
   std::optional<std::string> ssh_config;    ///< Local path, absolute.
   int ssh_config_line = 0;                  ///< Where littlechef.cfg sets it, for messages.
+  /// encrypted_data_bag_secret ([userinfo], where LittleChef reads it, or [kitchen]): the local
+  /// file uploaded to each node for the converge, absolute.
+  std::optional<std::string> data_bag_secret;
+  int data_bag_secret_line = 0;
   // [kitchen]
   std::string node_work_path = kDefaultNodeWorkPath;  ///< Remote path; may contain `{node}`.
   // [connection]

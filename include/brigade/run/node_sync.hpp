@@ -20,8 +20,13 @@ std::string node_work_path(const std::string& pattern, const std::string& node);
 /// run_list (as written in the node file).
 std::string node_json(const Node& node);
 
-/// solo.rb for chef-solo, every path under `work_path`.
-std::string solo_rb(const std::string& work_path, const std::string& environment);
+/// Where the data bag secret is put for chef-solo, as LittleChef puts it.
+inline constexpr const char* kDataBagSecretPath = "/etc/chef/encrypted_data_bag_secret";
+
+/// solo.rb for chef-solo, every path under `work_path`; with `data_bag_secret`, chef-solo is
+/// pointed at kDataBagSecretPath.
+std::string solo_rb(const std::string& work_path, const std::string& environment,
+                    bool data_bag_secret = false);
 
 /// How the deploy's remote part becomes root when the SSH user is not: through sudo, as
 /// LittleChef does. Without a password `sudo -n` (it fails at once where sudo wants one);
@@ -48,12 +53,21 @@ struct ConvergeResult {
 /// channel's stdin and unpacked before the converge. An unchanged kitchen costs one channel and
 /// no extra process on the node, as a bare `brigade exec` does. When the kitchen was sent, the
 /// log notes it as soon as it is unpacked, before the converge command's output.
-/// With `sudo`, all of it runs as root through sudo (one sudo, one channel); a sudo that refuses
-/// fails the node (FailureKind::sudo) with what it wants.
+/// What a deploy does on the node besides the sync and the converge.
+struct DeployExtras {
+  /// When the SSH user is not root: all of it runs as root through sudo (one sudo, one
+  /// channel); a sudo that refuses fails the node (FailureKind::sudo) with what it wants.
+  std::optional<Sudo> sudo;
+  /// encrypted_data_bag_secret's content: sent on stdin (never in a command line) to
+  /// kDataBagSecretPath, mode 0600, root's, just before the converge, and removed after it
+  /// whatever its outcome, also when the connection goes meanwhile.
+  std::shared_ptr<const std::string> data_bag_secret;
+};
+
 asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::string work_path,
                                                   const KitchenArchive& kitchen,
                                                   std::vector<ArchiveFile> node_files,
                                                   std::string converge, NodeOutput& log,
-                                                  std::optional<Sudo> sudo = std::nullopt);
+                                                  DeployExtras extras = {});
 
 }  // namespace brigade

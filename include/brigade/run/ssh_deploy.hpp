@@ -28,6 +28,13 @@ struct SudoSettings {
   std::shared_ptr<const std::string> password;
 };
 
+/// What every node's deploy carries besides the kitchen.
+struct DeploySecrets {
+  SudoSettings sudo;
+  /// encrypted_data_bag_secret's content; null: none configured.
+  std::shared_ptr<const std::string> data_bag_secret;
+};
+
 /// A deploy over SSH, one node at a time: connect, bring the kitchen up to date in the node's
 /// work path (sent only when it changed), write node.json and solo.rb, run the converge command.
 class SshDeploy : public NodeAction {
@@ -36,7 +43,7 @@ class SshDeploy : public NodeAction {
   /// {work_path}, {environment} (work_path: {node}). Everything must outlive the run.
   SshDeploy(const std::vector<const Node*>& nodes, const std::vector<ssh::HostConfig>& hosts,
             const KitchenArchive& kitchen, std::string command, std::string work_path,
-            ssh::SessionContext context, SudoSettings sudo = {});
+            ssh::SessionContext context, DeploySecrets secrets = {});
 
   asio::awaitable<NodeOutcome> run(std::size_t node, NodeOutput& output) override;
 
@@ -47,7 +54,7 @@ class SshDeploy : public NodeAction {
   std::string command_;
   std::string work_path_;
   ssh::SessionContext context_;
-  SudoSettings sudo_;
+  DeploySecrets secrets_;
 };
 
 }  // namespace brigade

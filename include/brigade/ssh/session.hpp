@@ -53,10 +53,10 @@ struct ExecRequest {
   /// command's stdin is empty, and the command is wrapped so that it is stopped when the
   /// connection goes away.
   std::shared_ptr<const std::string> stdin_data{};
-  /// Instead of stdin_data: what the command may ask for; the first offer's line it prints
-  /// decides what is sent, once. The command is run as given: it must read exactly what it asked
-  /// for and, for the rest, stop itself when stdin ends, as one that ends in
-  /// stoppable_command() does.
+  /// Instead of stdin_data: what the command may ask for; each offer is answered the first
+  /// time its line is printed, in the order asked, and never again. The command is run as
+  /// given: it must read exactly what it asked for and, for the rest, stop itself when stdin
+  /// ends, as one that ends in stoppable_command() does.
   std::vector<StdinOffer> stdin_offers{};
   /// With stdin_offers (or none): a prompt answered once (a sudo password).
   std::optional<StderrPrompt> stderr_prompt{};
