@@ -462,7 +462,9 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   SshDeploy action(selection.nodes, *hosts, *archive,
                    kitchen.config.deploy_command.value_or(kDefaultConvergeCommand),
                    kitchen.config.node_work_path, ssh.context(),
-                   DeploySecrets{std::move(*sudo), std::move(*data_bag_secret)});
+                   DeploySettings{.sudo = std::move(*sudo),
+                                  .data_bag_secret = std::move(*data_bag_secret),
+                                  .chef_solo = !kitchen.config.deploy_command.has_value()});
   // The live status line only when our output is the process's stdout and it is a terminal.
   const bool live = &out == &std::cout && StatusLine(stdout).smart();
   std::cout.flush();

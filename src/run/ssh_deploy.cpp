@@ -1,3 +1,4 @@
+#include <brigade/run/chef_solo.hpp>
 #include <brigade/run/node_sync.hpp>
 #include <brigade/run/ssh_deploy.hpp>
 #include <brigade/ssh/jump_hosts.hpp>
@@ -23,14 +24,14 @@ std::string render_command(const std::string& pattern, const std::string& node,
 SshDeploy::SshDeploy(const std::vector<const Node*>& nodes,
                      const std::vector<ssh::HostConfig>& hosts, const KitchenArchive& kitchen,
                      std::string command, std::string work_path, ssh::SessionContext context,
-                     DeploySecrets secrets)
+                     DeploySettings settings)
     : nodes_(nodes),
       hosts_(hosts),
       kitchen_(kitchen),
       command_(std::move(command)),
       work_path_(std::move(work_path)),
       context_(context),
-      secrets_(std::move(secrets)) {}
+      settings_(std::move(settings)) {}
 
 asio::awaitable<NodeOutcome> SshDeploy::run(std::size_t index, NodeOutput& output) {
   const Node& node = *nodes_[index];
@@ -47,23 +48,30 @@ asio::awaitable<NodeOutcome> SshDeploy::run(std::size_t index, NodeOutput& outpu
   }
   output.note("connecting to " + host.host_name + " port " + std::to_string(host.port) + route);
   auto session = co_await ssh::Session::connect(host, context_, &output);
-  const bool secret = secrets_.data_bag_secret != nullptr;
+  const bool secret = settings_.data_bag_secret != nullptr;
   std::vector<ArchiveFile> node_files = {
       {"node.json", node_json(node)},
       {"solo.rb", solo_rb(work_path, node.chef_environment, secret)}};
   DeployExtras extras;
-  if (secrets_.sudo.enabled && host.user != "root") {
-    extras.sudo = Sudo{host.user, secrets_.sudo.password};
+  if (settings_.sudo.enabled && host.user != "root") {
+    extras.sudo = Sudo{host.user, settings_.sudo.password};
   }
-  extras.data_bag_secret = secrets_.data_bag_secret;
+  extras.data_bag_secret = settings_.data_bag_secret;
   output.note("running: " + command + (extras.sudo ? " (as root through sudo)" : "") +
               (secret ? fmt::format(" with the data bag secret in {}", kDataBagSecretPath) : ""));
+  ChefSoloWatch watch(output);
+  NodeOutput& log = settings_.chef_solo ? static_cast<NodeOutput&>(watch) : output;
   auto converged = co_await sync_and_converge(*session, work_path, kitchen_, std::move(node_files),
-                                              command, output, std::move(extras));
+                                              command, log, std::move(extras));
   if (!converged.transferred) {  // a kitchen sent was noted when it was unpacked
     output.note("the kitchen was unchanged on the node, not sent");
   }
   co_await session->close();
+  if (settings_.chef_solo && converged.ended.exit_signal.empty()) {
+    if (auto failed = watch.failure(converged.ended.exit_status)) {
+      throw NodeError(FailureKind::converge, *failed);
+    }
+  }
   NodeOutcome outcome;
   outcome.transferred = converged.transferred;
   if (converged.ended.exit_signal.empty()) {

@@ -25,6 +25,8 @@ const char* failure_kind_name(FailureKind kind) {
       return "sync";
     case FailureKind::sudo:
       return "sudo";
+    case FailureKind::converge:
+      return "converge";
     case FailureKind::hook:
       return "hook";
     case FailureKind::cancelled:

@@ -140,7 +140,7 @@ TEST_CASE("ssh: stdin on request goes only when asked for, and stdin stays open"
   CHECK(quiet.sink.out == std::vector<std::string>{"after 124"});
 }
 
-TEST_CASE("ssh: a stderr prompt is answered once, ahead of stdin offers; asked again, it fails",
+TEST_CASE("ssh: a stderr prompt is answered once, ahead of stdin offers, and asked again it fails",
           "[sshd][ssh]") {
   BRIGADE_REQUIRE_SSHD();
   Sshd sshd;

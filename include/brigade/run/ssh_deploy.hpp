@@ -28,11 +28,14 @@ struct SudoSettings {
   std::shared_ptr<const std::string> password;
 };
 
-/// What every node's deploy carries besides the kitchen.
-struct DeploySecrets {
+/// What every node's deploy carries besides the kitchen and the command.
+struct DeploySettings {
   SudoSettings sudo;
   /// encrypted_data_bag_secret's content; null: none configured.
   std::shared_ptr<const std::string> data_bag_secret;
+  /// The command is the default chef-solo one: its output is judged as LittleChef judges it
+  /// (see chef_solo.hpp).
+  bool chef_solo = false;
 };
 
 /// A deploy over SSH, one node at a time: connect, bring the kitchen up to date in the node's
@@ -43,7 +46,7 @@ class SshDeploy : public NodeAction {
   /// {work_path}, {environment} (work_path: {node}). Everything must outlive the run.
   SshDeploy(const std::vector<const Node*>& nodes, const std::vector<ssh::HostConfig>& hosts,
             const KitchenArchive& kitchen, std::string command, std::string work_path,
-            ssh::SessionContext context, DeploySecrets secrets = {});
+            ssh::SessionContext context, DeploySettings settings = {});
 
   asio::awaitable<NodeOutcome> run(std::size_t node, NodeOutput& output) override;
 
@@ -54,7 +57,7 @@ class SshDeploy : public NodeAction {
   std::string command_;
   std::string work_path_;
   ssh::SessionContext context_;
-  DeploySecrets secrets_;
+  DeploySettings settings_;
 };
 
 }  // namespace brigade

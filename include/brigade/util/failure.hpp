@@ -19,6 +19,7 @@ enum class FailureKind {
   protocol,   ///< The connection broke mid-command.
   sync,       ///< The kitchen could not be unpacked on the node.
   sudo,       ///< sudo on the node refused to run the deploy as root.
+  converge,   ///< chef-solo's output says its run failed, or chef-solo is not there.
   hook,       ///< One of the node's own hooks failed.
   cancelled,  ///< The run was cancelled (abort, SIGINT).
 };

@@ -1,0 +1,34 @@
+#pragma once
+
+// chef-solo's verdict as LittleChef reads it: chef-solo's exit status alone is not trusted
+// (LittleChef ran it through a pipe and judged the output), so a run is done only when its
+// output says so.
+
+#include <brigade/run/node_action.hpp>
+
+#include <optional>
+#include <string>
+
+namespace brigade {
+
+/// Passes a converge's lines on to `next` and notes what chef-solo says about its run.
+class ChefSoloWatch : public NodeOutput {
+ public:
+  explicit ChefSoloWatch(NodeOutput& next) : next_(next) {}
+
+  void on_line(OutputStream stream, std::string_view line) override;
+  void note(const std::string& text) override { next_.note(text); }
+
+  /// Why the deploy failed though chef-solo's exit status does not say so (0), or why it
+  /// failed in words better than its status (127: not installed); nullopt when the exit status
+  /// stands as it is. `exit_status` is -1 when a signal ended it.
+  std::optional<std::string> failure(int exit_status) const;
+
+ private:
+  NodeOutput& next_;
+  bool stacktrace_ = false;  ///< "FATAL: Stacktrace dumped"
+  bool complete_ = false;    ///< "Chef Run complete" or "Report handlers complete"
+  bool not_found_ = false;   ///< the shell could not find chef-solo
+};
+
+}  // namespace brigade

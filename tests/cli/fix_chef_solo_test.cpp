@@ -1,0 +1,117 @@
+// The default converge command is chef-solo, judged as LittleChef judges it: by its output as
+// well as its exit status. A fake chef-solo (a script on the node's PATH, in a /usr/local/bin
+// only the test sshd's sessions see) prints each of the markers LittleChef reads.
+
+#include "support/cli_run.hpp"
+#include "support/fleet_kitchen.hpp"
+#include "support/process.hpp"
+#include "support/sshd.hpp"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+
+using brigade::test::file_text;
+using brigade::test::latest_report;
+using brigade::test::run_brigade;
+using brigade::test::Sshd;
+using brigade::test::TempDir;
+
+namespace {
+
+Sshd::Options with_private_bin() {
+  Sshd::Options options;
+  options.private_dirs = {"/usr/local/bin"};
+  return options;
+}
+
+// A kitchen whose littlechef.cfg sets no converge command: the default, chef-solo.
+void make_chef_solo_kitchen(const TempDir& kitchen, const Sshd& sshd) {
+  brigade::test::make_fleet_kitchen(kitchen, sshd, 1, "unused");
+  kitchen.write("littlechef.cfg",
+                fmt::format("[userinfo]\nssh-config = {}\n[kitchen]\nnode_work_path = {}/work/"
+                            "{{node}}\n",
+                            sshd.ssh_config_file(), sshd.dir().str()));
+}
+
+// Installs a chef-solo that records its arguments and prints `output`, then exits `status`.
+void install_chef_solo(const Sshd& sshd, const std::string& output, int status) {
+  const std::string path = sshd.private_dir("/usr/local/bin") + "/chef-solo";
+  {
+    std::ofstream script(path);
+    script << "#!/bin/sh\necho \"$@\" > " << sshd.dir().str() << "/chef-solo-args\n"
+           << "cat <<'EOF'\n"
+           << output << "\nEOF\nexit " << status << "\n";
+  }
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+}
+
+std::string reason(const TempDir& kitchen) {
+  return latest_report(kitchen)["nodes"][0]["error"].get<std::string>();
+}
+
+}  // namespace
+
+TEST_CASE("chef-solo: a run is done only when its output says so, as LittleChef reads it",
+          "[sshd][deploy][chef-solo]") {
+  if (!brigade::test::can_isolate_hosts()) {
+    BRIGADE_SKIP("needs root and a mount namespace (unshare -m) for a private /usr/local/bin");
+  }
+  Sshd sshd(with_private_bin());
+  TempDir kitchen;
+  make_chef_solo_kitchen(kitchen, sshd);
+  const std::string work = sshd.dir().str() + "/work/n01.fleet.test";
+  SECTION("Chef Run complete: deployed, run as LittleChef runs it") {
+    install_chef_solo(sshd, "Starting Chef Client\nChef Run complete in 1.2 seconds", 0);
+    auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"});
+    INFO(run.err);
+    CHECK(run.status == 0);
+    CHECK(file_text(sshd.dir().str() + "/chef-solo-args") ==
+          fmt::format("-c {0}/solo.rb -j {0}/node.json\n", work));
+  }
+  SECTION("Report handlers complete alone is done too") {
+    install_chef_solo(sshd, "Running handlers:\nReport handlers complete", 0);
+    CHECK(run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"}).status == 0);
+  }
+  SECTION("FATAL: Stacktrace dumped with exit 0 is a failed deploy") {
+    install_chef_solo(sshd,
+                      "FATAL: Stacktrace dumped to /var/chef/cache/chef-stacktrace.out\n"
+                      "Chef Run complete in 0.1 seconds",
+                      0);
+    auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"});
+    CHECK(run.status == 1);
+    CHECK(reason(kitchen) ==
+          "converge: chef-solo exited 0 but its output says 'FATAL: Stacktrace dumped'");
+  }
+  SECTION("neither marker with exit 0: the run did not finish") {
+    install_chef_solo(sshd, "Starting Chef Client", 0);
+    auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"});
+    CHECK(run.status == 1);
+    CHECK(
+        reason(kitchen).starts_with("converge: chef-solo exited 0 but its output has neither "
+                                    "'Chef Run complete' nor 'Report handlers complete'"));
+  }
+  SECTION("a non-zero exit is a failure with its status, whatever the output says") {
+    install_chef_solo(sshd, "Chef Run complete in 1 seconds", 1);
+    auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"});
+    CHECK(run.status == 1);
+    CHECK(latest_report(kitchen)["nodes"][0]["rc"] == 1);
+  }
+  SECTION("chef-solo not installed: said in those words") {
+    auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"});
+    CHECK(run.status == 1);
+    CHECK(reason(kitchen) ==
+          "converge: chef-solo is not installed on this node (exit 127: not found on its PATH)");
+  }
+}
+
+TEST_CASE("chef-solo: a converge command of the kitchen's own is judged by its status alone",
+          "[sshd][deploy][chef-solo]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  brigade::test::make_fleet_kitchen(kitchen, sshd, 1, "echo 'FATAL: Stacktrace dumped'");
+  CHECK(run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"}).status == 0);
+}
