@@ -273,6 +273,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   fix_command->add_flag("--ask-sudo-pass", fix_options.ask_sudo_pass,
                         "Ask for the sudo password on the terminal before any node is contacted "
                         "(for SSH users other than root; instead of [userinfo] password)");
+  fix_command->add_flag("--no-report", fix_options.no_report,
+                        "With the default chef-solo command, keep no copy of its output on the "
+                        "node (/var/log/chef/solo.log)");
   fix_command->add_flag("-q,--quiet", fix_options.quiet,
                         "Print only the failures and the totals line (for cron mail)");
   fix_command

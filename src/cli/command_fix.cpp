@@ -464,7 +464,8 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
                    kitchen.config.node_work_path, ssh.context(),
                    DeploySettings{.sudo = std::move(*sudo),
                                   .data_bag_secret = std::move(*data_bag_secret),
-                                  .chef_solo = !kitchen.config.deploy_command.has_value()});
+                                  .chef_solo = !kitchen.config.deploy_command.has_value(),
+                                  .chef_solo_log = !options.no_report});
   // The live status line only when our output is the process's stdout and it is a terminal.
   const bool live = &out == &std::cout && StatusLine(stdout).smart();
   std::cout.flush();

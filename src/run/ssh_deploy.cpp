@@ -37,7 +37,7 @@ asio::awaitable<NodeOutcome> SshDeploy::run(std::size_t index, NodeOutput& outpu
   const Node& node = *nodes_[index];
   const ssh::HostConfig& host = hosts_[index];
   const std::string work_path = node_work_path(work_path_, node.name);
-  const std::string command = render_command(command_, node.name, work_path, node.chef_environment);
+  std::string command = render_command(command_, node.name, work_path, node.chef_environment);
   std::string route;
   for (const auto& hop : host.jump_hosts) {
     route += (route.empty() ? " through " : ", then ") + hop.host + " (" +
@@ -59,6 +59,9 @@ asio::awaitable<NodeOutcome> SshDeploy::run(std::size_t index, NodeOutput& outpu
   extras.data_bag_secret = settings_.data_bag_secret;
   output.note("running: " + command + (extras.sudo ? " (as root through sudo)" : "") +
               (secret ? fmt::format(" with the data bag secret in {}", kDataBagSecretPath) : ""));
+  if (settings_.chef_solo) {
+    command = chef_solo_layout(command, work_path, settings_.chef_solo_log);
+  }
   ChefSoloWatch watch(output);
   NodeOutput& log = settings_.chef_solo ? static_cast<NodeOutput&>(watch) : output;
   auto converged = co_await sync_and_converge(*session, work_path, kitchen_, std::move(node_files),

@@ -23,7 +23,7 @@ namespace {
 
 Sshd::Options with_private_bin() {
   Sshd::Options options;
-  options.private_dirs = {"/usr/local/bin"};
+  options.private_dirs = {"/usr/local/bin", "/etc/chef", "/var/log/chef"};
   return options;
 }
 
@@ -114,4 +114,38 @@ TEST_CASE("chef-solo: a converge command of the kitchen's own is judged by its s
   TempDir kitchen;
   brigade::test::make_fleet_kitchen(kitchen, sshd, 1, "echo 'FATAL: Stacktrace dumped'");
   CHECK(run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"}).status == 0);
+}
+
+TEST_CASE("chef-solo: node.json also at /etc/chef, the output kept in /var/log/chef/solo.log",
+          "[sshd][deploy][chef-solo]") {
+  if (!brigade::test::can_isolate_hosts()) {
+    BRIGADE_SKIP("needs root and a mount namespace (unshare -m) for private system directories");
+  }
+  Sshd sshd(with_private_bin());
+  TempDir kitchen;
+  make_chef_solo_kitchen(kitchen, sshd);
+  const std::string work = sshd.dir().str() + "/work/n01.fleet.test";
+  const std::string etc_chef = sshd.private_dir("/etc/chef");
+  const std::string log_dir = sshd.private_dir("/var/log/chef");
+  install_chef_solo(sshd, "first run\nChef Run complete in 1 seconds", 0);
+  REQUIRE(run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"}).status == 0);
+  CHECK(file_text(etc_chef + "/node.json") == file_text(work + "/node.json"));
+  CHECK(brigade::test::run_shell_ok("stat -c %a " + etc_chef + "/node.json") == "400\n");
+  CHECK(file_text(log_dir + "/solo.log") == "first run\nChef Run complete in 1 seconds\n");
+  // The output still reaches Brigade's log, and the exit status still counts through the pipe.
+  CHECK(file_text(kitchen.str() + "/logs/latest/nodes/n01.fleet.test.log").find("first run") !=
+        std::string::npos);
+  install_chef_solo(sshd, "second run\nChef Run complete in 1 seconds", 5);
+  auto failed = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"});
+  CHECK(failed.status == 1);
+  CHECK(latest_report(kitchen)["nodes"][0]["rc"] == 5);
+  CHECK(file_text(log_dir + "/solo.log").starts_with("second run\n"));
+  CHECK(file_text(log_dir + "/solo.log.1").starts_with("first run\n"));
+  SECTION("--no-report: nothing kept, nothing moved") {
+    install_chef_solo(sshd, "third run\nChef Run complete in 1 seconds", 0);
+    CHECK(run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes", "--no-report"}).status ==
+          0);
+    CHECK(file_text(log_dir + "/solo.log").starts_with("second run\n"));
+    CHECK(file_text(log_dir + "/solo.log.1").starts_with("first run\n"));
+  }
 }

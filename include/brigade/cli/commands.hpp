@@ -40,6 +40,7 @@ struct FixOptions {
   std::string log_mode = "0600";  ///< Mode of logs and reports (octal); directories get x.
   bool yes = false;               ///< No confirmation for node:all.
   bool ask_sudo_pass = false;     ///< Ask for the sudo password on the terminal first.
+  bool no_report = false;         ///< No copy of chef-solo's output kept on the node.
   std::string rerun;              ///< "failed": the nodes the latest run did not deploy.
   bool dry_run = false;
   bool quiet = false;          ///< Only failures and the totals line.

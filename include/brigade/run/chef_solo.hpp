@@ -5,11 +5,25 @@
 // output says so.
 
 #include <brigade/run/node_action.hpp>
+#include <brigade/ssh/remote_command.hpp>
 
 #include <optional>
 #include <string>
 
 namespace brigade {
+
+/// Where LittleChef keeps chef-solo's output on the node (the run before in solo.log.1).
+inline constexpr const char* kChefSoloLog = "/var/log/chef/solo.log";
+/// Where LittleChef puts node.json for chef-solo (mode 0400).
+inline constexpr const char* kChefNodeJson = "/etc/chef/node.json";
+
+/// The default chef-solo `command` (rendered) run with the node's files where LittleChef lays
+/// them out: node.json from `work_path` also at kChefNodeJson, mode 0400; with `keep_log`,
+/// the output also written to kChefSoloLog (the previous one moved to solo.log.1), stdout
+/// and stderr together there and in Brigade's log, as LittleChef's pty had them, and
+/// chef-solo's exit status kept.
+std::string chef_solo_layout(const std::string& command, const std::string& work_path,
+                             bool keep_log);
 
 /// Passes a converge's lines on to `next` and notes what chef-solo says about its run.
 class ChefSoloWatch : public NodeOutput {

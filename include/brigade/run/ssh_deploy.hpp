@@ -36,6 +36,8 @@ struct DeploySettings {
   /// The command is the default chef-solo one: its output is judged as LittleChef judges it
   /// (see chef_solo.hpp).
   bool chef_solo = false;
+  /// With chef_solo: its output also kept on the node (kChefSoloLog); off with --no-report.
+  bool chef_solo_log = true;
 };
 
 /// A deploy over SSH, one node at a time: connect, bring the kitchen up to date in the node's
