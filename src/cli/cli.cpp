@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <functional>
 
 namespace brigade {
@@ -216,14 +217,16 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   fix_command
       ->add_option("selectors", fix_options.selectors,
                    "node:NAME[,NAME…], node:all, nodes_with_role:PATTERN, "
-                   "nodes_with_recipe:PATTERN, nodes_with_tag:TAG; several give their union")
+                   "nodes_with_recipe:PATTERN, nodes_with_tag:TAG; several give their union. "
+                   "Then LittleChef's orders: role:NAME, recipe:NAME, ssh:CMD (see -l)")
       ->option_text("SELECTOR…");
-  fix_command->add_option("-E,--env", environment, "Only nodes in this chef_environment")
+  fix_command->add_option("-e,-E,--env", environment, "Only nodes in this chef_environment")
       ->option_text("ENV");
   fix_command->add_flag("-n,--dry-run", fix_options.dry_run,
                         "Print the plan and its hooks; touch no node");
   fix_command
-      ->add_option("-p,--parallel", fix_options.parallel, "Nodes in flight at once (default 16)")
+      ->add_option("-p,-c,--parallel,--concurrency", fix_options.parallel,
+                   "Nodes in flight at once (default 16; -c, --concurrency as in LittleChef)")
       ->default_val(16)
       ->check(CLI::Range(1, 100000).description(""))
       ->option_text("N");
@@ -273,6 +276,25 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   fix_command->add_flag("--ask-sudo-pass", fix_options.ask_sudo_pass,
                         "Ask for the sudo password on the terminal before any node is contacted "
                         "(for SSH users other than root; instead of [userinfo] password)");
+  fix_command->add_flag("--why-run", fix_options.why_run,
+                        "chef-solo in why-run mode: says what it would change, changes nothing "
+                        "(a converge command of the kitchen's own needs {why_run})");
+  fix_command->add_flag("-d,--debug", fix_options.debug, "chef-solo's log level debug");
+  fix_command
+      ->add_option("--loglevel", fix_options.log_level,
+                   "chef-solo's log level: auto, trace, debug, info, warn, error or fatal (a "
+                   "converge command of the kitchen's own needs {log_level})")
+      ->check(CLI::IsMember({"auto", "trace", "debug", "info", "warn", "error", "fatal"})
+                  .description(""))
+      ->option_text("LEVEL");
+  fix_command->add_flag("--no-color", fix_options.no_color, "The same as --color never");
+  fix_command->add_flag("-V,--verbose", fix_options.verbose,
+                        "Print every line the nodes' converge commands print, as it comes, "
+                        "after the node's name (always in the node logs)");
+  fix_command->add_flag("-l,--list", fix_options.list_orders,
+                        "List the selectors and orders fix understands, and exit");
+  fix_command->set_version_flag("-v,--version", std::string("brigade ") + BRIGADE_VERSION,
+                                "Show the version (as LittleChef's fix -v)");
   fix_command->add_flag("--no-report", fix_options.no_report,
                         "With the default chef-solo command, keep no copy of its output on the "
                         "node (/var/log/chef/solo.log)");
@@ -348,6 +370,11 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
 
   // Everything after the first `--` is exec's remote command, passed through untouched.
   std::vector<std::string> words(argv + std::min(argc, 1), argv + argc);
+  // Installed under LittleChef's name (a `fix` symlink first on PATH), it is `brigade fix`:
+  // the scripts that call `fix node:… role:…` keep working.
+  if (argc > 0 && std::filesystem::path(argv[0]).filename() == "fix") {
+    words.insert(words.begin(), "fix");
+  }
   // `brigade help [COMMAND…]` is `brigade [COMMAND…] --help`, for commands that exist.
   if (!words.empty() && words.front() == "help") {
     CLI::App* where = &app;

@@ -1,5 +1,6 @@
 #include <brigade/cli/command_setup.hpp>
 #include <brigade/cli/commands.hpp>
+#include <brigade/cli/fix_orders.hpp>
 #include <brigade/cli/fix_plan.hpp>
 #include <brigade/cli/fix_progress.hpp>
 #include <brigade/cli/palette.hpp>
@@ -146,6 +147,41 @@ Result<std::shared_ptr<const std::string>> read_data_bag_secret(const LittleChef
     return fail(fmt::format("{} is empty", display_path(path)));
   }
   return std::make_shared<const std::string>(std::move(content));
+}
+
+// The converge command with chef-solo's flags from --why-run, --debug and --loglevel: added to
+// the default command; a command of the kitchen's own says where with {why_run} and
+// {log_level} (replaced by nothing when the option is not given).
+Result<std::string> converge_pattern(const LittleChefConfig& config, const FixOptions& options) {
+  const std::string level = options.debug ? "debug" : options.log_level;
+  const std::string level_flag = level.empty() ? "" : "-l " + level;  // a word from a fixed set
+  const std::string why_flag = options.why_run ? "--why-run" : "";
+  if (!config.deploy_command) {
+    std::string command = kDefaultConvergeCommand;
+    for (const auto& flag : {level_flag, why_flag}) {
+      if (!flag.empty()) {
+        command += " " + flag;
+      }
+    }
+    return command;
+  }
+  const std::string& command = *config.deploy_command;
+  auto missing = [&](const char* option, const char* placeholder) {
+    return Diagnostic{
+        .file = config.file,
+        .field = "command",
+        .message = fmt::format("{} cannot reach the converge command: it has no {} placeholder",
+                               option, placeholder),
+        .hint = fmt::format("put {} where chef-solo's flags go, as in 'chef-solo {} -c …'",
+                            placeholder, placeholder)};
+  };
+  if (options.why_run && command.find("{why_run}") == std::string::npos) {
+    return missing("--why-run", "{why_run}");
+  }
+  if (!level.empty() && command.find("{log_level}") == std::string::npos) {
+    return missing(options.debug ? "--debug" : "--loglevel", "{log_level}");
+  }
+  return substitute_placeholders(command, {{"{why_run}", why_flag}, {"{log_level}", level_flag}});
 }
 
 // The converge command must fit in one SSH exec request with the sync script around it.
@@ -410,6 +446,11 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
     }
   }
 
+  auto converge = converge_pattern(kitchen.config, options);
+  if (!converge) {
+    print_error(err, converge.error());
+    return kExitUsage;
+  }
   auto data_bag_secret = read_data_bag_secret(kitchen.config);
   if (!data_bag_secret) {
     print_error(err, data_bag_secret.error());
@@ -459,19 +500,21 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   SshSetup ssh(*hosts, warnings,
                jump_limits(kitchen.config, options.jump_max_channels, options.jump_max_sessions));
   warnings.finish();
-  SshDeploy action(selection.nodes, *hosts, *archive,
-                   kitchen.config.deploy_command.value_or(kDefaultConvergeCommand),
-                   kitchen.config.node_work_path, ssh.context(),
-                   DeploySettings{.sudo = std::move(*sudo),
-                                  .data_bag_secret = std::move(*data_bag_secret),
-                                  .chef_solo = !kitchen.config.deploy_command.has_value(),
-                                  .chef_solo_log = !options.no_report});
+  SshDeploy action(
+      selection.nodes, *hosts, *archive, *converge, kitchen.config.node_work_path, ssh.context(),
+      DeploySettings{
+          .sudo = std::move(*sudo),
+          .data_bag_secret = std::move(*data_bag_secret),
+          .chef_solo = !kitchen.config.deploy_command.has_value(),
+          .chef_solo_log = !options.no_report,
+          .run_list = options.run_list.empty() ? std::nullopt : std::optional(options.run_list)});
   // The live status line only when our output is the process's stdout and it is a terminal.
   const bool live = &out == &std::cout && StatusLine(stdout).smart();
   std::cout.flush();
   const ColorChoice color = parse_color_choice(options.color).value();  // checked by fix()
   ProgressPrinter printer(out, live, options.quiet,
                           Palette::for_stream(color, stdout, &out == &std::cout));
+  printer.set_verbose(options.verbose);
   RunLog run_log(std::move(directory->run_log), printer);
   const nlohmann::json selection_record = selection_json(options);
   run_log.info(
@@ -583,15 +626,42 @@ Result<std::vector<std::string>> nodes_to_rerun(const Kitchen& kitchen, const Fi
   return names;
 }
 
-int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
+int fix(const FixOptions& given, std::ostream& out, std::ostream& err) {
+  if (given.list_orders) {
+    out << fix_orders_help();
+    return kExitSuccess;
+  }
+  FixOptions options = given;
+  if (options.no_color) {
+    options.color = "never";
+  }
   WarningPrinter warnings(err);
   auto kitchen = open_kitchen(options.kitchen, warnings);
   if (!kitchen) {
     print_error(err, kitchen.error());
     return kExitUsage;
   }
+  auto orders = parse_fix_orders(options.selectors, *kitchen);
+  if (!orders) {
+    print_error(err, orders.error());
+    return kExitUsage;
+  }
+  if (orders->ssh) {
+    // LittleChef's ssh:"CMD" is brigade exec on the same nodes.
+    ExecOptions exec_options;
+    exec_options.kitchen = options.kitchen;
+    exec_options.selectors = orders->selectors;
+    exec_options.environment = options.environment;
+    exec_options.parallel = options.parallel;
+    exec_options.timeout = options.timeout;
+    exec_options.color = options.color;
+    exec_options.command = {*orders->ssh};
+    exec_options.jump_max_channels = options.jump_max_channels;
+    exec_options.jump_max_sessions = options.jump_max_sessions;
+    return exec(exec_options, out, err);
+  }
   std::vector<Selector> selectors;
-  for (const auto& text : options.selectors) {
+  for (const auto& text : orders->selectors) {
     auto selector = parse_selector(text);
     if (!selector) {
       print_error(err, selector.error());
@@ -661,6 +731,7 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
   }
   if (!options.dry_run) {
     FixOptions resolved = options;
+    resolved.run_list = orders->run_list;
     resolved.selectors.clear();  // as the report shows them: a rerun as the names it takes
     for (const auto& selector : selectors) {
       resolved.selectors.push_back(selector.exact
@@ -671,9 +742,11 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err) {
                   warnings, out, err);
   }
   warnings.finish();
+  FixOptions planned = options;
+  planned.run_list = orders->run_list;
   print_fix_plan(out, *selection,
                  plan_run(selection->nodes, *hooks, sizes, batch_by_option(options)), *failures,
-                 options);
+                 planned);
   return kExitSuccess;
 }
 

@@ -24,6 +24,14 @@ void print_fix_plan(std::ostream& out, const Selection& selection, const RunPlan
     out << ", a batch with a failure stops the rollout";
   }
   out << " (dry run, nothing is touched)\n";
+  if (!options.run_list.empty()) {
+    std::vector<std::string> entries;
+    for (const auto& entry : options.run_list) {
+      entries.push_back(entry.text());
+    }
+    out << "Every node converges run_list " << join(entries, ", ")
+        << " instead of its own (role:/recipe: orders)\n";
+  }
   auto global_hooks = [&](const std::vector<HookCall>& calls, const char* title,
                           const char* leading) {
     if (!calls.empty()) {

@@ -135,6 +135,13 @@ void ProgressPrinter::batch_wait_started(std::chrono::seconds wait, std::size_t 
   refresh();
 }
 
+void ProgressPrinter::node_output(const NodeResult& node, OutputStream stream,
+                                  std::string_view text) {
+  if (verbose_) {
+    line(node.name + (stream == OutputStream::err ? " [stderr]: " : ": ") + visible(text));
+  }
+}
+
 void ProgressPrinter::line(const std::string& text) {
   if (quiet_) {
     return;
@@ -202,6 +209,10 @@ void RunLog::batch_wait_started(std::chrono::seconds wait, std::size_t next_batc
 void RunLog::global_hook_started(const Hook& hook) {
   logger_.info("{} '{}' started", hook_kind(hook.type), hook.name);
   next_.global_hook_started(hook);
+}
+
+void RunLog::node_output(const NodeResult& node, OutputStream stream, std::string_view line) {
+  next_.node_output(node, stream, line);  // the node's own log has it
 }
 
 void RunLog::hook_output(const std::string& node, const std::string& hook, bool is_stderr,

@@ -14,15 +14,15 @@ std::string node_work_path(const std::string& pattern, const std::string& node) 
   return substitute_placeholders(pattern, {{"{node}", node}});
 }
 
-std::string node_json(const Node& node) {
+std::string node_json(const Node& node, const std::vector<RunListEntry>* run_list) {
   nlohmann::json data = node.data.is_object() ? node.data : nlohmann::json::object();
   data["name"] = node.name;
   data["chef_environment"] = node.chef_environment;
-  nlohmann::json run_list = nlohmann::json::array();
-  for (const auto& entry : node.run_list) {
-    run_list.push_back(entry.text());
+  nlohmann::json entries = nlohmann::json::array();
+  for (const auto& entry : run_list != nullptr ? *run_list : node.run_list) {
+    entries.push_back(entry.text());
   }
-  data["run_list"] = run_list;
+  data["run_list"] = entries;
   return data.dump(2) + "\n";
 }
 

@@ -50,7 +50,7 @@ asio::awaitable<NodeOutcome> SshDeploy::run(std::size_t index, NodeOutput& outpu
   auto session = co_await ssh::Session::connect(host, context_, &output);
   const bool secret = settings_.data_bag_secret != nullptr;
   std::vector<ArchiveFile> node_files = {
-      {"node.json", node_json(node)},
+      {"node.json", node_json(node, settings_.run_list ? &*settings_.run_list : nullptr)},
       {"solo.rb", solo_rb(work_path, node.chef_environment, secret)}};
   DeployExtras extras;
   if (settings_.sudo.enabled && host.user != "root") {

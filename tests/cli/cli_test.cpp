@@ -89,8 +89,9 @@ TEST_CASE("cli: --help on every command: values named, no type annotations, line
     CHECK(run(help).out == r.out);
   }
   auto fix = run({"fix", "--help"});
-  CHECK(fix.out.find("  -p,--parallel N         Nodes in flight at once (default 16)\n") !=
-        std::string::npos);
+  CHECK(fix.out.find("  -p,-c,--parallel,--concurrency N\n"
+                     "                          Nodes in flight at once (default 16; -c, "
+                     "--concurrency\n") != std::string::npos);
   CHECK(fix.out.find("  --batch-by ATTR ") != std::string::npos);
   CHECK(fix.out.find("\nExamples:\n  brigade fix node:web01.example.com\n") != std::string::npos);
   CHECK(fix.out.find("\nExit status:\n  0    success\n  1    a node failed or was skipped\n") !=

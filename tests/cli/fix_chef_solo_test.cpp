@@ -14,7 +14,9 @@
 #include <fstream>
 
 using brigade::test::file_text;
+using brigade::test::install_chef_solo;
 using brigade::test::latest_report;
+using brigade::test::make_chef_solo_kitchen;
 using brigade::test::run_brigade;
 using brigade::test::Sshd;
 using brigade::test::TempDir;
@@ -25,27 +27,6 @@ Sshd::Options with_private_bin() {
   Sshd::Options options;
   options.private_dirs = {"/usr/local/bin", "/etc/chef", "/var/log/chef"};
   return options;
-}
-
-// A kitchen whose littlechef.cfg sets no converge command: the default, chef-solo.
-void make_chef_solo_kitchen(const TempDir& kitchen, const Sshd& sshd) {
-  brigade::test::make_fleet_kitchen(kitchen, sshd, 1, "unused");
-  kitchen.write("littlechef.cfg",
-                fmt::format("[userinfo]\nssh-config = {}\n[kitchen]\nnode_work_path = {}/work/"
-                            "{{node}}\n",
-                            sshd.ssh_config_file(), sshd.dir().str()));
-}
-
-// Installs a chef-solo that records its arguments and prints `output`, then exits `status`.
-void install_chef_solo(const Sshd& sshd, const std::string& output, int status) {
-  const std::string path = sshd.private_dir("/usr/local/bin") + "/chef-solo";
-  {
-    std::ofstream script(path);
-    script << "#!/bin/sh\necho \"$@\" > " << sshd.dir().str() << "/chef-solo-args\n"
-           << "cat <<'EOF'\n"
-           << output << "\nEOF\nexit " << status << "\n";
-  }
-  std::filesystem::permissions(path, std::filesystem::perms::owner_all);
 }
 
 std::string reason(const TempDir& kitchen) {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <fstream>
 
 namespace brigade::test {
 
@@ -20,6 +21,25 @@ void make_fleet_kitchen(const TempDir& kitchen, const Sshd& sshd, int nodes,
     kitchen.write(fmt::format("nodes/n{:02}.fleet.test.json", i),
                   "{\"chef_environment\": \"production\", \"run_list\": [\"recipe[demo]\"]}");
   }
+}
+
+void make_chef_solo_kitchen(const TempDir& kitchen, const Sshd& sshd) {
+  make_fleet_kitchen(kitchen, sshd, 1, "unused");
+  kitchen.write("littlechef.cfg",
+                fmt::format("[userinfo]\nssh-config = {}\n[kitchen]\nnode_work_path = {}/work/"
+                            "{{node}}\n",
+                            sshd.ssh_config_file(), sshd.dir().str()));
+}
+
+void install_chef_solo(const Sshd& sshd, const std::string& output, int status) {
+  const std::string path = sshd.private_dir("/usr/local/bin") + "/chef-solo";
+  {
+    std::ofstream script(path);
+    script << "#!/bin/sh\necho \"$@\" > " << sshd.dir().str() << "/chef-solo-args\n"
+           << "cat <<'EOF'\n"
+           << output << "\nEOF\nexit " << status << "\n";
+  }
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all);
 }
 
 nlohmann::json latest_report(const TempDir& kitchen) {

@@ -15,6 +15,14 @@ namespace brigade::test {
 void make_fleet_kitchen(const TempDir& kitchen, const Sshd& sshd, int nodes,
                         const std::string& command);
 
+/// A kitchen of one node n01.fleet.test whose littlechef.cfg sets no converge command: the
+/// default, chef-solo.
+void make_chef_solo_kitchen(const TempDir& kitchen, const Sshd& sshd);
+
+/// Installs a fake chef-solo in `sshd`'s private /usr/local/bin (Options::private_dirs) that
+/// records its arguments in dir()/chef-solo-args, prints `output` and exits `status`.
+void install_chef_solo(const Sshd& sshd, const std::string& output, int status);
+
 /// The report of the kitchen's latest run.
 nlohmann::json latest_report(const TempDir& kitchen);
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <brigade/kitchen/run_list.hpp>
+
 // The commands behind the CLI, each a function of its parsed options. The CLI (cli.cpp) parses
 // the command line into these options; each command lives in its own command_<name>.cpp.
 
@@ -34,14 +36,21 @@ struct FixOptions {
   std::string batch_by;    ///< An attribute path; empty: no failure domains.
   std::optional<std::chrono::seconds> timeout;
   std::chrono::seconds batch_wait{0};
-  std::string log_dir;            ///< Empty: <kitchen>/logs.
-  std::string report;             ///< Another copy of report.json.
-  std::size_t keep_runs = 30;     ///< Run directories kept under the log directory; 0: all.
-  std::string log_mode = "0600";  ///< Mode of logs and reports (octal); directories get x.
-  bool yes = false;               ///< No confirmation for node:all.
-  bool ask_sudo_pass = false;     ///< Ask for the sudo password on the terminal first.
-  bool no_report = false;         ///< No copy of chef-solo's output kept on the node.
-  std::string rerun;              ///< "failed": the nodes the latest run did not deploy.
+  std::string log_dir;                 ///< Empty: <kitchen>/logs.
+  std::string report;                  ///< Another copy of report.json.
+  std::size_t keep_runs = 30;          ///< Run directories kept under the log directory; 0: all.
+  std::string log_mode = "0600";       ///< Mode of logs and reports (octal); directories get x.
+  bool yes = false;                    ///< No confirmation for node:all.
+  bool ask_sudo_pass = false;          ///< Ask for the sudo password on the terminal first.
+  bool no_report = false;              ///< No copy of chef-solo's output kept on the node.
+  bool why_run = false;                ///< chef-solo --why-run.
+  bool debug = false;                  ///< chef-solo -l debug.
+  std::string log_level;               ///< chef-solo -l LEVEL; empty: chef-solo's own.
+  bool no_color = false;               ///< --color never.
+  bool verbose = false;                ///< -V: the nodes' output on the terminal as it comes.
+  bool list_orders = false;            ///< -l: print the orders and exit.
+  std::vector<RunListEntry> run_list;  ///< role:/recipe: orders: instead of each node's own.
+  std::string rerun;                   ///< "failed": the nodes the latest run did not deploy.
   bool dry_run = false;
   bool quiet = false;          ///< Only failures and the totals line.
   std::string color = "auto";  ///< auto, always or never.

@@ -61,6 +61,9 @@ class ProgressPrinter : public RunObserver {
   void global_hook_started(const Hook& hook) override;
   void batch_wait_started(std::chrono::seconds wait, std::size_t next_batch) override;
   void hook_finished(const std::string& node, const HookRecord& hook) override;
+  /// -V, --verbose: every line the nodes' commands print, as it comes, after the node's name.
+  void node_output(const NodeResult& node, OutputStream stream, std::string_view text) override;
+  void set_verbose(bool verbose) { verbose_ = verbose; }
   /// Redraws the status line (its elapsed time moves even when nothing happens).
   void refresh();
   void finish() { terminal_.finish(); }
@@ -71,6 +74,7 @@ class ProgressPrinter : public RunObserver {
   std::ostream& out_;
   bool live_;
   bool quiet_;
+  bool verbose_ = false;
   Palette palette_;
   StatusLine terminal_;
   std::size_t batch_ = 0;
@@ -101,6 +105,7 @@ class RunLog : public RunObserver {
   void node_finished(const NodeResult& node) override;
   void global_hook_started(const Hook& hook) override;
   void batch_wait_started(std::chrono::seconds wait, std::size_t next_batch) override;
+  void node_output(const NodeResult& node, OutputStream stream, std::string_view line) override;
   void hook_output(const std::string& node, const std::string& hook, bool is_stderr,
                    std::string_view line) override;
   void hook_finished(const std::string& node, const HookRecord& hook) override;

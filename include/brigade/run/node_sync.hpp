@@ -17,8 +17,8 @@ namespace brigade {
 std::string node_work_path(const std::string& pattern, const std::string& node);
 
 /// node.json as chef-solo reads it: the node's data with its name, chef_environment and
-/// run_list (as written in the node file).
-std::string node_json(const Node& node);
+/// run_list (as written in the node file, or `run_list` instead: role:/recipe: orders).
+std::string node_json(const Node& node, const std::vector<RunListEntry>* run_list = nullptr);
 
 /// Where the data bag secret is put for chef-solo, as LittleChef puts it.
 inline constexpr const char* kDataBagSecretPath = "/etc/chef/encrypted_data_bag_secret";

@@ -6,6 +6,7 @@
 #include <brigade/ssh/session.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,8 @@ struct DeploySettings {
   bool chef_solo = false;
   /// With chef_solo: its output also kept on the node (kChefSoloLog); off with --no-report.
   bool chef_solo_log = true;
+  /// role:/recipe: orders: every node converges this run_list instead of its own.
+  std::optional<std::vector<RunListEntry>> run_list;
 };
 
 /// A deploy over SSH, one node at a time: connect, bring the kitchen up to date in the node's
