@@ -6,6 +6,7 @@
 #include <brigade/util/exit_status.hpp>
 #include <brigade/util/spellcheck.hpp>
 #include <brigade/util/strings.hpp>
+#include <brigade/cli/version.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -159,6 +160,17 @@ int report_unexpected(CLI::App& app, std::ostream& err) {
 
 }  // namespace
 
+namespace {
+
+// "brigade 0.1.0", and what git says of the checkout it was built from, if it was.
+std::string version_text() {
+  const std::string describe = BRIGADE_GIT_DESCRIBE;
+  return std::string("brigade ") + BRIGADE_VERSION +
+         (describe.empty() ? "" : " (git " + describe + ")");
+}
+
+}  // namespace
+
 int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{"Brigade: deploy a LittleChef kitchen to a fleet over SSH, in parallel batches."};
   app.name("brigade");
@@ -167,7 +179,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   app.get_formatter()->label("Positionals", "Arguments");
   app.set_help_flag("-h,--help", "Show this help");
   app.footer(kMainFooter);
-  app.set_version_flag("--version", std::string("brigade ") + BRIGADE_VERSION, "Show the version");
+  app.set_version_flag("--version", version_text(), "Show the version");
   app.require_subcommand(1);
   app.allow_extras();
   std::string kitchen;
@@ -293,7 +305,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                         "after the node's name (always in the node logs)");
   fix_command->add_flag("-l,--list", fix_options.list_orders,
                         "List the selectors and orders fix understands, and exit");
-  fix_command->set_version_flag("-v,--version", std::string("brigade ") + BRIGADE_VERSION,
+  fix_command->set_version_flag("-v,--version", version_text(),
                                 "Show the version (as LittleChef's fix -v)");
   fix_command->add_flag("--no-report", fix_options.no_report,
                         "With the default chef-solo command, keep no copy of its output on the "
