@@ -24,6 +24,9 @@ dpkg-deb -f "$deb" Recommends | grep -q 'openssh-client' || fail "Recommends lac
 /usr/bin/brigade list nodes -k /usr/share/doc/brigade/examples/kitchen | grep -q 'api01.example.com' ||
   fail "list nodes on the example kitchen"
 /usr/libexec/brigade/littlechef/fix -l | grep -q 'role:ROLE' || fail "fix under LittleChef's name"
+if command -v man >/dev/null 2>&1; then
+  [ "$(man -w brigade)" = /usr/share/man/man1/brigade.1 ] || fail "man -w brigade: $(man -w brigade 2>&1)"
+fi
 dpkg -r brigade >/dev/null
 [ ! -e /usr/bin/brigade ] || fail "/usr/bin/brigade is still there after dpkg -r"
 trap - EXIT
