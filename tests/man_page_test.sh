@@ -15,7 +15,7 @@ if [ -n "$warnings" ]; then
 fi
 text=$(MANWIDTH=200 man -l "$page" 2>/dev/null | col -b)
 missing=0
-for command in "" fix exec "list nodes" "list roles" "list environments" "list hooks" \
+for command in "" fix exec "list nodes" "list roles" "list environments" "list hooks" complete \
                "list warnings" ssh-config init; do
   # shellcheck disable=SC2086
   options=$("$brigade" $command --help | grep -oE '^  -[-A-Za-z,]+' | tr ',' '\n' | sed 's/^ *//')

@@ -24,6 +24,8 @@ dpkg-deb -f "$deb" Recommends | grep -q 'openssh-client' || fail "Recommends lac
 /usr/bin/brigade list nodes -k /usr/share/doc/brigade/examples/kitchen | grep -q 'api01.example.com' ||
   fail "list nodes on the example kitchen"
 /usr/libexec/brigade/littlechef/fix -l | grep -q 'role:ROLE' || fail "fix under LittleChef's name"
+[ -r /usr/share/bash-completion/completions/brigade ] || fail "no bash completion installed"
+[ -r /usr/share/zsh/vendor-completions/_brigade ] || fail "no zsh completion installed"
 if command -v man >/dev/null 2>&1; then
   [ "$(man -w brigade)" = /usr/share/man/man1/brigade.1 ] || fail "man -w brigade: $(man -w brigade 2>&1)"
 fi

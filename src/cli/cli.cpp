@@ -2,11 +2,11 @@
 #include <brigade/cli/command_setup.hpp>
 #include <brigade/cli/commands.hpp>
 #include <brigade/cli/help_format.hpp>
+#include <brigade/cli/version.hpp>
 #include <brigade/kitchen/hooks.hpp>
 #include <brigade/util/exit_status.hpp>
 #include <brigade/util/spellcheck.hpp>
 #include <brigade/util/strings.hpp>
-#include <brigade/cli/version.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -375,6 +375,18 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       ->option_text("DIR");
   init_command->footer(R"(Example:
   brigade init mykitchen && cd mykitchen && brigade list nodes)");
+  CompleteOptions complete_options;
+  CLI::App* complete_command =
+      app.add_subcommand("complete", "Names for shell completion: brigade complete nodes web");
+  add_kitchen_option(complete_command, kitchen);
+  complete_command
+      ->add_option("what", complete_options.what,
+                   "nodes, roles, recipes, tags or environments of the kitchen")
+      ->required()
+      ->check(CLI::IsMember({"nodes", "roles", "recipes", "tags", "environments"}).description(""))
+      ->option_text("WHAT");
+  complete_command->add_option("prefix", complete_options.prefix, "Only names that start so")
+      ->option_text("PREFIX");
   app.add_subcommand("help", "Show a command's help: brigade help fix");
   for (CLI::App* sub : app.get_subcommands({})) {
     sub->group("Commands");
@@ -489,6 +501,10 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   }
   if (init_command->parsed()) {
     return init(init_directory, out, err);
+  }
+  if (complete_command->parsed()) {
+    complete_options.kitchen = kitchen;
+    return complete(complete_options, out, err);
   }
   throw std::logic_error("run_cli: no command ran");
 }

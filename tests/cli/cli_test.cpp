@@ -57,7 +57,8 @@ TEST_CASE("cli: unknown commands and options suggest the nearest", "[cli][errors
   auto missing = run({});
   CHECK(missing.status == 2);
   CHECK(missing.err ==
-        "brigade: error: 'brigade' needs a command: list, fix, exec, ssh-config, init, help\n"
+        "brigade: error: 'brigade' needs a command: list, fix, exec, ssh-config, init, complete, "
+        "help\n"
         "Run 'brigade --help' for usage.\n");
 }
 

@@ -63,6 +63,15 @@ int fix(const FixOptions& options, std::ostream& out, std::ostream& err);
 
 int init(const std::string& directory, std::ostream& out, std::ostream& err);
 
+/// `brigade complete WHAT [PREFIX]`: for shell completion.
+struct CompleteOptions {
+  std::string kitchen;
+  std::string what;  ///< nodes, roles, recipes, tags or environments.
+  std::string prefix;
+};
+
+int complete(const CompleteOptions& options, std::ostream& out, std::ostream& err);
+
 struct ExecOptions {
   std::string kitchen;
   std::vector<std::string> selectors;
