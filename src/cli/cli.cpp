@@ -270,6 +270,11 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       ->add_option("--log-dir", fix_options.log_dir,
                    "Where run logs go (default: logs/ in the kitchen)")
       ->option_text("DIR");
+  fix_command
+      ->add_option("--junit", fix_options.junit,
+                   "Also write the report as JUnit XML here (a testcase per node and per hook, "
+                   "for Jenkins and GitLab)")
+      ->option_text("FILE");
   fix_command->add_option("--report", fix_options.report, "Also write the report here")
       ->option_text("FILE");
   fix_command

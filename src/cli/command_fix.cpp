@@ -10,6 +10,7 @@
 #include <brigade/kitchen/selector.hpp>
 #include <brigade/run/batch_plan.hpp>
 #include <brigade/run/fleet_run.hpp>
+#include <brigade/run/junit_report.hpp>
 #include <brigade/run/kitchen_archive.hpp>
 #include <brigade/run/node_sync.hpp>
 #include <brigade/run/run_plan.hpp>
@@ -571,6 +572,12 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   const std::string report_file = log_dir + "/report.json";
   for (auto& problem : write_reports(report, {report_file, options.report}, modes.file)) {
     unwritten.push_back(std::move(problem));
+  }
+  if (!options.junit.empty()) {
+    if (auto written = write_file_atomically(options.junit, junit_xml(report), modes.file);
+        !written) {
+      unwritten.push_back(written.error());
+    }
   }
   // Old runs go only once this one's record is complete, and never on a bug's way out.
   if (!driven.failure && options.keep_runs > 0) {
