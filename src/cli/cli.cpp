@@ -275,6 +275,11 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                    "Also write the report as JUnit XML here (a testcase per node and per hook, "
                    "for Jenkins and GitLab)")
       ->option_text("FILE");
+  fix_command
+      ->add_option("--metrics", fix_options.metrics,
+                   "Write Prometheus metrics here for node_exporter's textfile collector (each "
+                   "node's last success kept across runs)")
+      ->option_text("FILE");
   fix_command->add_option("--report", fix_options.report, "Also write the report here")
       ->option_text("FILE");
   fix_command

@@ -12,6 +12,7 @@
 #include <brigade/run/fleet_run.hpp>
 #include <brigade/run/junit_report.hpp>
 #include <brigade/run/kitchen_archive.hpp>
+#include <brigade/run/metrics_report.hpp>
 #include <brigade/run/node_sync.hpp>
 #include <brigade/run/run_plan.hpp>
 #include <brigade/run/ssh_deploy.hpp>
@@ -572,6 +573,18 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   const std::string report_file = log_dir + "/report.json";
   for (auto& problem : write_reports(report, {report_file, options.report}, modes.file)) {
     unwritten.push_back(std::move(problem));
+  }
+  if (!options.metrics.empty()) {
+    // Read by node_exporter's own user: world-readable (node names and times, no secrets). The
+    // previous file holds the nodes' last successes; one that cannot be read starts afresh.
+    auto previous = read_text_file(options.metrics);
+    constexpr mode_t kMetricsMode = 0644;
+    if (auto written = write_file_atomically(
+            options.metrics, prometheus_metrics(report, previous ? *previous : std::string()),
+            kMetricsMode);
+        !written) {
+      unwritten.push_back(written.error());
+    }
   }
   if (!options.junit.empty()) {
     if (auto written = write_file_atomically(options.junit, junit_xml(report), modes.file);
