@@ -275,6 +275,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                    "Also write the report as JUnit XML here (a testcase per node and per hook, "
                    "for Jenkins and GitLab)")
       ->option_text("FILE");
+  fix_command->add_flag("--json", fix_options.json,
+                        "Print the run as JSON events on stdout, one a line (run, batches, "
+                        "nodes, hooks); the summary stays on stderr");
   fix_command
       ->add_option("--metrics", fix_options.metrics,
                    "Write Prometheus metrics here for node_exporter's textfile collector (each "

@@ -1,5 +1,6 @@
 #include <brigade/cli/command_setup.hpp>
 #include <brigade/cli/commands.hpp>
+#include <brigade/cli/fix_events.hpp>
 #include <brigade/cli/fix_orders.hpp>
 #include <brigade/cli/fix_plan.hpp>
 #include <brigade/cli/fix_progress.hpp>
@@ -511,13 +512,19 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
           .chef_solo_log = !options.no_report,
           .run_list = options.run_list.empty() ? std::nullopt : std::optional(options.run_list)});
   // The live status line only when our output is the process's stdout and it is a terminal.
-  const bool live = &out == &std::cout && StatusLine(stdout).smart();
+  // With --json, stdout carries the events alone: no status line, no progress lines there.
+  const bool live = !options.json && &out == &std::cout && StatusLine(stdout).smart();
   std::cout.flush();
   const ColorChoice color = parse_color_choice(options.color).value();  // checked by fix()
-  ProgressPrinter printer(out, live, options.quiet,
+  ProgressPrinter printer(out, live, options.quiet || options.json,
                           Palette::for_stream(color, stdout, &out == &std::cout));
-  printer.set_verbose(options.verbose);
-  RunLog run_log(std::move(directory->run_log), printer);
+  printer.set_verbose(options.verbose && !options.json);
+  JsonEvents events(out, printer);
+  RunLog run_log(std::move(directory->run_log),
+                 options.json ? static_cast<RunObserver&>(events) : printer);
+  if (options.json) {
+    events.run_started(directory->run_id, selection.nodes.size(), plan.batches.size());
+  }
   const nlohmann::json selection_record = selection_json(options);
   run_log.info(
       "run {} started: {} in {}, selectors {}, kitchen {} ({} files, "
@@ -601,6 +608,9 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   }
   if (driven.failure) {
     std::rethrow_exception(driven.failure);
+  }
+  if (options.json) {
+    events.run_finished(report);
   }
   print_fix_summary(
       report, run,

@@ -40,6 +40,7 @@ struct FixOptions {
   std::string report;                  ///< Another copy of report.json.
   std::string junit;                   ///< The report as JUnit XML, here.
   std::string metrics;                 ///< Prometheus metrics (textfile collector), here.
+  bool json = false;                   ///< The run as JSON events on stdout, one a line.
   std::size_t keep_runs = 30;          ///< Run directories kept under the log directory; 0: all.
   std::string log_mode = "0600";       ///< Mode of logs and reports (octal); directories get x.
   bool yes = false;                    ///< No confirmation for node:all.
