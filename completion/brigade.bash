@@ -5,13 +5,23 @@
 # LittleChef's name as well: complete -F _brigade fix
 
 _brigade() {
+  # Under zsh's bashcompinit this runs as zsh: ksh's rules make it read as bash (arrays from 0,
+  # words split).
+  [[ -n ${ZSH_VERSION-} ]] && emulate -L ksh
   local program=${COMP_WORDS[0]}
   # The word being completed, whole: bash splits words at ':' (COMP_WORDBREAKS), and
   # selectors are all colons.
-  local line=${COMP_LINE:0:COMP_POINT}
+  local line=${COMP_LINE:0:$COMP_POINT}
   local cur=${line##*[[:space:]]}
-  local -a words=()
-  read -r -a words <<< "${line%"$cur"}"
+  local -a words
+  # Split as the shell splits (set -f: no globbing), in bash and under zsh's bashcompinit.
+  local before=${line%"$cur"}
+  local globbing=1
+  [[ $- == *f* ]] && globbing=
+  set -f
+  # shellcheck disable=SC2206
+  words=($before)
+  [[ -n $globbing ]] && set +f
   local kitchen=() command="" sub="" i prev=""
   [[ ${program##*/} == fix ]] && command=fix
   for ((i = 1; i < ${#words[@]}; i++)); do
@@ -91,8 +101,9 @@ _brigade() {
       role) [[ $command == fix ]] && _brigade_names roles "$value" "role:" ;;
       recipe) [[ $command == fix ]] && _brigade_names recipes "$value" "recipe:" ;;
     esac
-    # bash puts back only what follows the last ':' of the word.
+    # bash puts back only what follows the last ':' of the word (zsh, the whole word).
     local colon_prefix=${cur%"${cur##*:}"}
+    [[ -n ${ZSH_VERSION-} ]] && colon_prefix=
     COMPREPLY=("${reply[@]#"$colon_prefix"}")
     return
   fi
