@@ -26,6 +26,13 @@ TEST_CASE("fix --junit: a testcase per node, failures with their reason, valid J
       kitchen, sshd, 3,
       "if [ {node} = n01.fleet.test ]; then printf 'bad <&> \"q\" \\001\\033[31m \\377 end\\n'; "
       "exit 3; fi; echo fine");
+  // A global pre hook and a node post hook: testcases of their own.
+  brigade::test::write_script(kitchen, "hooks/announce", "exit 0\n");
+  kitchen.write("hooks/announce.json",
+                R"({"name": "announce", "type": "global_predeployhook", "exec": ["announce"]})");
+  kitchen.write("hooks/restore.json",
+                R"({"name": "restore", "type": "postdeployhook", "exec": ["announce"],
+                    "filters": {"nodes": ["n03*"]}})");
   const std::string junit = kitchen.str() + "/junit.xml";
   auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "-y", "--junit", junit,
                           "--batch-size", "1,2", "--max-fail", "none"});
@@ -42,10 +49,14 @@ TEST_CASE("fix --junit: a testcase per node, failures with their reason, valid J
     }
     return value;
   };
-  CHECK(xpath("string(/testsuites/@tests)") == "3");
+  CHECK(xpath("string(/testsuites/@tests)") == "5");
   CHECK(xpath("string(/testsuites/@failures)") == "1");
-  CHECK(xpath("count(/testsuites/testsuite)") == "2");
-  CHECK(xpath("string(/testsuites/testsuite[1]/@name)") == "batch 1");
+  CHECK(xpath("count(/testsuites/testsuite)") == "3");
+  CHECK(xpath("string(/testsuites/testsuite[1]/@name)") == "hooks");
+  CHECK(xpath("string(/testsuites/testsuite[1]/testcase/@classname)") == "hooks");
+  CHECK(xpath("count(/testsuites/testsuite[1]/testcase/failure)") == "0");
+  CHECK(xpath("string(/testsuites/testsuite[2]/@name)") == "batch 1");
+  CHECK(xpath("count(//testcase[starts-with(@name, \"n03.fleet.test: \")])") == "1");
   CHECK(xpath("string(//testcase[@name=\"n01.fleet.test\"]/@classname)") == "batch 1");
   CHECK(xpath("string(//testcase[@name=\"n01.fleet.test\"]/failure/@message)") ==
         "the converge command exited with 3");
