@@ -584,11 +584,18 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   if (!options.metrics.empty()) {
     // Read by node_exporter's own user: world-readable (node names and times, no secrets). The
     // previous file holds the nodes' last successes; one that cannot be read starts afresh.
-    auto previous = read_text_file(options.metrics);
+    std::string previous;
+    std::error_code ec;
+    constexpr std::uintmax_t kMaxPrevious = 64 << 20;  // 64 MiB: a million nodes' lines
+    if (std::filesystem::is_regular_file(options.metrics, ec) &&
+        std::filesystem::file_size(options.metrics, ec) <= kMaxPrevious && !ec) {
+      if (auto text = read_text_file(options.metrics)) {
+        previous = std::move(*text);
+      }
+    }
     constexpr mode_t kMetricsMode = 0644;
-    if (auto written = write_file_atomically(
-            options.metrics, prometheus_metrics(report, previous ? *previous : std::string()),
-            kMetricsMode);
+    if (auto written = write_file_atomically(options.metrics, prometheus_metrics(report, previous),
+                                             kMetricsMode);
         !written) {
       unwritten.push_back(written.error());
     }
@@ -727,6 +734,21 @@ int fix(const FixOptions& given, std::ostream& out, std::ostream& err) {
   if (auto color = parse_color_choice(options.color); !color) {
     print_error(err, color.error());
     return kExitUsage;
+  }
+  // Output files are replaced at the end: one that cannot be (a device such as /dev/null, a
+  // directory) is said now, before any node is touched, not after the run.
+  for (const auto& [option, path] :
+       {std::pair{"--report", &options.report}, std::pair{"--junit", &options.junit},
+        std::pair{"--metrics", &options.metrics}}) {
+    std::error_code ec;
+    const auto status = std::filesystem::symlink_status(*path, ec);
+    if (!path->empty() && !ec && std::filesystem::exists(status) &&
+        !std::filesystem::is_regular_file(status) && !std::filesystem::is_symlink(status)) {
+      print_error(err, Diagnostic{.message = fmt::format("{} {}: not a regular file; give the "
+                                                         "path of a file to write",
+                                                         option, display_path(*path))});
+      return kExitUsage;
+    }
   }
   // Hook definitions are validated with the kitchen, before anything else happens.
   auto hooks = open_hooks(*kitchen, warnings);

@@ -157,6 +157,15 @@ Result<std::string> create_run_directory(const std::filesystem::path& root,
 }
 
 Result<Ok> write_file_atomically(const std::string& path, const std::string& text, mode_t mode) {
+  // The rename replaces whatever the name holds: given /dev/null or /dev/stdout (as root), a
+  // device would become a regular file for the whole machine. Only a file is replaced.
+  if (struct stat existing{}; ::lstat(path.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode) &&
+                              !S_ISLNK(existing.st_mode)) {
+    return Diagnostic{.file = path,
+                      .message =
+                          "cannot write: it exists and is not a regular file (a device, "
+                          "a directory or a FIFO); give the path of a file"};
+  }
   std::filesystem::path target(path);
   std::error_code ec;
   if (target.has_parent_path()) {

@@ -10,6 +10,7 @@
 
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <map>
 #include <regex>
 #include <set>
@@ -98,4 +99,26 @@ TEST_CASE("fix --metrics: the run's figures, each node's last success kept acros
   auto kept = parse_exposition(file_text(metrics));
   CHECK(kept["brigade_node_last_success_timestamp_seconds{node=\"x\\\"y\"}"] == 12.5);
   CHECK(kept.count(n01) == 0);
+}
+
+TEST_CASE("fix: an output file that is a device or a directory is an error before any node",
+          "[sshd][deploy][metrics]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  brigade::test::make_fleet_kitchen(kitchen, sshd, 1, "touch " + sshd.dir().str() + "/touched");
+  // As root, renaming over /dev/null would have made it a regular file for the whole machine.
+  for (const std::string option : {"--report", "--junit", "--metrics"}) {
+    for (const auto& path : {std::string("/dev/null"), kitchen.str()}) {
+      INFO(option << " " << path);
+      auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "-y", option, path});
+      CHECK(run.status == 2);
+      CHECK(run.err.find(option + " ") != std::string::npos);
+      CHECK(run.err.find("not a regular file") != std::string::npos);
+    }
+  }
+  CHECK_FALSE(std::filesystem::exists(sshd.dir().str() + "/touched"));
+  struct stat info {};
+  REQUIRE(::stat("/dev/null", &info) == 0);
+  CHECK(S_ISCHR(info.st_mode));
 }

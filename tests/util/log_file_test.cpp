@@ -184,3 +184,16 @@ TEST_CASE("log files: --keep-runs prunes only old run directories", "[log_file]"
   CHECK(fs::is_symlink(root.path() / "20261001T000000Z"));  // a symlink is never followed
   CHECK(brigade::prune_runs(root.path(), 0 + 30, "x").removed.empty());
 }
+
+TEST_CASE("log file: an atomic write never replaces what is not a file", "[log_file]") {
+  brigade::test::TempDir dir;
+  const std::string fifo = dir.str() + "/fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  auto written = write_file_atomically(fifo, "{}\n");
+  REQUIRE_FALSE(written.ok());
+  CHECK(written.error().message.starts_with("cannot write: it exists and is not a regular file"));
+  struct stat info {};
+  REQUIRE(::lstat(fifo.c_str(), &info) == 0);
+  CHECK(S_ISFIFO(info.st_mode));                               // still the FIFO
+  CHECK_FALSE(write_file_atomically(dir.str(), "{}\n").ok());  // a directory
+}

@@ -62,7 +62,8 @@ Result<std::string> create_run_directory(const std::filesystem::path& root,
                                          const std::string& stamp, mode_t mode);
 
 /// Replaces `path` with `text` atomically: a temporary made with mkostemp (O_EXCL, private) in
-/// the same directory, written, synced, given `mode`, then renamed over `path`.
+/// the same directory, written, synced, given `mode`, then renamed over `path`. A `path` that
+/// exists and is neither a file nor a symlink (a device, a directory, a FIFO) is an error.
 Result<Ok> write_file_atomically(const std::string& path, const std::string& text,
                                  mode_t mode = 0600);
 
