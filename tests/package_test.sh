@@ -26,8 +26,13 @@ dpkg-deb -f "$deb" Recommends | grep -q 'openssh-client' || fail "Recommends lac
 /usr/libexec/brigade/littlechef/fix -l | grep -q 'role:ROLE' || fail "fix under LittleChef's name"
 [ -r /usr/share/bash-completion/completions/brigade ] || fail "no bash completion installed"
 [ -r /usr/share/zsh/vendor-completions/_brigade ] || fail "no zsh completion installed"
+bash -c '. /usr/share/bash-completion/completions/brigade && complete -p brigade' >/dev/null ||
+  fail "the bash completion file does not register a completion for brigade"
+[ -r /usr/share/doc/brigade/fix-events.schema.json ] || fail "no JSON schema of fix --json installed"
+[ -r /usr/share/man/man1/brigade.1.gz ] || fail "no compressed man page installed"
 if command -v man >/dev/null 2>&1; then
-  [ "$(man -w brigade)" = /usr/share/man/man1/brigade.1 ] || fail "man -w brigade: $(man -w brigade 2>&1)"
+  [ "$(man -w brigade)" = /usr/share/man/man1/brigade.1.gz ] || fail "man -w brigade: $(man -w brigade 2>&1)"
+  MANWIDTH=80 man -P cat brigade 2>/dev/null | grep -q 'SYNOPSIS' || fail "man brigade does not render"
 fi
 dpkg -r brigade >/dev/null
 [ ! -e /usr/bin/brigade ] || fail "/usr/bin/brigade is still there after dpkg -r"

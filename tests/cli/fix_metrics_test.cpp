@@ -1,5 +1,6 @@
 // fix --metrics: Prometheus' text exposition format for node_exporter's textfile collector,
-// checked line by line against the format's grammar, each node's last success kept across runs.
+// checked by promtool (Prometheus' own parser and linter) and line by line against the format's
+// grammar, each node's last success kept across runs.
 
 #include "support/cli_run.hpp"
 #include "support/fleet_kitchen.hpp"
@@ -9,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <map>
@@ -18,6 +20,7 @@
 
 using brigade::test::file_text;
 using brigade::test::run_brigade;
+using brigade::test::run_shell;
 using brigade::test::Sshd;
 using brigade::test::TempDir;
 
@@ -49,6 +52,27 @@ std::map<std::string, double> parse_exposition(const std::string& text) {
   return samples;
 }
 
+// promtool from PATH, or the one scripts/setup took out of Debian's prometheus package.
+std::string promtool() {
+  if (run_shell("command -v promtool >/dev/null").status == 0)
+    return "promtool";
+  const std::string fetched = std::string(BRIGADE_TOOLS) + "/promtool";
+  return ::access(fetched.c_str(), X_OK) == 0 ? fetched : std::string();
+}
+
+// Prometheus' own reading of the file: parse errors and lint problems (names, units, HELP).
+void check_with_promtool(const std::string& path) {
+  const std::string tool = promtool();
+  if (tool.empty()) {
+    WARN("promtool not found (scripts/setup fetches it); checked against the grammar only");
+    return;
+  }
+  auto checked = run_shell(tool + " check metrics < " + path + " 2>&1");
+  INFO(checked.output);
+  CHECK(checked.status == 0);
+  CHECK(checked.output.empty());
+}
+
 }  // namespace
 
 TEST_CASE("fix --metrics: the run's figures, each node's last success kept across runs",
@@ -63,6 +87,7 @@ TEST_CASE("fix --metrics: the run's figures, each node's last success kept acros
   const std::string metrics = kitchen.str() + "/brigade.prom";
   auto first = run_brigade({"fix", "-k", kitchen.str(), "node:all", "-y", "--metrics", metrics});
   REQUIRE(first.status == 0);
+  check_with_promtool(metrics);
   auto before = parse_exposition(file_text(metrics));
   CHECK(before["brigade_last_run_exit_code"] == 0);
   CHECK(before["brigade_last_run_nodes{status=\"deployed\"}"] == 3);
@@ -82,6 +107,7 @@ TEST_CASE("fix --metrics: the run's figures, each node's last success kept acros
   auto second = run_brigade(
       {"fix", "-k", kitchen.str(), "node:n01.fleet.test,n02.fleet.test", "--metrics", metrics});
   CHECK(second.status == 1);
+  check_with_promtool(metrics);
   auto after = parse_exposition(file_text(metrics));
   CHECK(after["brigade_last_run_exit_code"] == 1);
   CHECK(after["brigade_last_run_nodes{status=\"failed\"}"] == 1);
@@ -96,6 +122,7 @@ TEST_CASE("fix --metrics: the run's figures, each node's last success kept acros
   auto third =
       run_brigade({"fix", "-k", kitchen.str(), "node:n02.fleet.test", "--metrics", metrics});
   CHECK(third.status == 0);
+  check_with_promtool(metrics);
   auto kept = parse_exposition(file_text(metrics));
   CHECK(kept["brigade_node_last_success_timestamp_seconds{node=\"x\\\"y\"}"] == 12.5);
   CHECK(kept.count(n01) == 0);
