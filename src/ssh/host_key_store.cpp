@@ -41,16 +41,35 @@ Result<KnownHosts*> HostKeyStore::files_for(const HostConfig& config) {
 std::vector<Diagnostic> HostKeyStore::preload(const std::vector<HostConfig>& hosts) {
   std::vector<Diagnostic> warnings;
   std::set<std::pair<std::string, int>> seen;
+  std::map<KnownHosts*, std::vector<const HostConfig*>> users;
   for (const auto& host : hosts) {
     auto known = files_for(host);
     if (!known) {
       continue;  // each host using these files fails with the reason when it is reached
     }
+    users[*known].push_back(&host);
     for (auto& warning : (*known)->warnings()) {
       if (seen.emplace(warning.file, warning.line).second) {
         warnings.push_back(std::move(warning));
       }
     }
+  }
+  // Each file set's hashed lines matched against all its hosts' names at once, before any
+  // connection: the event loop then looks names up without an HMAC.
+  for (auto& [known, configs] : users) {
+    std::vector<std::string> names;
+    for (const HostConfig* config : configs) {
+      names.push_back(known_hosts_name(config->host_name, config->port, config->host_key_alias));
+    }
+    known->resolve(names);
+    // verify() also asks for the bare name of a [host]:port that has no line: those too.
+    std::vector<std::string> bare_names;
+    for (std::size_t i = 0; i < configs.size(); ++i) {
+      if (configs[i]->port != 22 && !configs[i]->host_key_alias && !known->names_host(names[i])) {
+        bare_names.push_back(known_hosts_name(configs[i]->host_name, 22, std::nullopt));
+      }
+    }
+    known->resolve(bare_names);
   }
   return warnings;
 }

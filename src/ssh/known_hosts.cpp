@@ -1,3 +1,5 @@
+#include "hashed_host_names.hpp"
+
 #include <brigade/ssh/host_patterns.hpp>
 #include <brigade/ssh/known_hosts.hpp>
 #include <brigade/util/fd.hpp>
@@ -19,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace brigade::ssh {
 
@@ -186,6 +189,11 @@ bool unrecordable_host_name(std::string_view name) {
   return name.find_first_of("@?*#[]|'\"\\") != std::string_view::npos;
 }
 
+KnownHosts::KnownHosts() = default;
+KnownHosts::KnownHosts(KnownHosts&&) noexcept = default;
+KnownHosts& KnownHosts::operator=(KnownHosts&&) noexcept = default;
+KnownHosts::~KnownHosts() = default;
+
 Result<KnownHosts> KnownHosts::load(const std::vector<std::string>& files) {
   KnownHosts known;
   for (const auto& file : files) {
@@ -287,7 +295,114 @@ void KnownHosts::add_text(const std::string& file, std::string_view text) {
     entry.patterns = std::string(fields[next]);
     entry.key = HostKey{std::string(type), std::move(*blob)};
     entries_.push_back(std::move(entry));
+    index(entries_.size() - 1);
   }
+  hashed_matches_.clear();  // names looked up before have not been tried on the new lines
+}
+
+void KnownHosts::index(std::size_t entry) {
+  const std::string_view patterns = entries_[entry].patterns;
+  if (patterns.starts_with("|")) {
+    if (auto hashed = HashedHostName::parse(patterns)) {
+      hashed_lines_.push_back(entry);
+      hashed_names_.push_back(std::make_unique<HashedHostName>(*hashed));
+    }
+    return;  // add_text() skips a hashed name that does not parse
+  }
+  if (patterns.find_first_of("*?!") != std::string_view::npos) {
+    pattern_lines_.push_back(entry);
+    return;
+  }
+  std::size_t start = 0;
+  while (start <= patterns.size()) {
+    std::size_t end = patterns.find(',', start);
+    if (end == std::string_view::npos) {
+      end = patterns.size();
+    }
+    // As known_hosts_patterns_match() compares: the pattern lowercased, the name as given.
+    auto& lines = literal_lines_[lowercase(patterns.substr(start, end - start))];
+    if (lines.empty() || lines.back() != entry) {  // "a,a" is one line for a
+      lines.push_back(entry);
+    }
+    start = end + 1;
+  }
+}
+
+void KnownHosts::remember(KnownHostEntry entry) {
+  entries_.push_back(std::move(entry));
+  index(entries_.size() - 1);
+}
+
+void KnownHosts::resolve(const std::vector<std::string>& names) {
+  std::vector<std::string> unresolved;
+  for (const auto& name : names) {
+    if (!hashed_matches_.contains(name)) {
+      hashed_matches_[name];  // known now: no hashed line, unless one matches below
+      unresolved.push_back(name);
+    }
+  }
+  if (unresolved.empty() || hashed_names_.empty()) {
+    return;
+  }
+  std::vector<const HashedHostName*> lines;
+  lines.reserve(hashed_names_.size());
+  for (const auto& hashed : hashed_names_) {
+    lines.push_back(hashed.get());
+  }
+  const auto matched = match_hashed_names(lines, unresolved, std::thread::hardware_concurrency());
+  for (std::size_t line = 0; line < matched.size(); ++line) {
+    if (matched[line] >= 0) {
+      hashed_matches_[unresolved[static_cast<std::size_t>(matched[line])]].push_back(
+          hashed_lines_[line]);
+    }
+  }
+}
+
+const std::vector<std::size_t>& KnownHosts::hashed_lines_for(const std::string& name) const {
+  auto found = hashed_matches_.find(name);
+  if (found == hashed_matches_.end()) {
+    std::vector<std::size_t> lines;
+    for (std::size_t i = 0; i < hashed_names_.size(); ++i) {
+      if (hashed_names_[i]->matches(name)) {
+        lines.push_back(hashed_lines_[i]);
+      }
+    }
+    found = hashed_matches_.emplace(name, std::move(lines)).first;
+  }
+  return found->second;
+}
+
+std::vector<std::size_t> KnownHosts::lines_for(const std::string& name) const {
+  std::vector<std::size_t> lines;
+  if (auto literal = literal_lines_.find(name); literal != literal_lines_.end()) {
+    lines = literal->second;
+  }
+  const auto& hashed = hashed_lines_for(name);
+  lines.insert(lines.end(), hashed.begin(), hashed.end());
+  for (std::size_t entry : pattern_lines_) {
+    if (known_hosts_patterns_match(entries_[entry].patterns, name)) {
+      lines.push_back(entry);
+    }
+  }
+  std::sort(lines.begin(), lines.end());  // the file's order decides
+  return lines;
+}
+
+std::vector<const KnownHostEntry*> KnownHosts::entries_for(const std::string& name) const {
+  std::vector<const KnownHostEntry*> found;
+  for (std::size_t line : lines_for(name)) {
+    found.push_back(&entries_[line]);
+  }
+  return found;
+}
+
+bool KnownHosts::names_host(const std::string& name) const {
+  if (!lines_for(name).empty()) {
+    return true;
+  }
+  return std::any_of(unreadable_.begin(), unreadable_.end(), [&](const UnreadableLine& bad) {
+    return !bad.patterns.empty() && names_match(bad.patterns, name);
+  });
 }
 
 std::vector<Diagnostic> KnownHosts::warnings() const {
@@ -307,10 +422,8 @@ HostKeyCheck KnownHosts::check(const std::string& name, const HostKey& key) cons
   // other key on record for the name, of whatever type, makes a changed key (the offending line
   // is the last one read); @revoked overrides both.
   HostKeyCheck result;
-  for (const auto& entry : entries_) {
-    if (!names_match(entry.patterns, name)) {
-      continue;
-    }
+  for (std::size_t line : lines_for(name)) {
+    const KnownHostEntry& entry = entries_[line];
     switch (entry.marker) {
       case KnownHostEntry::Marker::revoked:
         if (entry.key.type == key.type && entry.key.blob == key.blob) {
@@ -350,8 +463,9 @@ HostKeyCheck KnownHosts::check(const std::string& name, const HostKey& key) cons
 
 std::vector<std::string> KnownHosts::known_key_types(const std::string& name) const {
   std::vector<std::string> types;
-  for (const auto& entry : entries_) {
-    if (entry.marker == KnownHostEntry::Marker::none && names_match(entry.patterns, name) &&
+  for (std::size_t line : lines_for(name)) {
+    const KnownHostEntry& entry = entries_[line];
+    if (entry.marker == KnownHostEntry::Marker::none &&
         std::find(types.begin(), types.end(), entry.key.type) == types.end()) {
       types.push_back(entry.key.type);
     }

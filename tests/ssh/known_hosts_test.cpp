@@ -276,3 +276,85 @@ TEST_CASE("known_hosts: out of file descriptors is an error, never an empty file
                      : 1;
         }) == 0);
 }
+
+TEST_CASE("known_hosts: names looked up through the index find the lines ssh-keygen -F finds",
+          "[known_hosts]") {
+  // Plain, comma-listed, wildcard and negated lines, one hashed file (ssh-keygen -H) and one
+  // plain, names with no line, one, two, and a wildcard's: each name's lines, resolved in bulk
+  // or looked up one by one, are the lines OpenSSH's own lookup lists, in the same order.
+  TempDir dir;
+  auto k0 = generate_key(dir, "k0");
+  auto k1 = generate_key(dir, "k1");
+  auto unused = generate_key(dir, "unused");
+  std::vector<std::string> names;
+  std::ostringstream hashed;
+  std::ostringstream plain;
+  for (int i = 0; i < 40; ++i) {
+    const std::string number = std::to_string(i);
+    const std::string name = i % 3 == 0
+                                 ? std::string("[n").append(number).append(".fleet.test]:2222")
+                                 : std::string("n").append(number).append(".fleet.test");
+    names.push_back(name);
+    switch (i % 5) {
+      case 0:
+        break;  // no line
+      case 1:
+        hashed << name << " " << k0.public_line << "\n";
+        break;
+      case 2:  // two keys, one hashed and one plain in a comma list
+        hashed << name << " " << k0.public_line << "\n";
+        plain << "alias" << i << "," << name << " " << k1.public_line << "\n";
+        break;
+      case 3:
+        plain << name << " " << k1.public_line << "\n";
+        break;
+      case 4:  // two hashed lines, written apart
+        hashed << name << " " << k1.public_line << "\n";
+        break;
+    }
+  }
+  for (int i = 4; i < 40; i += 5) {
+    hashed << names[static_cast<std::size_t>(i)] << " " << k0.public_line << "\n";
+  }
+  plain << "*.wild.test,!n1.wild.test " << k0.public_line << "\n";
+  plain << "N7.FLEET.TEST " << k0.public_line << "\n";  // patterns match case-insensitively
+  names.insert(names.end(), {"n0.wild.test", "n1.wild.test"});
+  const std::string hashed_file = dir.str() + "/hashed";
+  const std::string plain_file = dir.str() + "/plain";
+  std::ofstream(hashed_file) << hashed.str();
+  std::ofstream(plain_file) << plain.str();
+  run_shell_ok("ssh-keygen -q -H -f " + hashed_file + " 2>/dev/null");
+
+  auto bulk = KnownHosts::load({hashed_file, plain_file}).value();
+  bulk.resolve(names);
+  auto one_by_one = KnownHosts::load({hashed_file, plain_file}).value();
+  for (const auto& name : names) {
+    INFO(name);
+    // ssh-keygen -F prints "# Host NAME found: line N" for each line naming the host.
+    std::vector<std::string> expected;
+    for (const auto& file : {hashed_file, plain_file}) {
+      std::istringstream found(
+          brigade::test::run_shell("ssh-keygen -F '" + name + "' -f " + file).output);
+      for (std::string line; std::getline(found, line);) {
+        if (auto at = line.find(" found: line "); at != std::string::npos) {
+          const std::string number = line.substr(at + 13);
+          expected.push_back(file + ":" + number.substr(0, number.find_first_not_of("0123456789")));
+        }
+      }
+    }
+    for (const KnownHosts* known : {&bulk, &one_by_one}) {
+      std::vector<std::string> got;
+      for (const KnownHostEntry* entry : known->entries_for(name)) {
+        got.push_back(entry->place());
+      }
+      CHECK(got == expected);
+      // The index decides as the scan did: a key on record matches, another is a changed key.
+      const auto status = known->check(name, unused.key).status;
+      CHECK(status ==
+            (expected.empty() ? HostKeyCheck::Status::not_found : HostKeyCheck::Status::changed));
+    }
+  }
+  CHECK(bulk.check("n1.fleet.test", k0.key).status == HostKeyCheck::Status::match);
+  CHECK(bulk.check("n2.fleet.test", k1.key).status == HostKeyCheck::Status::match);
+  CHECK(bulk.known_key_types("n4.fleet.test") == std::vector<std::string>{"ssh-ed25519"});
+}

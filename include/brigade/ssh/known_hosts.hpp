@@ -2,12 +2,16 @@
 
 #include <brigade/util/result.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace brigade::ssh {
+
+class HashedHostName;
 
 /// A host key as the server presents it: its algorithm name and the SSH wire-format blob.
 struct HostKey {
@@ -70,9 +74,17 @@ struct HostKeyCheck {
 std::string known_hosts_name(const std::string& host, int port,
                              const std::optional<std::string>& alias);
 
-/// known_hosts entries from several files, checked the way OpenSSH checks them.
+/// known_hosts entries from several files, checked the way OpenSSH checks them. A lookup does
+/// not read every line: literal names are indexed, lines with wildcards or negations are the
+/// only ones scanned, and hashed names are matched for a whole run's names at once (resolve()).
+/// Not thread-safe: one event loop asks it.
 class KnownHosts {
  public:
+  KnownHosts();
+  KnownHosts(KnownHosts&&) noexcept;
+  KnownHosts& operator=(KnownHosts&&) noexcept;
+  ~KnownHosts();
+
   /// Reads `files` in order. A file that does not exist holds no keys; one that exists but
   /// cannot be read (EACCES, EMFILE, EIO, a directory) is an error: a host key check never
   /// passes for lack of a file it could not read.
@@ -87,8 +99,18 @@ class KnownHosts {
   /// Key types known for `name`, in file order: the host-key algorithms to ask the server for.
   std::vector<std::string> known_key_types(const std::string& name) const;
 
+  /// Finds the hashed lines of all of `names` in one pass over the file, on every core:
+  /// without it, each name's first lookup costs one HMAC per hashed line on the calling thread.
+  void resolve(const std::vector<std::string>& names);
+
+  /// The readable lines that name `name`, in file order (what `ssh-keygen -F` lists).
+  std::vector<const KnownHostEntry*> entries_for(const std::string& name) const;
+
+  /// Whether any line (readable or not) may name `name`.
+  bool names_host(const std::string& name) const;
+
   /// Records an accepted key in memory (after it was appended to a file).
-  void remember(KnownHostEntry entry) { entries_.push_back(std::move(entry)); }
+  void remember(KnownHostEntry entry);
 
   /// The lines that were skipped, one warning each ("file:line: …; skipped").
   std::vector<Diagnostic> warnings() const;
@@ -96,8 +118,19 @@ class KnownHosts {
   std::size_t size() const { return entries_.size(); }
 
  private:
+  void index(std::size_t entry);
+  /// The entries that name `name`, in file order.
+  std::vector<std::size_t> lines_for(const std::string& name) const;
+  const std::vector<std::size_t>& hashed_lines_for(const std::string& name) const;
+
   std::vector<KnownHostEntry> entries_;
   std::vector<UnreadableLine> unreadable_;
+  std::unordered_map<std::string, std::vector<std::size_t>> literal_lines_;  ///< name → entries
+  std::vector<std::size_t> pattern_lines_;  ///< entries with a wildcard or a negation
+  std::vector<std::size_t> hashed_lines_;   ///< entries with a |1|salt|hash name
+  std::vector<std::unique_ptr<HashedHostName>> hashed_names_;  ///< one per hashed_lines_
+  /// name → its hashed entries, for names looked up or resolved so far.
+  mutable std::unordered_map<std::string, std::vector<std::size_t>> hashed_matches_;
 };
 
 /// True when `name` contains a character OpenSSH never writes into known_hosts

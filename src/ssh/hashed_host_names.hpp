@@ -1,0 +1,41 @@
+#pragma once
+
+// Hashed known_hosts names (`|1|salt|hash`, HashKnownHosts) matched in bulk. Each line has a
+// salt of its own, so finding a name's lines costs one HMAC-SHA1 per hashed line; a run of N
+// nodes against a file of M hashed lines costs N×M. This makes each HMAC as cheap as it gets
+// (the key's two blocks hashed once per line, not once per name) and spreads them over threads.
+
+#include <openssl/sha.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace brigade::ssh {
+
+/// One `|1|salt|hash` name, with its HMAC key state computed once.
+class HashedHostName {
+ public:
+  /// nullopt when `pattern` is not `|1|base64|base64` with a 20-byte hash.
+  static std::optional<HashedHostName> parse(std::string_view pattern);
+
+  /// Whether HMAC-SHA1(salt, name) is the recorded hash.
+  bool matches(std::string_view name) const;
+
+ private:
+  SHA_CTX inner_{};  // SHA-1 state after the key XOR ipad block
+  SHA_CTX outer_{};  // after the key XOR opad block
+  unsigned char hash_[SHA_DIGEST_LENGTH]{};
+};
+
+/// For each of `lines`, the index in `names` of the name it hashes, or -1. A line hashes at
+/// most one name (two names with the same HMAC under one salt would be a SHA-1 HMAC collision),
+/// so each line stops at its first match. Names are tried from the previous line's match on:
+/// files written host by host (ssh-keyscan -H, accept-new in order) cost about one HMAC a line.
+/// Runs on up to `threads` threads; the result does not depend on their number.
+std::vector<int> match_hashed_names(const std::vector<const HashedHostName*>& lines,
+                                    const std::vector<std::string>& names, unsigned threads);
+
+}  // namespace brigade::ssh
