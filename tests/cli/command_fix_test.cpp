@@ -267,6 +267,30 @@ TEST_CASE("deploy: --timeout cancels a node's deploy and stops its command", "[s
   CHECK_FALSE(alive);
 }
 
+TEST_CASE("deploy: a command that ignores TERM and signals its own group is still stopped",
+          "[sshd][deploy]") {
+  // The watcher shares the command's process group: the command's `kill 0` reaches it and must
+  // not end it, or nothing would stop the command once the connection is gone.
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  make_fleet_kitchen(
+      kitchen, sshd, 1,
+      "trap '' TERM; kill -s TERM 0; echo $$ > " + sshd.path("pid") + "; exec sleep 60");
+  auto run = brigade::test::run_brigade(
+      {"fix", "-k", kitchen.str(), "node:all", "--yes", "--timeout", "2"});
+  CHECK(run.status == 1);
+  int pid = std::stoi(run_shell_ok("cat " + sshd.path("pid")));
+  bool alive = true;
+  for (int attempt = 0; attempt < 150 && alive; ++attempt) {  // TERM is ignored: KILL after 5 s
+    alive = ::kill(pid, 0) == 0;
+    if (alive) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  CHECK_FALSE(alive);
+}
+
 TEST_CASE("deploy: SIGINT or SIGTERM mid-run leaves a complete report, exit 130 or 143",
           "[sshd][deploy]") {
   BRIGADE_REQUIRE_SSHD();
