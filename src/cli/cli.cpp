@@ -358,8 +358,15 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       ->check(CLI::Range(1, 86400 * 7).description(""))
       ->option_text("S");
   exec_command->add_flag("--json", exec_options.json,
-                         "One JSON object per node (name, rc, signal, stdout, stderr, error, "
-                         "duration_s) instead of prefixed lines");
+                         "One JSON object per node as it finishes (name, started, rc, signal, "
+                         "stdout, stderr, stdout_omitted, stderr_omitted, error, duration_s) "
+                         "instead of prefixed lines");
+  exec_command
+      ->add_option("--json-max-output", exec_options.json_max_output,
+                   "With --json, bytes of stdout and of stderr kept per node (default 1M; K, M "
+                   "and G suffixes; 0: all): whole lines, the first ones")
+      ->transform(CLI::AsSizeValue(false))
+      ->option_text("SIZE");
   exec_command->add_flag("--pty", exec_options.pty,
                          "Run the command on a terminal (stderr merges into stdout, as ssh -t)");
   exec_command

@@ -26,18 +26,17 @@ namespace {
 
 // Prints each line as `node: line` the moment it is complete, so lines of different nodes never
 // mix mid-line; stderr lines go to stderr, marked. With --json, one object per node as it
-// finishes, its output kept until then.
+// finishes: its output is kept until then, up to `max_output` bytes a stream (whole lines, the
+// first ones; 0: no bound), so memory is bounded by the nodes in flight, not by the fleet.
 class ExecPrinter : public RunObserver {
  public:
-  ExecPrinter(std::ostream& out, std::ostream& err, bool json)
-      : out_(out), err_(err), json_(json) {}
+  ExecPrinter(std::ostream& out, std::ostream& err, bool json, std::size_t max_output)
+      : out_(out), err_(err), json_(json), max_output_(max_output) {}
 
   void node_output(const NodeResult& node, OutputStream stream, std::string_view line) override {
     if (json_) {
       auto& kept = output_[node.name];
-      std::string& text = stream == OutputStream::out ? kept.first : kept.second;
-      text.append(line);
-      text += '\n';
+      keep(stream == OutputStream::out ? kept.out : kept.err, line);
     } else if (stream == OutputStream::out) {
       out_ << node.name << ": " << visible(line) << '\n';
     } else {
@@ -50,25 +49,60 @@ class ExecPrinter : public RunObserver {
       return;
     }
     auto kept = output_.extract(node.name);
-    const bool has_output = !kept.empty();
+    print(node, true, kept.empty() ? Output{} : std::move(kept.mapped()));
+  }
+
+  /// A node the run never reached (interrupted, or aborted) still gets its line.
+  void node_not_started(const NodeResult& node) {
+    if (json_) {
+      print(node, false, Output{});
+    }
+  }
+
+ private:
+  struct Stream {
+    std::string text;
+    std::size_t omitted = 0;  ///< bytes past the bound, not kept
+  };
+  struct Output {
+    Stream out;
+    Stream err;
+  };
+
+  void keep(Stream& stream, std::string_view line) const {
+    const std::size_t size = line.size() + 1;
+    if (stream.omitted == 0 && (max_output_ == 0 || stream.text.size() + size <= max_output_)) {
+      stream.text.append(line);
+      stream.text += '\n';
+    } else {
+      stream.omitted += size;  // once a line is left out, so is the rest: the text is a prefix
+    }
+  }
+
+  void print(const NodeResult& node, bool started, const Output& output) {
     nlohmann::ordered_json object = {
         {"name", node.name},
+        {"started", started},
         {"rc", node.rc ? nlohmann::json(*node.rc) : nlohmann::json(nullptr)},
         {"signal", node.signal.empty() ? nlohmann::json(nullptr) : nlohmann::json(node.signal)},
-        {"stdout", has_output ? kept.mapped().first : ""},
-        {"stderr", has_output ? kept.mapped().second : ""},
-        {"error", node.failure ? nlohmann::json(node.error) : nlohmann::json(nullptr)},
+        {"stdout", output.out.text},
+        {"stderr", output.err.text},
+        {"stdout_omitted", output.out.omitted},
+        {"stderr_omitted", output.err.omitted},
+        {"error", node.failure ? nlohmann::json(node.error)
+                  : started    ? nlohmann::json(nullptr)
+                               : nlohmann::json("not started: the run was stopped first")},
         {"duration_s", std::round(node.duration_s * 1000) / 1000},
     };
     // One object per line (JSON Lines): a consumer can act on each node as it finishes.
     out_ << object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   }
 
- private:
   std::ostream& out_;
   std::ostream& err_;
   bool json_;
-  std::map<std::string, std::pair<std::string, std::string>> output_;
+  std::size_t max_output_;
+  std::map<std::string, Output> output_;
 };
 
 // Why a node did not return 0, as the summary says it.
@@ -170,7 +204,7 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
   const std::vector<Hook> no_hooks;
   const RunPlan plan = plan_run(selection->nodes, no_hooks, {});
   SshExec action(*hosts, command, options.pty, ssh.context());
-  ExecPrinter printer(out, err, options.json);
+  ExecPrinter printer(out, err, options.json, options.json_max_output);
   FleetRun run(selection->nodes, plan, run_options, action, printer);
 
   asio::io_context context(1);
@@ -180,6 +214,11 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
       [&] { ssh.close(); });
   if (driven.failure) {
     std::rethrow_exception(driven.failure);
+  }
+  for (const auto& node : run.results()) {
+    if (node.status == NodeStatus::not_started) {
+      printer.node_not_started(node);
+    }
   }
   out.flush();
   print_exec_summary(

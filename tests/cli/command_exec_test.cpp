@@ -119,7 +119,7 @@ TEST_CASE("brigade exec over 300 nodes: prefixed lines, failures and the summary
   CHECK(ok.status == 1);
   INFO(ok.out);
   CHECK(ok.out.starts_with(
-      R"({"name":"n001.fleet.test","rc":null,"signal":"TERM","stdout":"hi\n","stderr":"oops\n","error":null,"duration_s":)"));
+      R"({"name":"n001.fleet.test","started":true,"rc":null,"signal":"TERM","stdout":"hi\n","stderr":"oops\n","stdout_omitted":0,"stderr_omitted":0,"error":null,"duration_s":)"));
 }
 
 TEST_CASE("accept-new: 200 new hosts at once are all recorded, the file intact",
@@ -197,14 +197,7 @@ TEST_CASE("brigade exec: SIGINT stops the commands in flight, prints the summary
 
   int child = brigade::test::spawn_brigade({"exec", "-k", kitchen.str(), "node:all", "--", command},
                                            kitchen.str() + "/out", kitchen.str() + "/err");
-  auto count_pids = [&] {
-    return std::distance(std::filesystem::directory_iterator(sshd.path("pids")),
-                         std::filesystem::directory_iterator());
-  };
-  for (int attempt = 0; attempt < 600 && count_pids() < kNodes; ++attempt) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  REQUIRE(count_pids() == kNodes);
+  REQUIRE(brigade::test::wait_for_entries(sshd.path("pids"), kNodes, 60000) == kNodes);
   ::kill(child, SIGINT);
   CHECK(brigade::test::wait_for_exit(child, 10000) == 130);
   auto err = lines_of(brigade::test::run_shell_ok("cat " + kitchen.str() + "/err"));

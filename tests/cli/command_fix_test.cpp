@@ -301,14 +301,7 @@ TEST_CASE("deploy: SIGINT or SIGTERM mid-run leaves a complete report, exit 130 
   int child = brigade::test::spawn_brigade(
       {"fix", "-k", kitchen.str(), "node:all", "--parallel", "4", "--yes"}, kitchen.str() + "/out",
       kitchen.str() + "/err");
-  auto running = [&] {
-    return std::distance(std::filesystem::directory_iterator(sshd.path("pids")),
-                         std::filesystem::directory_iterator());
-  };
-  for (int attempt = 0; attempt < 600 && running() < 4; ++attempt) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  REQUIRE(running() == 4);
+  REQUIRE(brigade::test::wait_for_entries(sshd.path("pids"), 4, 60000) == 4);
   int signal = SIGINT;
   int expected = 130;
   std::string reason = "interrupted by SIGINT";

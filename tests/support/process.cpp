@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -142,6 +143,20 @@ int wait_for_exit(int pid, int limit_ms) {
   ::kill(pid, SIGKILL);
   ::waitpid(pid, &status, 0);
   return kDidNotExit;
+}
+
+std::size_t wait_for_entries(const std::string& dir, std::size_t count, int limit_ms) {
+  auto entries = [&] {
+    std::error_code error;
+    std::filesystem::directory_iterator listing(dir, error);
+    return error ? std::size_t{0}
+                 : static_cast<std::size_t>(
+                       std::distance(listing, std::filesystem::directory_iterator()));
+  };
+  for (int waited = 0; waited < limit_ms && entries() < count; waited += 50) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return entries();
 }
 
 }  // namespace brigade::test

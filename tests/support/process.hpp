@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <vector>
@@ -47,5 +48,9 @@ inline constexpr int kDidNotExit = -1000;
 /// Waits (at most `limit_ms`) for `pid` to exit: its exit status, minus the signal's number if
 /// a signal ended it, or kDidNotExit if it did not exit in time (it is then killed).
 int wait_for_exit(int pid, int limit_ms);
+
+/// Waits (at most `limit_ms`) until directory `dir` holds `count` entries (remote commands
+/// that write their pid there have started); returns how many it holds then.
+std::size_t wait_for_entries(const std::string& dir, std::size_t count, int limit_ms);
 
 }  // namespace brigade::test

@@ -82,6 +82,7 @@ struct ExecOptions {
   std::size_t parallel = 32;
   std::optional<std::chrono::seconds> timeout;
   bool json = false;
+  std::size_t json_max_output = 1 << 20;  ///< Bytes of each stream kept per node; 0: all.
   bool pty = false;
   std::string color = "auto";                    ///< auto, always or never.
   std::vector<std::string> command;              ///< The words after `--`, joined with spaces.
