@@ -62,6 +62,12 @@ bool HashedHostName::matches(std::string_view name) const {
 
 namespace {
 
+// The names in the order guess, guess+1, guess-1, guess+2, … (wrapping), each once.
+std::size_t nth_from(std::size_t guess, std::size_t n, std::size_t count) {
+  const std::size_t step = (n + 1) / 2;
+  return n % 2 == 1 ? (guess + step) % count : (guess + count - step % count) % count;
+}
+
 void match_range(const std::vector<const HashedHostName*>& lines,
                  const std::vector<std::string>& names, std::size_t begin, std::size_t end,
                  std::vector<int>& matched) {
@@ -69,7 +75,7 @@ void match_range(const std::vector<const HashedHostName*>& lines,
   for (std::size_t line = begin; line < end; ++line) {
     matched[line] = -1;
     for (std::size_t tried = 0; tried < names.size(); ++tried) {
-      const std::size_t name = (guess + tried) % names.size();
+      const std::size_t name = nth_from(guess, tried, names.size());
       if (lines[line]->matches(names[name])) {
         matched[line] = static_cast<int>(name);
         guess = name;

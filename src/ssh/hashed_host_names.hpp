@@ -32,8 +32,10 @@ class HashedHostName {
 
 /// For each of `lines`, the index in `names` of the name it hashes, or -1. A line hashes at
 /// most one name (two names with the same HMAC under one salt would be a SHA-1 HMAC collision),
-/// so each line stops at its first match. Names are tried from the previous line's match on:
-/// files written host by host (ssh-keyscan -H, accept-new in order) cost about one HMAC a line.
+/// so each line stops at its first match. Names are tried outwards from the previous line's
+/// match (the same, the next, the one before, …): a file written host by host in about the
+/// order of `names` (ssh-keyscan -H of a list, accept-new in a run with bounded parallelism)
+/// costs a few HMACs a line instead of half the names; a file in no order costs that half.
 /// Runs on up to `threads` threads; the result does not depend on their number.
 std::vector<int> match_hashed_names(const std::vector<const HashedHostName*>& lines,
                                     const std::vector<std::string>& names, unsigned threads);

@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <unordered_map>
 
 namespace brigade::ssh {
 
@@ -356,6 +357,43 @@ struct ConfigLine {
 
 struct SshConfig::Block {
   std::vector<ConfigLine> lines;
+
+  // The file cut into sections — a Host or Match line and the lines up to the next — so that
+  // resolve() reads only the sections that apply to a host: with one `Host name` section per
+  // node, a fleet of 10,000 costs a lookup a host, not 10,000 pattern matches.
+  std::size_t preamble_end = 0;             ///< lines before the first Host or Match
+  std::vector<std::size_t> section_starts;  ///< the Host and Match lines
+  /// Sections whose Host line holds only literal names: name → section numbers, in order.
+  std::unordered_map<std::string, std::vector<std::size_t>> literal_sections;
+  std::vector<std::size_t> pattern_sections;  ///< Host lines with a wildcard or a negation
+
+  void index() {
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i].keyword == "host" || lines[i].keyword == "match") {
+        section_starts.push_back(i);
+      }
+    }
+    preamble_end = section_starts.empty() ? lines.size() : section_starts.front();
+    for (std::size_t section = 0; section < section_starts.size(); ++section) {
+      const ConfigLine& start = lines[section_starts[section]];
+      if (start.keyword == "match") {
+        continue;  // Match is not supported: its lines never apply (see resolve)
+      }
+      const bool literal = std::none_of(start.args.begin(), start.args.end(), [](const auto& a) {
+        return a.starts_with('!') || a.find_first_of("*?") != std::string::npos;
+      });
+      if (!literal) {
+        pattern_sections.push_back(section);
+        continue;
+      }
+      for (const auto& name : start.args) {
+        auto& sections = literal_sections[name];
+        if (sections.empty() || sections.back() != section) {  // "Host a a" is one section
+          sections.push_back(section);
+        }
+      }
+    }
+  }
 };
 
 namespace {
@@ -446,7 +484,6 @@ struct Parser {
         end = text.size();
       }
       std::string raw = text.substr(pos, end - pos);
-      const std::size_t line_offset = pos;
       pos = end + 1;
       ++number;
       if (!raw.empty() && raw.back() == '\r') {
@@ -469,7 +506,7 @@ struct Parser {
         value_start = rest.find_first_not_of(" \t", value_start + 1);
       }
       rest = value_start == std::string::npos ? std::string() : rest.substr(value_start);
-      Diagnostic where = diagnostic_at(shown, text, line_offset + first, keyword, {});
+      Diagnostic where = diagnostic_on_line(shown, number, raw, first, keyword, {});
       // Commands are taken as the rest of the line, unsplit, as readconf.c takes them.
       const bool command = keyword == "proxycommand" || keyword == "knownhostscommand" ||
                            keyword == "localcommand" || keyword == "remotecommand";
@@ -560,6 +597,7 @@ struct Parser {
       }
       block->lines.push_back(std::move(line));
     }
+    block->index();
     return block;
   }
 
@@ -649,26 +687,45 @@ struct Obtained {
   }
 };
 
-void apply_block(const SshConfig::Block& block, const std::string& host, bool& active,
-                 Obtained& obtained) {
-  for (const auto& line : block.lines) {
-    if (line.keyword == "host") {
-      active = host_line_matches(line.args, host);
-    } else if (line.keyword == "match") {
-      active = false;
-    } else if (line.keyword == "include") {
-      // An Include inside a block that does not apply contributes nothing; after it, the
-      // including file's state is what it was (readconf.c).
-      if (!active) {
-        continue;
-      }
+void apply_block(const SshConfig::Block& block, const std::string& host, Obtained& obtained);
+
+// Lines [begin, end) of a section that applies: settings taken, Includes followed.
+void apply_lines(const SshConfig::Block& block, std::size_t begin, std::size_t end,
+                 const std::string& host, Obtained& obtained) {
+  for (std::size_t i = begin; i < end; ++i) {
+    const ConfigLine& line = block.lines[i];
+    if (line.keyword == "include") {
+      // An Include inside a section that does not apply contributes nothing (it is never
+      // reached here); after it, the including file goes on as it was (readconf.c).
       for (const auto& included : line.included) {
-        bool included_active = true;
-        apply_block(*included, host, included_active, obtained);
+        apply_block(*included, host, obtained);
       }
-    } else if (active && line.keyword != "ignored") {
+    } else if (line.keyword != "ignored") {
       obtained.take(line);
     }
+  }
+}
+
+// A file's lines that apply to `host`, in file order: the lines before its first Host or Match,
+// then each section whose Host line matches (Match sections never do).
+void apply_block(const SshConfig::Block& block, const std::string& host, Obtained& obtained) {
+  apply_lines(block, 0, block.preamble_end, host, obtained);
+  std::vector<std::size_t> sections;
+  if (auto literal = block.literal_sections.find(host); literal != block.literal_sections.end()) {
+    sections = literal->second;
+  }
+  for (std::size_t section : block.pattern_sections) {
+    if (host_line_matches(block.lines[block.section_starts[section]].args, host)) {
+      sections.push_back(section);
+    }
+  }
+  std::sort(sections.begin(), sections.end());
+  for (std::size_t section : sections) {
+    const std::size_t start = block.section_starts[section];
+    const std::size_t end = section + 1 < block.section_starts.size()
+                                ? block.section_starts[section + 1]
+                                : block.lines.size();
+    apply_lines(block, start + 1, end, host, obtained);
   }
 }
 
@@ -1261,8 +1318,7 @@ HostConfig SshConfig::resolve(const std::string& host, const HostDefaults& defau
                               const CommandLine& given) const {
   Obtained obtained;
   for (const auto& file : files_) {
-    bool active = true;  // lines before the first Host apply to every host
-    apply_block(*file, host, active, obtained);
+    apply_block(*file, host, obtained);  // lines before the first Host apply to every host
   }
   Resolving resolving(host, defaults, obtained, given);
   resolving.config.password = defaults.password;  // littlechef.cfg's; ssh_config has none

@@ -109,17 +109,27 @@ Diagnostic diagnostic_at(std::string file, std::string_view text, std::size_t of
       line_start = i + 1;
     }
   }
-  int column = 1;
-  for (std::size_t i = line_start; i < offset; ++i) {
-    if (!is_utf8_continuation(text[i])) {
-      ++column;
-    }
-  }
   std::size_t line_end = text.find('\n', line_start);
   if (line_end == std::string_view::npos) {
     line_end = text.size();
   }
-  std::string_view source = text.substr(line_start, line_end - line_start);
+  return diagnostic_on_line(std::move(file), line, text.substr(line_start, line_end - line_start),
+                            offset - line_start, std::move(field), std::move(message),
+                            std::move(hint));
+}
+
+Diagnostic diagnostic_on_line(std::string file, int line, std::string_view source,
+                              std::size_t offset, std::string field, std::string message,
+                              std::string hint) {
+  if (offset > source.size()) {
+    offset = source.size();
+  }
+  int column = 1;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (!is_utf8_continuation(source[i])) {
+      ++column;
+    }
+  }
   if (!source.empty() && source.back() == '\r') {
     source.remove_suffix(1);
   }

@@ -90,6 +90,14 @@ TEST_CASE("ssh_config parity with ssh -G: a table of configurations", "[ssh_conf
       {"Host j\n  ProxyJump ssh://bob@bastion:2200,gate\nHost n\n  ProxyJump none\n"
        "Host *\n  ProxyJump later\n",
        {"j", "n"}},
+      // Literal and pattern sections interleaved, a name in several sections and twice on one
+      // line: the sections that apply are read in file order whatever the index finds first.
+      {"Host b\n  Port 3\nHost a b\n  User both\nHost *a\n  Port 4\nHost a a\n  HostName twice\n"
+       "Host a\n  Port 5\n  User late\n",
+       {"a", "b", "xa", "c"}},
+      // An Include inside a literal section: read for that host only, its own Host lines
+      // deciding within it.
+      {"User pre\nHost lit\n  " + include + "Host *\n  Port 7\n", {"lit", "web9", "other"}},
   };
   for (const auto& row : table) {
     for (const auto& host : row.hosts) {
