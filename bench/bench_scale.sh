@@ -21,7 +21,9 @@
 #
 # Columns: cli_ms/node is the CPU of brigade (or pdsh and its ssh processes) per node; sshd_ms
 # per node is the server's (the floor every client pays); report_ms is report.json's write time
-# (from run.log's close to report.json's mtime); fail counts nodes that did not end ok.
+# (from run.log's close to report.json's mtime); fail counts nodes that did not end ok; q_ovf
+# counts the kernel's accept-queue overflows meanwhile (TcpExtListenOverflows: the testbed's
+# health, 0 when every connection was taken at once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -36,11 +38,34 @@ bench_prepare pdsh time
 bench_fleet "$sizes" "$work_root"
 sshd_pid=$(cat "$dir/sshd.pid")
 ticks=$(getconf CLK_TCK)
+overflows() { awk '/^TcpExt:/ {if (!h) {for (i = 1; i <= NF; i++) n[i] = $i; h = 1} else {for (i = 1; i <= NF; i++) if (n[i] == "ListenOverflows") print $i}}' /proc/net/netstat; }
 smallest=$(tr ' ' '\n' <<<"$sizes" | sort -n | head -n 1)
+
+# The same sshd listening on 16 ports, the nodes spread over them. sshd listens with a backlog
+# of 128 (SSH_LISTEN_BACKLOG, compiled in): 1024 connections arriving at once on one port
+# overflow the kernel's accept queue (TcpExtListenOverflows), their SYNs are dropped and retried
+# up to 63 s later, some are reset. A fleet of real hosts has a queue on every host; here, 16
+# listening sockets give 2048 places. 16 is sshd's most (MAX_LISTEN_SOCKS).
+ports=()
+while [ ${#ports[@]} -lt 16 ]; do
+  port=$(fleet_free_port)
+  [[ " ${ports[*]} " == *" $port "* ]] || ports+=("$port")
+done
+kill "$sshd_pid"
+for _ in $(seq 1 100); do [ ! -e "$dir/sshd.pid" ] && break; sleep 0.05; done
+sed -i '/^ListenAddress /d' "$dir/sshd_config"
+printf 'ListenAddress 127.0.0.1:%s\n' "${ports[@]}" >>"$dir/sshd_config"
+/usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log"
+for _ in $(seq 1 100); do [ -s "$dir/sshd.pid" ] && break; sleep 0.05; done
+sshd_pid=$(cat "$dir/sshd.pid")
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/${ports[15]}") 2>/dev/null && break; sleep 0.05; done
 
 # One Host section a node, ahead of the fleet's `Host *.fleet.test` (the first value wins).
 {
-  while read -r host; do printf 'Host %s\n  HostKeyAlias %s\n' "$host" "$host"; done <"$dir/hosts"
+  i=0
+  while read -r host; do
+    printf 'Host %s\n  HostKeyAlias %s\n  Port %s\n' "$host" "$host" "${ports[i++ % 16]}"
+  done <"$dir/hosts"
   sed 's|^  HostKeyAlias fleet-sshd$||; s|^  StrictHostKeyChecking yes$|  StrictHostKeyChecking STRICT|' \
     "$dir/ssh_config"
 } >"$dir/ssh_config.scale"
@@ -63,6 +88,15 @@ run_brigade() { # what n parallel -> brigade's stdout/stderr in $dir/out, $dir/e
     bash -c "$limit exec \"\$0\" \"\$@\"" "$root/build/brigade" "$@" >"$dir/out" 2>"$dir/err" || true
 }
 
+# The run's wall time, whatever /usr/bin/time wrote first ("Command exited with …").
+wall_of() { tail -n 1 "$dir/time" | cut -d' ' -f1; }
+
+# Why nodes failed, the three most common reasons, to stderr (a table with failures says why).
+reasons() {
+  grep '^FAILED ' "$dir/err" | sed 's/^FAILED [^:]*: //' | sort | uniq -c | sort -rn | head -n 3 |
+    sed "s/^/  $1: /" >&2 || true
+}
+
 # n - (nodes the summary counts ok or deployed)
 failures() {
   local n=$1 ok
@@ -78,36 +112,39 @@ report_ms() {
 }
 
 row_header() {
-  printf '%-6s %-5s %-8s %-8s %8s %11s %11s %8s %9s %5s\n' \
-    nodes par tool known_hosts wall_s cli_ms/node sshd_ms/node rss_MiB report_ms fail
+  printf '%-6s %-5s %-8s %-8s %8s %11s %11s %8s %9s %5s %6s\n' \
+    nodes par tool known_hosts wall_s cli_ms/node sshd_ms/node rss_MiB report_ms fail q_ovf
 }
-row() { # n p tool known_hosts wall user sys rss sshd report fail
-  printf '%-6s %-5s %-8s %-8s %8.2f %11.2f %11.2f %8.1f %9s %5d\n' "$1" "$2" "$3" "$4" "$5" \
+row() { # n p tool known_hosts wall user sys rss sshd report fail overflows
+  printf '%-6s %-5s %-8s %-8s %8.2f %11.2f %11.2f %8.1f %9s %5d %6d\n' "$1" "$2" "$3" "$4" "$5" \
     "$(echo "scale=4; 1000 * ($6 + $7) / $1" | bc)" "$(echo "scale=4; 1000 * $9 / $1" | bc)" \
-    "$(echo "scale=1; $8 / 1024" | bc)" "${10}" "${11}"
+    "$(echo "scale=1; $8 / 1024" | bc)" "${10}" "${11}" "${12}"
 }
 
 measure() { # what n p known_hosts-kind -> one row
-  local what=$1 n=$2 p=$3 kind=$4 before after wall user sys rss report=-
+  local what=$1 n=$2 p=$3 kind=$4 before after wall user sys rss report=- queue
   cp "$dir/known_hosts.$kind" "$dir/known_hosts"
   sync
   sleep 1
   before=$(sshd_cpu)
+  queue=$(overflows)
   run_brigade "$what" "$n" "$p"
   after=$(sshd_cpu)
-  read -r wall user sys rss <"$dir/time"
+  queue=$(($(overflows) - queue))
+  read -r wall user sys rss < <(tail -n 1 "$dir/time")
   [ "$what" = exec ] || report=$(report_ms)
+  reasons "$what $n $p $kind"
   row "$n" "$p" "$what" "$kind" "$wall" "$user" "$sys" "$rss" "$(echo "$after - $before" | bc)" \
-    "$report" "$(failures "$n")"
+    "$report" "$(failures "$n")" "$queue"
 }
 
 # First contact: every node's key recorded by Brigade itself.
 use_strict accept-new
 : >"$dir/known_hosts"
 run_brigade exec "$largest" 1024
-read -r first_wall _ _ _ <"$dir/time"
-echo "first contact: $largest nodes recorded (accept-new, parallel 1024) in ${first_wall} s," \
+echo "first contact: $largest nodes recorded (accept-new, parallel 1024) in $(wall_of) s," \
   "$(failures "$largest") failed; known_hosts: $(wc -l <"$dir/known_hosts") lines"
+reasons "first contact"
 cp "$dir/known_hosts" "$dir/known_hosts.plain"
 cp "$dir/known_hosts" "$dir/known_hosts.hashed"
 ssh-keygen -q -H -f "$dir/known_hosts.hashed" >/dev/null 2>&1
@@ -118,8 +155,8 @@ use_strict yes
 # The kitchen sent once to every node: the measured fix runs find it unchanged.
 cp "$dir/known_hosts.plain" "$dir/known_hosts"
 run_brigade fix "$largest" 1024
-read -r deploy_wall _ _ _ <"$dir/time"
-echo "first deploy: kitchen sent to $largest nodes in ${deploy_wall} s, $(failures "$largest") failed"
+echo "first deploy: kitchen sent to $largest nodes in $(wall_of) s, $(failures "$largest") failed"
+reasons "first deploy"
 [ -z "$nofile" ] || echo "brigade runs under ulimit -S -n $nofile (hard: $(ulimit -H -n))"
 echo
 
@@ -143,10 +180,11 @@ for p in $parallels; do
   sync
   sleep 1
   before=$(sshd_cpu)
+  queue=$(overflows)
   PDSH_RCMD_TYPE=ssh PDSH_SSH_ARGS_APPEND="-F $dir/ssh_config" /usr/bin/time -f '%e %U %S %M' \
     -o "$dir/time" pdsh -f "$p" -w "^$dir/hosts.pdsh" 'echo ok' >"$dir/out" 2>"$dir/err" || true
   after=$(sshd_cpu)
-  read -r wall user sys rss <"$dir/time"
+  read -r wall user sys rss < <(tail -n 1 "$dir/time")
   row "$smallest" "$p" pdsh plain "$wall" "$user" "$sys" "$rss" "$(echo "$after - $before" | bc)" - \
-    $((smallest - $(grep -c ': ok$' "$dir/out" || true)))
+    $((smallest - $(grep -c ': ok$' "$dir/out" || true))) $(($(overflows) - queue))
 done
