@@ -350,8 +350,7 @@ std::vector<Diagnostic> write_reports(const RunReport& report,
                                       const std::vector<std::string>& files, mode_t mode) {
   // Bytes that are not UTF-8 (node output in an error, a --log-dir) become U+FFFD: a report is
   // always written, never lost to an exception.
-  const std::string text =
-      report.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  const std::string text = report.to_json_text();
   std::vector<Diagnostic> unwritten;
   for (const auto& file : files) {
     if (file.empty()) {

@@ -90,12 +90,72 @@ nlohmann::ordered_json hooks_json(const std::vector<HookRecord>& hooks) {
   return list;
 }
 
-}  // namespace
-
-nlohmann::ordered_json RunReport::to_json() const {
+nlohmann::ordered_json node_json(
+    const NodeResult& node, const std::map<std::string, std::vector<std::string>>& jump_hosts) {
   auto when = [](const std::optional<std::chrono::system_clock::time_point>& t) {
     return t ? nlohmann::ordered_json(iso8601_utc(*t)) : nlohmann::ordered_json(nullptr);
   };
+  const std::string reason = node.reason(kConvergeCommandNoun);
+  auto hops = jump_hosts.find(node.name);
+  return {
+      {"name", node.name},
+      {"status", node_status_name(node.status)},
+      {"rc", node.rc ? nlohmann::ordered_json(*node.rc) : nlohmann::ordered_json(nullptr)},
+      {"error", reason.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(reason)},
+      {"started", when(node.started)},
+      {"finished", when(node.finished)},
+      {"duration_s", std::round(node.duration_s * 1000) / 1000},
+      {"batch", node.batch},
+      {"jump_hosts", hops != jump_hosts.end() ? hops->second : std::vector<std::string>{}},
+      {"log",
+       node.log.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(node.log)},
+      {"kitchen_transferred", node.transferred},
+      {"hooks", hooks_json(node.hooks)},
+  };
+}
+
+// `value` as dump(2) prints it nested `depth` levels deep: its lines after the first indented.
+void append_nested(std::string& out, const nlohmann::ordered_json& value, std::size_t depth) {
+  const std::string text = value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string indent(2 * depth, ' ');
+  for (char c : text) {
+    out += c;
+    if (c == '\n') {
+      out += indent;
+    }
+  }
+}
+
+}  // namespace
+
+std::string RunReport::to_json_text() const {
+  // The same members in the same order as to_json(); only "nodes" is written element by element.
+  nlohmann::ordered_json head = to_json_head();
+  std::string out = "{\n";
+  for (const auto& [key, value] : head.items()) {
+    out += "  " + nlohmann::ordered_json(key).dump() + ": ";
+    append_nested(out, value, 1);
+    out += ",\n";
+  }
+  out += "  \"nodes\": ";
+  if (nodes.empty()) {
+    out += "[]";
+  } else {
+    out += "[\n";
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      out += "    ";
+      append_nested(out, node_json(nodes[i], jump_hosts), 2);
+      out += i + 1 < nodes.size() ? ",\n" : "\n";
+    }
+    out += "  ]";
+  }
+  out += ",\n  \"hooks\": ";
+  append_nested(out, hooks_json(hooks), 1);
+  out += "\n}\n";
+  return out;
+}
+
+nlohmann::ordered_json RunReport::to_json_head() const {
   nlohmann::ordered_json report;
   report["run_id"] = run_id;
   report["started"] = iso8601_utc(started);
@@ -106,26 +166,14 @@ nlohmann::ordered_json RunReport::to_json() const {
   report["selection"] = selection;
   report["left_out"] = left_out;
   report["batches"] = batches;
+  return report;
+}
+
+nlohmann::ordered_json RunReport::to_json() const {
+  nlohmann::ordered_json report = to_json_head();
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const auto& node : nodes) {
-    const std::string reason = node.reason(kConvergeCommandNoun);
-    list.push_back({
-        {"name", node.name},
-        {"status", node_status_name(node.status)},
-        {"rc", node.rc ? nlohmann::ordered_json(*node.rc) : nlohmann::ordered_json(nullptr)},
-        {"error",
-         reason.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(reason)},
-        {"started", when(node.started)},
-        {"finished", when(node.finished)},
-        {"duration_s", std::round(node.duration_s * 1000) / 1000},
-        {"batch", node.batch},
-        {"jump_hosts",
-         jump_hosts.contains(node.name) ? jump_hosts.at(node.name) : std::vector<std::string>{}},
-        {"log",
-         node.log.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(node.log)},
-        {"kitchen_transferred", node.transferred},
-        {"hooks", hooks_json(node.hooks)},
-    });
+    list.push_back(node_json(node, jump_hosts));
   }
   report["nodes"] = list;
   report["hooks"] = hooks_json(hooks);

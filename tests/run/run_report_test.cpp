@@ -74,3 +74,41 @@ TEST_CASE("run report: the JSON has every documented field", "[report]") {
   CHECK(json["hooks"][0]["type"] == "global_postdeployhook");
   CHECK(json["hooks"][0]["args"] == nlohmann::json::parse(R"(["4","a","b"])"));
 }
+
+TEST_CASE("run report: the text written node by node is to_json().dump(2), byte for byte",
+          "[report]") {
+  const auto dumped = [](const RunReport& report) {
+    return report.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  };
+  RunReport empty;
+  empty.run_id = "20261202T000000Z";
+  CHECK(empty.to_json_text() == dumped(empty));
+
+  RunReport report = empty;
+  report.aborted = true;
+  report.abort_reason = "a node post hook failed";
+  report.selection = {{"selectors", {"node:all"}}, {"env", nullptr}};
+  report.left_out = {"dummy"};
+  report.batches = {{"a"}, {"b", "c\xff"}};
+  for (const char* name : {"a", "b", "c\xff"}) {  // a name that is not UTF-8 is replaced alike
+    NodeResult node;
+    node.name = name;
+    node.status = NodeStatus::deployed;
+    node.rc = 0;
+    node.started = std::chrono::system_clock::time_point{};
+    node.duration_s = 1.23456;
+    node.log = std::string("logs/") + name + ".log";
+    report.nodes.push_back(node);
+  }
+  report.nodes[1].status = NodeStatus::failed;
+  report.nodes[1].error = "multi\nline \"quoted\"";
+  report.nodes[1].failure = FailureKind::sync;
+  HookRecord hook;
+  hook.name = "check";
+  hook.type = HookType::postdeployhook;
+  hook.args = {"x", "y"};
+  report.nodes[2].hooks = {hook, hook};
+  report.hooks = {hook};
+  report.jump_hosts["b"] = {"bastion (admin@10.0.0.1 port 22)"};
+  CHECK(report.to_json_text() == dumped(report));
+}
