@@ -12,9 +12,11 @@
 #                                                          # (default: a soft limit of 1024)
 #
 # The known_hosts lines are Brigade's own: a first-contact run (StrictHostKeyChecking accept-new,
-# parallel 1024) records every node, in the order the handshakes finished; the hashed file is
-# that file through `ssh-keygen -H` (one salt a line, as HashKnownHosts yes writes it). A last
-# row checks a hashed file in no order at all (shuf), the lookup's worst case. Measured runs use
+# HashKnownHosts no, parallel 1024) records every node, in the order the handshakes finished;
+# each size's file holds its nodes' lines, and the hashed file is that file through
+# `ssh-keygen -H` (one salt a line, as HashKnownHosts yes writes it). Two last rows are the
+# hashed lookup's worst cases: a file in no order at all (shuffled), and the largest file for a
+# run of the smallest size (others: lines of hosts outside the run). Measured runs use
 # StrictHostKeyChecking yes. One sshd on 2 cores cannot finish 1024 handshakes at once within
 # ssh's usual 10 s: ConnectTimeout is 120 s (the testbed, not Brigade); MaxStartups as in
 # scripts/lib/fleet.sh.
@@ -66,7 +68,8 @@ for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/${ports[15]}") 2>/dev/nul
   while read -r host; do
     printf 'Host %s\n  HostKeyAlias %s\n  Port %s\n' "$host" "$host" "${ports[i++ % 16]}"
   done <"$dir/hosts"
-  sed 's|^  HostKeyAlias fleet-sshd$||; s|^  StrictHostKeyChecking yes$|  StrictHostKeyChecking STRICT|' \
+  # HashKnownHosts no: Debian's /etc/ssh/ssh_config says yes, and the plain file must be plain.
+  sed 's|^  HostKeyAlias fleet-sshd$|  HashKnownHosts no|; s|^  StrictHostKeyChecking yes$|  StrictHostKeyChecking STRICT|' \
     "$dir/ssh_config"
 } >"$dir/ssh_config.scale"
 use_strict() { sed "s|STRICT|$1|" "$dir/ssh_config.scale" >"$dir/ssh_config"; }
@@ -123,7 +126,7 @@ row() { # n p tool known_hosts wall user sys rss sshd report fail overflows
 
 measure() { # what n p known_hosts-kind -> one row
   local what=$1 n=$2 p=$3 kind=$4 before after wall user sys rss report=- queue
-  cp "$dir/known_hosts.$kind" "$dir/known_hosts"
+  cp "$dir/known_hosts.$kind.$n" "$dir/known_hosts"
   sync
   sleep 1
   before=$(sshd_cpu)
@@ -145,15 +148,23 @@ run_brigade exec "$largest" 1024
 echo "first contact: $largest nodes recorded (accept-new, parallel 1024) in $(wall_of) s," \
   "$(failures "$largest") failed; known_hosts: $(wc -l <"$dir/known_hosts") lines"
 reasons "first contact"
-cp "$dir/known_hosts" "$dir/known_hosts.plain"
-cp "$dir/known_hosts" "$dir/known_hosts.hashed"
-ssh-keygen -q -H -f "$dir/known_hosts.hashed" >/dev/null 2>&1
-rm -f "$dir/known_hosts.hashed.old"
-shuf "$dir/known_hosts.hashed" >"$dir/known_hosts.shuffled"
+grep -q '^|' "$dir/known_hosts" && { echo "bench: the first contact wrote hashed lines" >&2; exit 1; }
+cp "$dir/known_hosts" "$dir/known_hosts.all"
+# For each size, the lines of its own nodes (in the order they were recorded), plain and hashed.
+for n in $sizes; do
+  head -n "$n" "$dir/hosts" | sed 's/$/ /' >"$dir/hosts.prefix"
+  grep -F -f "$dir/hosts.prefix" "$dir/known_hosts.all" >"$dir/known_hosts.plain.$n"
+  cp "$dir/known_hosts.plain.$n" "$dir/known_hosts.hashed.$n"
+  ssh-keygen -q -H -f "$dir/known_hosts.hashed.$n" >/dev/null 2>&1
+  rm -f "$dir/known_hosts.hashed.$n.old"
+  shuf "$dir/known_hosts.hashed.$n" >"$dir/known_hosts.shuffled.$n"
+done
+# Lines of hosts outside the run: the largest file's hashed lines for a run of the smallest size.
+cp "$dir/known_hosts.hashed.$largest" "$dir/known_hosts.others.$smallest"
 use_strict yes
 
 # The kitchen sent once to every node: the measured fix runs find it unchanged.
-cp "$dir/known_hosts.plain" "$dir/known_hosts"
+cp "$dir/known_hosts.all" "$dir/known_hosts"
 run_brigade fix "$largest" 1024
 echo "first deploy: kitchen sent to $largest nodes in $(wall_of) s, $(failures "$largest") failed"
 reasons "first deploy"
@@ -170,12 +181,15 @@ for n in $sizes; do
     done
   done
 done
-# The worst case for hashed lookups: a file in no order.
-measure exec "$largest" "$(tr ' ' '\n' <<<"$parallels" | sort -n | tail -n 1)" shuffled
+# The worst cases for hashed lookups: a file in no order, and a file that holds many more hosts
+# than the run (every name of the run is tried on each of the others' lines).
+top=$(tr ' ' '\n' <<<"$parallels" | sort -n | tail -n 1)
+measure exec "$largest" "$top" shuffled
+[ "$smallest" = "$largest" ] || measure exec "$smallest" "$top" others
 
 # pdsh (one ssh process a node) on the same files, for the ratio.
 for p in $parallels; do
-  cp "$dir/known_hosts.plain" "$dir/known_hosts"
+  cp "$dir/known_hosts.plain.$smallest" "$dir/known_hosts"
   head -n "$smallest" "$dir/hosts" >"$dir/hosts.pdsh"
   sync
   sleep 1
