@@ -86,26 +86,10 @@ std::string hmac_sha1(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<const char*>(out), length);
 }
 
-// `|1|base64(salt)|base64(HMAC-SHA1(salt, name))`, as written by HashKnownHosts / ssh-keygen -H.
-bool hashed_pattern_matches(std::string_view pattern, const std::string& name) {
-  auto bar = pattern.find('|', 3);
-  if (!pattern.starts_with("|1|") || bar == std::string_view::npos) {
-    return false;
-  }
-  auto salt = base64_decode(pattern.substr(3, bar - 3));
-  auto hash = base64_decode(pattern.substr(bar + 1));
-  return salt && hash && hmac_sha1(*salt, name) == *hash;
-}
-
-bool hashed_names_valid(std::string_view pattern) {
-  auto bar = pattern.find('|', 3);
-  return pattern.starts_with("|1|") && bar != std::string_view::npos &&
-         base64_decode(pattern.substr(3, bar - 3)) && base64_decode(pattern.substr(bar + 1));
-}
-
 bool names_match(std::string_view patterns, const std::string& name) {
   if (patterns.starts_with("|")) {
-    return hashed_pattern_matches(patterns, name);
+    const auto hashed = HashedHostName::parse(patterns);
+    return hashed && hashed->matches(name);
   }
   return known_hosts_patterns_match(patterns, name);
 }
@@ -288,27 +272,30 @@ void KnownHosts::add_text(const std::string& file, std::string_view text) {
                      (inner ? " (it says " + std::string(*inner) + ")" : ""));
       continue;
     }
-    if (fields[next].starts_with("|") && !hashed_names_valid(fields[next])) {
-      skip(fields.size(), "the hashed host name is not |1|salt|hash");
-      continue;
+    // A hashed name is read once, here; the index keeps its HMAC state.
+    std::optional<HashedHostName> hashed;
+    if (fields[next].starts_with("|")) {
+      hashed = HashedHostName::parse(fields[next]);
+      if (!hashed) {
+        skip(fields.size(), "the hashed host name is not |1|salt|hash with a SHA-1 hash");
+        continue;
+      }
     }
     entry.patterns = std::string(fields[next]);
     entry.key = HostKey{std::string(type), std::move(*blob)};
     entries_.push_back(std::move(entry));
-    index(entries_.size() - 1);
+    index(entries_.size() - 1, std::move(hashed));
   }
   hashed_matches_.clear();  // names looked up before have not been tried on the new lines
 }
 
-void KnownHosts::index(std::size_t entry) {
-  const std::string_view patterns = entries_[entry].patterns;
-  if (patterns.starts_with("|")) {
-    if (auto hashed = HashedHostName::parse(patterns)) {
-      hashed_lines_.push_back(entry);
-      hashed_names_.push_back(std::make_unique<HashedHostName>(*hashed));
-    }
-    return;  // add_text() skips a hashed name that does not parse
+void KnownHosts::index(std::size_t entry, std::optional<HashedHostName> hashed) {
+  if (hashed) {
+    hashed_lines_.push_back(entry);
+    hashed_names_.push_back(std::make_unique<HashedHostName>(*hashed));
+    return;
   }
+  const std::string_view patterns = entries_[entry].patterns;
   if (patterns.find_first_of("*?!") != std::string_view::npos) {
     pattern_lines_.push_back(entry);
     return;
@@ -330,7 +317,7 @@ void KnownHosts::index(std::size_t entry) {
 
 void KnownHosts::remember(KnownHostEntry entry) {
   entries_.push_back(std::move(entry));
-  index(entries_.size() - 1);
+  index(entries_.size() - 1, std::nullopt);  // a recorded name is never hashed in memory
 }
 
 void KnownHosts::resolve(const std::vector<std::string>& names) {
@@ -400,9 +387,16 @@ bool KnownHosts::names_host(const std::string& name) const {
   if (!lines_for(name).empty()) {
     return true;
   }
-  return std::any_of(unreadable_.begin(), unreadable_.end(), [&](const UnreadableLine& bad) {
-    return !bad.patterns.empty() && names_match(bad.patterns, name);
-  });
+  return unreadable_naming(name) != nullptr;
+}
+
+const UnreadableLine* KnownHosts::unreadable_naming(const std::string& name) const {
+  for (const auto& bad : unreadable_) {
+    if (!bad.patterns.empty() && names_match(bad.patterns, name)) {
+      return &bad;
+    }
+  }
+  return nullptr;
 }
 
 std::vector<Diagnostic> KnownHosts::warnings() const {
@@ -449,11 +443,8 @@ HostKeyCheck KnownHosts::check(const std::string& name, const HostKey& key) cons
     }
   }
   if (result.status == HostKeyCheck::Status::not_found) {
-    for (const auto& bad : unreadable_) {
-      if (!bad.patterns.empty() && names_match(bad.patterns, name)) {
-        result.unreadable = bad;
-        break;
-      }
+    if (const UnreadableLine* bad = unreadable_naming(name)) {
+      result.unreadable = *bad;
     }
   } else {
     result.certificate_authority.reset();

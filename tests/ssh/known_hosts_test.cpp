@@ -184,6 +184,10 @@ TEST_CASE("known_hosts: unreadable lines are skipped with a warning, never makin
                      "|1|bad ssh-ed25519 " +
                      base64 +
                      "\n"
+                     // Valid base64, but a 5-byte hash: no HMAC-SHA1 is ever that.
+                     "|1|c2FsdA==|c2hvcnQ= ssh-ed25519 " +
+                     base64 +
+                     "\n"
                      "web07 " +
                      key.public_line);  // no final newline: still read
   std::vector<std::string> rendered;
@@ -206,7 +210,10 @@ TEST_CASE("known_hosts: unreadable lines are skipped with a warning, never makin
                 tail,
             "/etc/kh:6: cannot read this known_hosts line: unknown marker '@foo'" + tail,
             "/etc/kh:7: cannot read this known_hosts line: the hashed host name is not "
-            "|1|salt|hash" +
+            "|1|salt|hash with a SHA-1 hash" +
+                tail,
+            "/etc/kh:8: cannot read this known_hosts line: the hashed host name is not "
+            "|1|salt|hash with a SHA-1 hash" +
                 tail,
         });
   for (const char* name : {"web01", "web02", "web03", "web04", "web05", "web06"}) {

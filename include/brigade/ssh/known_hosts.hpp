@@ -118,7 +118,10 @@ class KnownHosts {
   std::size_t size() const { return entries_.size(); }
 
  private:
-  void index(std::size_t entry);
+  /// Adds entry `entry` to the index; `hashed` is its name read as |1|salt|hash, if it is one.
+  void index(std::size_t entry, std::optional<HashedHostName> hashed);
+  /// The first unreadable line that may name `name`, or null.
+  const UnreadableLine* unreadable_naming(const std::string& name) const;
   /// The entries that name `name`, in file order.
   std::vector<std::size_t> lines_for(const std::string& name) const;
   const std::vector<std::size_t>& hashed_lines_for(const std::string& name) const;
