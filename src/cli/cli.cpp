@@ -44,6 +44,17 @@ void add_jump_options(CLI::App* command, std::optional<std::size_t>& channels,
       ->option_text("N");
 }
 
+// How many connections are set up at once, for the commands that reach nodes.
+void add_startup_option(CLI::App* command, std::optional<std::size_t>& startups) {
+  command
+      ->add_option("--max-startups", startups,
+                   "Connections being set up (connect, handshake, authentication) at once, of "
+                   "the nodes in flight (default 128, or littlechef.cfg [connection] "
+                   "max_startups)")
+      ->check(CLI::Range(1, 10000).description(""))
+      ->option_text("N");
+}
+
 // Help is wrapped to the terminal it is shown on, within reason; to 80 columns elsewhere.
 std::size_t help_width() {
   winsize size{};
@@ -224,6 +235,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       "fix", "Deploy the selected nodes in batches, with the kitchen's hooks around them");
   fix_command->allow_extras();
   add_jump_options(fix_command, fix_options.jump_max_channels, fix_options.jump_max_sessions);
+  add_startup_option(fix_command, fix_options.max_startups);
   fix_command->footer(std::string(kFixFooter) + "\n\n" + kExitStatusFooter);
   add_kitchen_option(fix_command, kitchen);
   fix_command
@@ -375,6 +387,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                    "TERM=dumb), always or never")
       ->option_text("WHEN");
   add_jump_options(exec_command, exec_options.jump_max_channels, exec_options.jump_max_sessions);
+  add_startup_option(exec_command, exec_options.max_startups);
   exec_command->footer(kExecFooter);
 
   SshConfigOptions ssh_config_options;

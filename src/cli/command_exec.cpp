@@ -195,7 +195,8 @@ int exec(const ExecOptions& options, std::ostream& out, std::ostream& err) {
   }
 
   SshSetup ssh(*hosts, warnings,
-               jump_limits(kitchen->config, options.jump_max_channels, options.jump_max_sessions));
+               jump_limits(kitchen->config, options.jump_max_channels, options.jump_max_sessions),
+               max_startups(kitchen->config, options.max_startups));
   warnings.finish();
   RunOptions run_options;
   run_options.parallel =

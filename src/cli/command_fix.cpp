@@ -500,7 +500,8 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
                                   .environment = options.environment};
 
   SshSetup ssh(*hosts, warnings,
-               jump_limits(kitchen.config, options.jump_max_channels, options.jump_max_sessions));
+               jump_limits(kitchen.config, options.jump_max_channels, options.jump_max_sessions),
+               max_startups(kitchen.config, options.max_startups));
   warnings.finish();
   SshDeploy action(
       selection.nodes, *hosts, *archive, *converge, kitchen.config.node_work_path, ssh.context(),
@@ -694,6 +695,7 @@ int fix(const FixOptions& given, std::ostream& out, std::ostream& err) {
     exec_options.command = {*orders->ssh};
     exec_options.jump_max_channels = options.jump_max_channels;
     exec_options.jump_max_sessions = options.jump_max_sessions;
+    exec_options.max_startups = options.max_startups;
     return exec(exec_options, out, err);
   }
   std::vector<Selector> selectors;

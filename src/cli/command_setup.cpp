@@ -141,6 +141,7 @@ Result<std::vector<ssh::HostConfig>> resolve_hosts(const Kitchen& kitchen,
                                                    const SshSettings& settings,
                                                    const std::vector<const Node*>& nodes) {
   std::vector<ssh::HostConfig> hosts;
+  hosts.reserve(nodes.size());  // a HostConfig is ~700 bytes: no doubling's slack at 10,000
   for (const Node* node : nodes) {
     hosts.push_back(resolve_host(kitchen, settings, node->name));
     // A host whose settings change the route or the host-key decision in a way Brigade does
@@ -152,6 +153,10 @@ Result<std::vector<ssh::HostConfig>> resolve_hosts(const Kitchen& kitchen,
     }
   }
   return hosts;
+}
+
+std::size_t max_startups(const LittleChefConfig& config, std::optional<std::size_t> option) {
+  return option.value_or(config.max_startups.value_or(ssh::kDefaultMaxStartups));
 }
 
 ssh::JumpLimits jump_limits(const LittleChefConfig& config, std::optional<std::size_t> channels,
@@ -192,8 +197,8 @@ std::optional<std::string> prompt_on_terminal(const std::string& prompt) {
 }  // namespace
 
 SshSetup::SshSetup(const std::vector<ssh::HostConfig>& hosts, WarningPrinter& warnings,
-                   ssh::JumpLimits jump_limits)
-    : jump_hosts_(jump_limits) {
+                   ssh::JumpLimits jump_limits, std::size_t max_startups)
+    : jump_hosts_(jump_limits), startups_(max_startups) {
   // The jump hosts are hosts too: their known_hosts and keys are made ready with the nodes'.
   std::vector<ssh::HostConfig> every_host = hosts;
   std::set<std::string> hops_seen;

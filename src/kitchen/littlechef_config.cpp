@@ -25,7 +25,8 @@ const std::map<std::string, std::vector<std::string>>& known_keys() {
       {"userinfo", {"user", "password", "keypair-file", "ssh-config", "encrypted_data_bag_secret"}},
       {"kitchen", {"node_work_path", "encrypted_data_bag_secret"}},
       {"connection",
-       {"gateway", "http_proxy", "https_proxy", "jump_max_channels", "jump_max_sessions"}},
+       {"gateway", "http_proxy", "https_proxy", "jump_max_channels", "jump_max_sessions",
+        "max_startups"}},
       {"deploy", {"command", "sync", "sudo"}},
   };
   return keys;
@@ -227,8 +228,9 @@ int on_ini_value(void* user, const char* section_c, const char* name_c, const ch
   } else if (section == "connection") {
     if (name == "gateway" && !value.empty()) {
       config.gateway = value;
-    } else if (name == "jump_max_channels" || name == "jump_max_sessions") {
-      const std::size_t limit = name == "jump_max_channels" ? 10000 : 1000;
+    } else if (name == "jump_max_channels" || name == "jump_max_sessions" ||
+               name == "max_startups") {
+      const std::size_t limit = name == "jump_max_sessions" ? 1000 : 10000;
       const bool digits =
           !value.empty() && value.size() <= 5 &&
           std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); });
@@ -237,7 +239,9 @@ int on_ini_value(void* user, const char* section_c, const char* name_c, const ch
         return fail(
             fmt::format("{} must be a whole number from 1 to {}, not '{}'", name, limit, value));
       }
-      (name == "jump_max_channels" ? config.jump_max_channels : config.jump_max_sessions) = number;
+      (name == "jump_max_channels"   ? config.jump_max_channels
+       : name == "jump_max_sessions" ? config.jump_max_sessions
+                                     : config.max_startups) = number;
     }
   } else if (section == "deploy") {
     if (name == "sudo") {

@@ -62,24 +62,95 @@ bool HashedHostName::matches(std::string_view name) const {
 
 namespace {
 
-// The names in the order guess, guess+1, guess-1, guess+2, … (wrapping), each once.
-std::size_t nth_from(std::size_t guess, std::size_t n, std::size_t count) {
-  const std::size_t step = (n + 1) / 2;
-  return n % 2 == 1 ? (guess + step) % count : (guess + count - step % count) % count;
-}
+// The names no line of a range has matched yet, found from any index outwards: for each
+// direction a union-find whose root is the nearest unmatched index (path halving keeps each
+// step nearly constant however many are matched).
+class UnmatchedNames {
+ public:
+  explicit UnmatchedNames(std::size_t count) : after_(count + 1), before_(count + 1) {
+    // after_: index i stands for name i, count is the end; before_: i stands for name i - 1,
+    // 0 is the end.
+    for (std::size_t i = 0; i <= count; ++i) {
+      after_[i] = i;
+      before_[i] = i;
+    }
+  }
+  /// The first unmatched name at `from` or after it; the count when none.
+  std::size_t at_or_after(std::size_t from) { return root(after_, from); }
+  /// One past the last unmatched name before `to` (so 0 when none).
+  std::size_t at_or_before_end(std::size_t to) { return root(before_, to); }
+  void remove(std::size_t name) {
+    after_[name] = name + 1;
+    before_[name + 1] = name;
+  }
+
+ private:
+  static std::size_t root(std::vector<std::size_t>& parent, std::size_t at) {
+    while (parent[at] != at) {
+      parent[at] = parent[parent[at]];
+      at = parent[at];
+    }
+    return at;
+  }
+  std::vector<std::size_t> after_;
+  std::vector<std::size_t> before_;
+};
 
 void match_range(const std::vector<const HashedHostName*>& lines,
                  const std::vector<std::string>& names, std::size_t begin, std::size_t end,
                  std::vector<int>& matched) {
+  const std::size_t count = names.size();
+  UnmatchedNames unmatched(count);
+  std::vector<bool> is_matched(count, false);
+  std::vector<std::size_t> matched_names;  // in the order they were first matched
   std::size_t guess = 0;
+  bool have_guess = false;
   for (std::size_t line = begin; line < end; ++line) {
-    matched[line] = -1;
-    for (std::size_t tried = 0; tried < names.size(); ++tried) {
-      const std::size_t name = nth_from(guess, tried, names.size());
-      if (lines[line]->matches(names[name])) {
-        matched[line] = static_cast<int>(name);
-        guess = name;
+    const HashedHostName& hashed = *lines[line];
+    int found = -1;
+    if (have_guess && hashed.matches(names[guess])) {
+      found = static_cast<int>(guess);
+    }
+    // Unmatched names outwards from the guess: after it, before it, after, before, …
+    std::size_t right = have_guess ? guess + 1 : 0;
+    std::size_t left_end = have_guess ? guess : 0;  // one past the next name to its left
+    bool go_right = true;
+    while (found < 0) {
+      const std::size_t next_right = unmatched.at_or_after(std::min(right, count));
+      const std::size_t next_left_end = unmatched.at_or_before_end(left_end);
+      const bool right_left = next_right < count;
+      const bool left_left = next_left_end > 0;
+      if (!right_left && !left_left) {
         break;
+      }
+      std::size_t name;
+      if (right_left && (go_right || !left_left)) {
+        name = next_right;
+        right = next_right + 1;
+      } else {
+        name = next_left_end - 1;
+        left_end = name;
+      }
+      go_right = !go_right;
+      if (hashed.matches(names[name])) {
+        found = static_cast<int>(name);
+      }
+    }
+    // Then the names other lines matched (a host with several lines), the guess aside.
+    for (std::size_t i = 0; found < 0 && i < matched_names.size(); ++i) {
+      const std::size_t name = matched_names[i];
+      if ((!have_guess || name != guess) && hashed.matches(names[name])) {
+        found = static_cast<int>(name);
+      }
+    }
+    matched[line] = found;
+    if (found >= 0) {
+      guess = static_cast<std::size_t>(found);
+      have_guess = true;
+      if (!is_matched[guess]) {
+        is_matched[guess] = true;
+        unmatched.remove(guess);
+        matched_names.push_back(guess);
       }
     }
   }

@@ -6,6 +6,7 @@
 #include <brigade/ssh/host_key_store.hpp>
 #include <brigade/ssh/jump_pool.hpp>
 #include <brigade/ssh/session.hpp>
+#include <brigade/ssh/startup_limit.hpp>
 #include <brigade/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -118,6 +119,11 @@ asio::awaitable<std::unique_ptr<Session>> Session::connect(HostConfig config,
                                                            OutputSink* proxy_stderr) {
   if (config.unusable) {
     throw SshError(FailureKind::config, config.unusable->render());
+  }
+  // Held until the session is authenticated (or failed); ConnectTimeout starts after the wait.
+  StartupLimit::Slot slot;
+  if (context.startups != nullptr) {
+    slot = co_await context.startups->acquire();
   }
   const auto limit = config.connect_timeout;
   std::unique_ptr<Transport> transport;

@@ -247,6 +247,51 @@ TEST_CASE("brigade exec and fix under a low open-file limit: fewer in flight, no
   CHECK(fix.output.find("150 nodes: 150 deployed, 0 failed") != std::string::npos);
 }
 
+TEST_CASE(
+    "exec --max-startups: a server that drops connections past two unauthenticated serves all",
+    "[sshd][exec][startups]") {
+  BRIGADE_REQUIRE_SSHD();
+  // sshd's MaxStartups drops a connection while two others are not yet authenticated: 30 nodes
+  // connecting at once lose most of theirs, set up one at a time none.
+  Sshd::Options options;
+  options.max_startups = "2";
+  Sshd sshd(options);
+  brigade::test::TempDir kitchen;
+  brigade::test::make_fleet_kitchen(kitchen, sshd, 30, "true");
+  auto one_at_a_time =
+      brigade::test::run_brigade({"exec", "-k", kitchen.str(), "--parallel", "30", "--max-startups",
+                                  "1", "node:all", "--", "true"});
+  INFO(one_at_a_time.err);
+  CHECK(one_at_a_time.status == 0);
+  CHECK(one_at_a_time.err.find("30 nodes: 30 ok, 0 failed") != std::string::npos);
+
+  kitchen.write("littlechef.cfg",
+                brigade::test::run_shell_ok(
+                    std::string("cat ").append(kitchen.str()).append("/littlechef.cfg")) +
+                    "[connection]\nmax_startups = 30\n");
+  auto all_at_once = brigade::test::run_brigade(
+      {"exec", "-k", kitchen.str(), "--parallel", "30", "node:all", "--", "true"});
+  INFO(all_at_once.err);
+  CHECK(all_at_once.status != 0);
+  CHECK(all_at_once.err.find(" 0 failed") == std::string::npos);
+
+  SECTION("a bad value is an error with its place, before any node is contacted") {
+    auto bad = brigade::test::run_brigade(
+        {"exec", "-k", kitchen.str(), "--max-startups", "0", "node:all", "--", "true"});
+    CHECK(bad.status == 2);
+    CHECK(bad.err.find("--max-startups") != std::string::npos);
+    kitchen.write(
+        "littlechef.cfg",
+        brigade::test::run_shell_ok(std::string("sed 's/^max_startups = 30$/max_startups = many/' ")
+                                        .append(kitchen.str())
+                                        .append("/littlechef.cfg")));
+    bad = brigade::test::run_brigade({"exec", "-k", kitchen.str(), "node:all", "--", "true"});
+    CHECK(bad.status == 2);
+    CHECK(bad.err.find("max_startups must be a whole number from 1 to 10000, not 'many'") !=
+          std::string::npos);
+  }
+}
+
 TEST_CASE("brigade exec: a node's control sequences reach the terminal escaped, --json keeps them",
           "[sshd][exec][cli]") {
   BRIGADE_REQUIRE_SSHD();

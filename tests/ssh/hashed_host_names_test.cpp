@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -74,4 +75,49 @@ TEST_CASE("hashed names: a salt longer than a block, and names that are not |1|s
   CHECK_FALSE(HashedHostName::parse("|1|not base64!|AAAA"));
   CHECK_FALSE(HashedHostName::parse(
       std::string("|1|").append(base64_encode("salt")).append("|").append(base64_encode("short"))));
+}
+
+TEST_CASE("hashed names: three lines a host, in the names' order and in no order",
+          "[known_hosts]") {
+  std::vector<std::string> names;
+  for (int i = 0; i < 200; ++i) {
+    names.push_back(std::string("h").append(std::to_string(i)).append(".fleet.test"));
+  }
+  // As ssh-keyscan -H writes them: each host's key types together, every salt its own.
+  std::vector<std::unique_ptr<HashedHostName>> owned;
+  std::vector<int> host_of;
+  for (int host = 0; host < 200; ++host) {
+    for (int type = 0; type < 3; ++type) {
+      const std::string salt = std::string("salt-").append(std::to_string(host * 3 + type));
+      auto parsed = HashedHostName::parse(hashed_name(salt, names[static_cast<std::size_t>(host)]));
+      REQUIRE(parsed);
+      owned.push_back(std::make_unique<HashedHostName>(*parsed));
+      host_of.push_back(host);
+    }
+  }
+  std::vector<std::size_t> order(owned.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    order[i] = i;
+  }
+  SECTION("in order") {}
+  SECTION("in no order") {
+    for (std::size_t i = 0; i < order.size(); ++i) {  // a fixed permutation
+      std::swap(order[i], order[(i * 7919 + 13) % order.size()]);
+    }
+  }
+  SECTION("backwards") {
+    std::reverse(order.begin(), order.end());
+  }
+  std::vector<const HashedHostName*> lines;
+  std::vector<int> expected;
+  for (std::size_t i : order) {
+    lines.push_back(owned[i].get());
+    expected.push_back(host_of[i]);
+  }
+  // Names the file does not hold, among the run's.
+  names.push_back("absent.fleet.test");
+  for (unsigned threads : {1u, 2u}) {
+    INFO("threads " << threads);
+    CHECK(match_hashed_names(lines, names, threads) == expected);
+  }
 }

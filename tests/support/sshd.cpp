@@ -159,7 +159,7 @@ void Sshd::start(const Options& options) {
          << "LogLevel ERROR\n"
          << "PrintMotd no\n"
          << "PrintLastLog no\n"
-         << "MaxStartups 2000:30:2000\n"
+         << "MaxStartups " << options.max_startups << "\n"
          << "MaxSessions " << options.max_sessions << "\n"
          << "SetEnv HOME=" << home() << "\n";
   config.close();

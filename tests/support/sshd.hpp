@@ -20,8 +20,9 @@ class Sshd {
  public:
   struct Options {
     int max_sessions = 10;
-    std::string host_key_type = "ed25519";  ///< "rsa" for an RSA-only host.
-    std::string extra_config;               ///< Put first in sshd_config (first value wins).
+    std::string host_key_type = "ed25519";      ///< "rsa" for an RSA-only host.
+    std::string extra_config;                   ///< Put first in sshd_config (first value wins).
+    std::string max_startups = "2000:30:2000";  ///< MaxStartups (sshd keeps its last value).
     /// When set, sshd runs in a mount namespace of its own where this is /etc/hosts: names only
     /// it resolves (a host behind a jump host, which the test's own process cannot reach).
     std::string hosts_file;

@@ -14,6 +14,7 @@
 #include <brigade/ssh/jump_pool.hpp>
 #include <brigade/ssh/libssh2_library.hpp>
 #include <brigade/ssh/session.hpp>
+#include <brigade/ssh/startup_limit.hpp>
 
 #include <asio/io_context.hpp>
 
@@ -82,14 +83,18 @@ Result<std::vector<ssh::HostConfig>> resolve_hosts(const Kitchen& kitchen,
 ssh::JumpLimits jump_limits(const LittleChefConfig& config, std::optional<std::size_t> channels,
                             std::optional<std::size_t> sessions);
 
+/// How many connections are set up at once: --max-startups, else littlechef.cfg's, else 128.
+std::size_t max_startups(const LittleChefConfig& config, std::optional<std::size_t> option);
+
 /// What every session of a run shares, made ready before any node is contacted: libssh2, the
 /// known_hosts files of every host read (skipped lines printed), key passphrases asked for on
 /// the terminal and the ssh-agent connected.
 class SshSetup {
  public:
   SshSetup(const std::vector<ssh::HostConfig>& hosts, WarningPrinter& warnings,
-           ssh::JumpLimits jump_limits = {});
-  ssh::SessionContext context() { return {&host_keys_, &credentials_, &jump_hosts_}; }
+           ssh::JumpLimits jump_limits = {}, std::size_t max_startups = ssh::kDefaultMaxStartups);
+  /// The nodes' sessions: at most max_startups of them being set up at once.
+  ssh::SessionContext context() { return {&host_keys_, &credentials_, &jump_hosts_, &startups_}; }
   /// The run is over: the jump-host sessions end (call on the io thread, before it finishes).
   void close() { jump_hosts_.close(); }
 
@@ -98,6 +103,7 @@ class SshSetup {
   ssh::HostKeyStore host_keys_;
   ssh::Credentials credentials_;
   ssh::JumpHosts jump_hosts_;
+  ssh::StartupLimit startups_;
 };
 
 /// How a run driven by drive_run() ended.

@@ -60,6 +60,8 @@ struct FixOptions {
   /// --jump-max-channels, --jump-max-sessions; unset: littlechef.cfg's, else 64 and 4.
   std::optional<std::size_t> jump_max_channels;
   std::optional<std::size_t> jump_max_sessions;
+  /// --max-startups; unset: littlechef.cfg's, else 128.
+  std::optional<std::size_t> max_startups;
 };
 
 int fix(const FixOptions& options, std::ostream& out, std::ostream& err);
@@ -88,6 +90,7 @@ struct ExecOptions {
   std::vector<std::string> command;              ///< The words after `--`, joined with spaces.
   std::optional<std::size_t> jump_max_channels;  ///< As for fix.
   std::optional<std::size_t> jump_max_sessions;
+  std::optional<std::size_t> max_startups;
 };
 
 int exec(const ExecOptions& options, std::ostream& out, std::ostream& err);

@@ -34,6 +34,7 @@ struct LittleChefConfig {
   std::optional<std::string> gateway;
   std::optional<std::size_t> jump_max_channels;  ///< Brigade's: --jump-max-channels.
   std::optional<std::size_t> jump_max_sessions;  ///< Brigade's: --jump-max-sessions.
+  std::optional<std::size_t> max_startups;       ///< Brigade's: --max-startups.
   // [deploy], Brigade's own section.
   std::optional<std::string> deploy_command;
   /// Whether a deploy as a user other than root goes through sudo (the default, as LittleChef).

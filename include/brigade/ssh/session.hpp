@@ -23,6 +23,7 @@ namespace brigade::ssh {
 class HostKeyStore;
 class Credentials;
 class JumpHosts;
+class StartupLimit;
 
 using brigade::OutputSink;
 using brigade::OutputStream;
@@ -73,6 +74,10 @@ struct SessionContext {
   HostKeyStore* host_keys = nullptr;
   Credentials* credentials = nullptr;
   JumpHosts* jump_hosts = nullptr;  ///< For hosts reached through jump hosts.
+  /// Bounds the connections being set up at once (connect, handshake, authentication); null:
+  /// no bound. Nodes' contexts have one, jump hosts' do not: a jump host's session is set up
+  /// inside the slot of the node waiting for it, and waiting for a second slot could deadlock.
+  StartupLimit* startups = nullptr;
 };
 
 /// One authenticated SSH connection driven by libssh2 in non-blocking mode on an Asio
