@@ -48,7 +48,8 @@ _brigade() {
     -k|--kitchen|--log-dir)
       compopt -o dirnames 2>/dev/null || true; COMPREPLY=(); return ;;
     --report|--log-mode|-p|-c|--parallel|--concurrency|-b|--batch-size|--max-fail|-t|--timeout|\
-    --batch-by|--batch-wait|--keep-runs|--jump-max-channels|--jump-max-sessions)
+    --batch-by|--batch-wait|--keep-runs|--jump-max-channels|--jump-max-sessions|--max-startups|\
+    --json-max-output)
       COMPREPLY=(); return ;;
     -e|-E|--env)
       _brigade_names environments "$cur" ""; COMPREPLY=("${reply[@]}"); return ;;

@@ -42,6 +42,9 @@ expect "$k fix role:web/" "web/api web/front"
 expect "$k exec role:" ""
 expect "$k ssh-config api" "api01.example.com api02.example.com"
 expect "$k fix --color a" "auto always"
+expect "$k fix --max-st" "--max-startups"
+expect "$k exec --max-startups " ""
+expect "$k exec --json-max-output " ""
 # Without -k: the kitchen is found upwards from the current directory, as brigade finds it.
 (cd conf/kitchen/nodes && expect "brigade fix node:build" "build.example.com")
 exit $failed
