@@ -45,7 +45,6 @@ class StartupLimit {
   /// std::system_error (operation_aborted) and takes no slot.
   asio::awaitable<Slot> acquire();
 
-  std::size_t most() const { return most_; }
   std::size_t in_use() const { return in_use_; }
   std::size_t waiting() const { return waiters_.size(); }
 
