@@ -49,7 +49,7 @@ _brigade() {
       compopt -o dirnames 2>/dev/null || true; COMPREPLY=(); return ;;
     --report|--log-mode|-p|-c|--parallel|--concurrency|-b|--batch-size|--max-fail|-t|--timeout|\
     --batch-by|--batch-wait|--keep-runs|--jump-max-channels|--jump-max-sessions|--max-startups|\
-    --json-max-output)
+    --json-max-output|--lock-wait)
       COMPREPLY=(); return ;;
     -e|-E|--env)
       _brigade_names environments "$cur" ""; COMPREPLY=("${reply[@]}"); return ;;

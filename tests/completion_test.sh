@@ -44,6 +44,8 @@ expect "$k ssh-config api" "api01.example.com api02.example.com"
 expect "$k fix --color a" "auto always"
 expect "$k fix --max-st" "--max-startups"
 expect "$k exec --max-startups " ""
+expect "$k fix --lock-w" "--lock-wait"
+expect "$k fix --lock-wait " ""
 expect "$k exec --json-max-output " ""
 # Without -k: the kitchen is found upwards from the current directory, as brigade finds it.
 (cd conf/kitchen/nodes && expect "brigade fix node:build" "build.example.com")

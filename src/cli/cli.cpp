@@ -298,6 +298,12 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   fix_command->add_option("--report", fix_options.report, "Also write the report here")
       ->option_text("FILE");
   fix_command
+      ->add_option("--lock-wait", fix_options.lock_wait,
+                   "Wait up to S seconds for a node another deploy holds (its lock on the "
+                   "node) instead of failing it at once as busy")
+      ->check(CLI::Range(0, 86400).description(""))
+      ->option_text("S");
+  fix_command
       ->add_option("--keep-runs", fix_options.keep_runs,
                    "Run directories kept under the log directory, this one included; older "
                    "ones are removed after the report is written (0: keep all; default 30)")

@@ -34,6 +34,7 @@
 #include <fmt/ranges.h>
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,6 +66,16 @@ std::string run_stamp() {
   char stamp[32];
   std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &utc);
   return stamp;
+}
+
+// "user@host" of this controller: who a node locked by this run names as its holder.
+std::string deployer_name() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0) {
+    std::strcpy(host, "unknown host");
+  }
+  const passwd* pw = ::getpwuid(::getuid());
+  return fmt::format("{}@{}", pw != nullptr ? pw->pw_name : std::to_string(::getuid()), host);
 }
 
 bool confirmed(std::size_t count, std::ostream& err) {
@@ -187,25 +198,22 @@ Result<std::string> converge_pattern(const LittleChefConfig& config, const FixOp
   return substitute_placeholders(command, {{"{why_run}", why_flag}, {"{log_level}", level_flag}});
 }
 
-// The converge command must fit in one SSH exec request with the sync script around it.
+// The converge command travels in the deploy's script on stdin, and runs on the node as one
+// argument of its wrapper's `sh -c`: Linux takes at most 128 KiB as one argument
+// (MAX_ARG_STRLEN), the wrapper included.
 std::optional<Diagnostic> check_converge_command(const Kitchen& kitchen) {
+  constexpr std::size_t kMaxArgument = 128 * 1024 - 1;
   const std::string converge = kitchen.config.deploy_command.value_or(kDefaultConvergeCommand);
-  // Room for the sync script and the node's work path around it in one exec request.
-  constexpr std::size_t kSyncScriptRoom = 4096;
-  // Measured as sudo runs it, quoted once more (the larger form).
-  const std::string wrapped = sudo_command(ssh::stoppable_command(converge), Sudo{"", nullptr}, "");
-  if (wrapped.size() + kSyncScriptRoom <= ssh::kMaxExecCommand) {
+  if (ssh::stoppable_command(converge).size() <= kMaxArgument) {
     return std::nullopt;
   }
-  return Diagnostic{.file = kitchen.config.file,
-                    .field = "command",
-                    .message = fmt::format(
-                        "the converge command is {} bytes, more than fits in one SSH exec "
-                        "request beside the sync ({} bytes)",
-                        converge.size(),
-                        ssh::kMaxExecCommand - kSyncScriptRoom -
-                            sudo_command(ssh::stoppable_command(""), Sudo{"", nullptr}, "").size()),
-                    .hint = "put it in a script in the kitchen and run that"};
+  return Diagnostic{
+      .file = kitchen.config.file,
+      .field = "command",
+      .message = fmt::format("the converge command is {} bytes, more than a node takes as one "
+                             "command argument ({} bytes with Brigade's wrapper)",
+                             converge.size(), kMaxArgument - ssh::stoppable_command("").size()),
+      .hint = "put it in a script in the kitchen and run that"};
 }
 
 std::vector<std::string> names_of(const std::vector<const Node*>& nodes) {
@@ -510,7 +518,9 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
           .data_bag_secret = std::move(*data_bag_secret),
           .chef_solo = !kitchen.config.deploy_command.has_value(),
           .chef_solo_log = !options.no_report,
-          .run_list = options.run_list.empty() ? std::nullopt : std::optional(options.run_list)});
+          .run_list = options.run_list.empty() ? std::nullopt : std::optional(options.run_list),
+          .deployer = fmt::format("{}, run {}", deployer_name(), directory->run_id),
+          .lock_wait = options.lock_wait});
   // The live status line only when our output is the process's stdout and it is a terminal.
   // With --json, stdout carries the events alone: no status line, no progress lines there.
   const bool live = !options.json && &out == &std::cout && StatusLine(stdout).smart();

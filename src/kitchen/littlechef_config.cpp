@@ -220,7 +220,11 @@ int on_ini_value(void* user, const char* section_c, const char* name_c, const ch
     }
   } else if (section == "kitchen") {
     if (name == "node_work_path" && !value.empty()) {
-      config.node_work_path = value;
+      std::string path = value;
+      if (auto problem = normalise_work_path(path)) {
+        return fail("node_work_path " + *problem);
+      }
+      config.node_work_path = path;
     } else if (name == "encrypted_data_bag_secret" && !value.empty()) {
       config.data_bag_secret = resolve_local_path(value, root);
       config.data_bag_secret_line = state.stream->current_line;
@@ -279,6 +283,31 @@ int on_ini_value(void* user, const char* section_c, const char* name_c, const ch
 
 std::vector<std::string> default_sync_directories() {
   return {"cookbooks", "site-cookbooks", "roles", "environments", "data_bags"};
+}
+
+std::optional<std::string> normalise_work_path(std::string& path) {
+  while (path.size() > 1 && path.back() == '/') {
+    path.pop_back();
+  }
+  if (path.find_first_of(std::string("\n\r\0", 3)) != std::string::npos) {
+    return "must be one line";
+  }
+  if (path.empty() || path.front() != '/') {
+    return "must be an absolute path on the node, not '" + path + "'";
+  }
+  if (path == "/") {
+    return "cannot be / itself (the synced directories would replace the node's own)";
+  }
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    std::size_t end = std::min(path.find('/', start), path.size());
+    const std::string_view component(path.data() + start, end - start);
+    if (component.empty() || component == "." || component == "..") {
+      return "must name its directory plainly, without '.', '..' or '//' ('" + path + "')";
+    }
+    start = end + 1;
+  }
+  return std::nullopt;
 }
 
 std::string resolve_local_path(const std::string& path, const std::filesystem::path& base) {

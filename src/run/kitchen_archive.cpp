@@ -198,7 +198,17 @@ Result<KitchenArchive> build_kitchen_archive(const fs::path& root,
       // Sockets, fifos and devices have no place in a kitchen; they are left out.
     }
   }
-  return finish(tar, files);
+  auto archive = finish(tar, files);
+  if (archive) {
+    for (const auto& directory : directories) {
+      std::string top = fs::path(directory).lexically_normal().begin()->string();
+      if (std::find(archive->synced_names.begin(), archive->synced_names.end(), top) ==
+          archive->synced_names.end()) {
+        archive->synced_names.push_back(std::move(top));
+      }
+    }
+  }
+  return archive;
 }
 
 }  // namespace brigade

@@ -1,3 +1,4 @@
+#include <brigade/run/node_script.hpp>
 #include <brigade/run/node_sync.hpp>
 #include <brigade/ssh/remote_command.hpp>
 #include <brigade/ssh/ssh_error.hpp>
@@ -6,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <random>
 
 namespace brigade {
@@ -56,92 +58,52 @@ std::string solo_rb(const std::string& work_path, const std::string& environment
 
 namespace {
 
-// Lines the node's side of the deploy prints on stdout for Brigade alone. Each deploy's carry
-// a random token of its own, so that no converge command (which never sees the token) can
-// print one: a converge that prints "sync failed" is just output.
-struct Markers {
-  std::string send_kitchen;
-  std::string kitchen_unpacked;
-  std::string sync_failed;
-  std::string send_files;     // the node files alone (when they travel on stdin)
-  std::string root;           // sudo let the script run
-  std::string sudo_prompt;    // sudo -S asks for the password (its own line on stderr)
-  std::string send_secret;    // the data bag secret, on stdin
-  std::string secret_failed;  // it could not be put in place
+// The prompt sudo -S prints (-p) when it wants the password: a line of its own on stderr. Fixed,
+// like the rest of the command line, which every user of the node can read.
+constexpr const char* kSudoPrompt = "brigade-node: sudo password";
 
-  static Markers fresh() {
-    std::random_device random;
-    const std::string prefix = fmt::format("brigade-{:08x}{:08x}: ", random(), random());
-    return {prefix + "send the kitchen",
-            prefix + "kitchen unpacked",
-            prefix + "sync failed",
-            prefix + "send the node files",
-            prefix + "running as root",
-            prefix + "sudo password",
-            prefix + "send the data bag secret",
-            prefix + "data bag secret failed"};
-  }
-};
-
-// Takes the kitchen from stdin (exactly its size: the rest of stdin is the wrapper's). Over an
-// existing work path it unpacks beside the old tree, then swaps: the work path then holds
-// exactly the new content, and an interrupted transfer leaves the old tree in place. A node's
-// first kitchen is unpacked where it belongs (no staging, no `mv`); a first transfer that fails
-// (interrupted, or tar failing on a member but going on to the last) leaves a tree without a
-// digest, which the next deploy replaces. The archive's last
-// member is the digest file: finding it with the right digest proves the whole stream arrived
-// (tar alone accepts a stream cut between two members), so gzip's exit status is not needed and
-// gzip runs beside tar instead of under it (`tar -z` forks a relay process too).
-std::string unpack_script(const std::string& work_path, const KitchenArchive& kitchen,
-                          const Markers& markers) {
-  const std::string work = ssh::shell_quote(work_path);
-  const std::string fresh = ssh::shell_quote(work_path + ".brigade-new");
-  const auto unpack_into = [&](const std::string& dir) {
-    return fmt::format(
-        "mkdir -p {0} && head -c {1} | gzip -dc | tar -xf - -C {0} && "
-        "{{ {{ read -r got < {0}/{2}; }} 2>/dev/null && [ \"$got\" = {3} ] || "
-        "{{ echo 'brigade: the kitchen arrived incomplete' >&2; false; }}; }}",
-        dir, kitchen.gzip->size(), kKitchenDigestFile, kitchen.digest);
-  };
-  return fmt::format(
-      "echo '{0}'; "
-      "if [ -e {1} ] || [ -L {1} ]; then "
-      "{{ [ ! -e {2} ] || rm -rf {2}; }} && {3} && rm -rf {1} && mv {2} {1}; "
-      "else {4} || {{ r=$?; rm -f {1}/{7}; (exit $r); }}; fi || {{ r=$?; echo '{5}'; exit $r; }}; "
-      "echo '{6}'; ",
-      markers.send_kitchen, work, fresh, unpack_into(fresh), unpack_into(work), markers.sync_failed,
-      markers.kitchen_unpacked, kKitchenDigestFile);
-}
-
-// Passes the node's lines to the log, except Brigade's own markers, which it notes; keeps the
-// sync's stderr for an error message.
+// Passes the node's lines to the log, except the script's own markers, which it notes; keeps
+// the sync's stderr for an error message.
 class ConvergeSink : public ssh::OutputSink {
  public:
-  ConvergeSink(NodeOutput& log, const Markers& markers, std::string sent_note)
+  ConvergeSink(NodeOutput& log, const NodeMarkers& markers, std::string sent_note)
       : markers_(markers), log_(log), sent_note_(std::move(sent_note)) {}
   void on_line(ssh::OutputStream stream, std::string_view line) override {
-    if (stream == ssh::OutputStream::out && !root && line == markers_.root) {
-      root = true;
+    const bool ours = stream == ssh::OutputStream::out && line.starts_with(markers_.prefix);
+    if (stream == ssh::OutputStream::out && !running && line == kNodeReady) {
+      return;  // the bootstrap runs; its script is on its way
+    }
+    if (ours && !running && line == markers_.running()) {
+      running = true;
       return;
     }
-    if (stream == ssh::OutputStream::err && !root) {
-      before_root.add(line);  // sudo's words, when it refuses
+    if (stream == ssh::OutputStream::err && !running) {
+      before_running.add(line);  // sudo's words, when it refuses
     }
-    if (stream == ssh::OutputStream::out && line == markers_.secret_failed) {
+    if (ours && line.starts_with(markers_.refuse())) {
+      refusal = std::string(line.substr(markers_.refuse().size()));
+      return;
+    }
+    if (ours && line.starts_with(markers_.waiting())) {
+      log_.note("the node is locked by another deploy (" +
+                std::string(line.substr(markers_.waiting().size())) + "); waiting for it");
+      return;
+    }
+    if (ours && line == markers_.secret_failed()) {
       secret_failed = true;
       return;
     }
     if (stream == ssh::OutputStream::err && !secret_failed) {
       before_converge.add(line);  // the tools' words, when the secret cannot be put in place
     }
-    if (stream == ssh::OutputStream::out && !syncing_over) {
-      if (line == markers_.kitchen_unpacked) {
+    if (ours && !syncing_over) {
+      if (line == markers_.kitchen_unpacked()) {
         transferred = true;
         syncing_over = true;
         log_.note(sent_note_);
         return;
       }
-      if (line == markers_.sync_failed) {
+      if (line == markers_.sync_failed()) {
         sync_failed = true;
         syncing_over = true;
         return;
@@ -156,20 +118,68 @@ class ConvergeSink : public ssh::OutputSink {
     }
     log_.on_line(stream, line);
   }
+  bool running = false;
   bool syncing_over = false;
   bool transferred = false;
   bool sync_failed = false;
-  bool root = false;
   bool secret_failed = false;
+  std::optional<std::string> refusal;  ///< "<kind> <text>"
   LastLines sync_errors{10};
-  LastLines before_root{10};
+  LastLines before_running{10};
   LastLines before_converge{10};
 
  private:
-  const Markers& markers_;
+  const NodeMarkers& markers_;
   NodeOutput& log_;
   std::string sent_note_;
 };
+
+// Why the node's script refused the node, in words that say what to do.
+NodeError refusal_error(const std::string& refusal, const std::string& work_path,
+                        const std::string& ssh_user) {
+  const auto space = refusal.find(' ');
+  const std::string kind = refusal.substr(0, space);
+  std::string text = space == std::string::npos ? std::string() : refusal.substr(space + 1);
+  if (kind == "unsafe") {
+    std::string paths;
+    std::vector<std::string> seen;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      std::size_t end = std::min(text.find('\t', start), text.size());
+      std::string path = text.substr(start, end - start);
+      if (path.ends_with("/.")) {
+        path.resize(path.size() - 2);  // the work path itself, as the check names it
+      }
+      if (!path.empty() && std::find(seen.begin(), seen.end(), path) == seen.end()) {
+        paths += (paths.empty() ? "" : ", ") + path;
+        seen.push_back(std::move(path));
+      }
+      start = end + 1;
+    }
+    return NodeError(
+        FailureKind::unsafe,
+        fmt::format("refused to deploy into {}: {} must be a directory (not a link) owned by root "
+                    "or {} and writable by no one else (a sticky directory such as /tmp may be "
+                    "writable by all above the work path); another user of the node could "
+                    "otherwise replace the kitchen that the converge runs. Remove it, or set "
+                    "node_work_path to a safe place",
+                    work_path, paths.empty() ? "a directory on the way" : paths, ssh_user));
+  }
+  if (kind == "busy") {
+    return NodeError(FailureKind::busy,
+                     fmt::format("another deploy holds the node's lock on {}{} (--lock-wait S "
+                                 "waits for it)",
+                                 work_path, text.empty() ? "" : ": " + text));
+  }
+  if (kind == "missing") {
+    return NodeError(FailureKind::sync,
+                     fmt::format("the node has no {} program (needed to {}); install {}", text,
+                                 text == "flock" ? "lock the node against concurrent deploys"
+                                                 : "check the work path",
+                                 text == "flock" ? "util-linux" : "findutils"));
+  }
+  return NodeError(FailureKind::sync, text);
+}
 
 // The data bag secret put in place for the converge and removed after it. It comes on stdin
 // (a command line is visible to every user of the node), written with umask 077 beside its
@@ -178,7 +188,7 @@ class ConvergeSink : public ssh::OutputSink {
 // connection went (the wrapper stops only the converge), or this shell is signalled. A converge
 // that ends by a signal is reported as one: the shell ends by the same signal after removing.
 std::string secret_and_converge(const std::string& converge_wrapped, const std::string& secret,
-                                const Markers& markers) {
+                                const NodeMarkers& markers) {
   const std::string place = ssh::shell_quote(kDataBagSecretPath);
   const std::string fresh = ssh::shell_quote(std::string(kDataBagSecretPath) + ".brigade-new");
   std::string body = converge_wrapped;
@@ -194,7 +204,7 @@ std::string secret_and_converge(const std::string& converge_wrapped, const std::
       "{5}; r=$?; "
       "if [ $r -gt 128 ] && [ $r -lt 160 ]; then rm -f {0} {1}; trap - EXIT HUP INT TERM; "
       "kill -$((r-128)) $$; fi; exit $r",
-      place, fresh, markers.send_secret, secret.size(), markers.secret_failed, body);
+      place, fresh, markers.send_secret(), secret.size(), markers.secret_failed(), body);
 }
 
 // What a sudo that did not run the script said, as a reason that says what to do.
@@ -224,6 +234,24 @@ std::string sudo_refusal(const Sudo& sudo, const ssh::ExecResult& ended, const L
                      words.empty() ? "" : ": " + words);
 }
 
+// The script for stdin. Not in the coroutine itself: g++ 12 destroys an aggregate built with
+// designated initializers in a coroutine frame twice.
+std::shared_ptr<const std::string> script_input(
+    const std::string& work_path, const std::string& ssh_user, const KitchenArchive& kitchen,
+    std::vector<ArchiveFile> node_files, const std::string& converge, const DeployExtras& extras,
+    const NodeMarkers& markers) {
+  NodeScript script;
+  script.work_path = work_path;
+  script.ssh_user = ssh_user;
+  script.synced_names = kitchen.synced_names;
+  script.kitchen = &kitchen;
+  script.node_files = std::move(node_files);
+  script.holder = extras.holder;
+  script.lock_wait = extras.lock_wait;
+  script.converge = converge;
+  return std::make_shared<const std::string>(node_script_input(script, markers));
+}
+
 }  // namespace
 
 std::string sudo_command(const std::string& command, const Sudo& sudo, const std::string& prompt) {
@@ -242,63 +270,34 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
                                                   std::string converge, NodeOutput& log,
                                                   DeployExtras extras) {
   const std::optional<Sudo>& sudo = extras.sudo;
-  const std::string work = ssh::shell_quote(work_path);
-  // Only shell builtins unless the kitchen must be sent: every process started on the node is
-  // paid for by every node of every run. One channel whatever happens: the node asks for the
-  // kitchen when its digest differs, and Brigade streams it on the same channel's stdin.
-  std::string writes;
-  for (const auto& file : node_files) {
-    writes += fmt::format("printf '%s' {} > {}/{} || exit; ", ssh::shell_quote(file.content), work,
-                          ssh::shell_quote(file.name));
-  }
-  const Markers markers = Markers::fresh();
-  ssh::ExecRequest request;
-  request.stdin_offers = {{markers.send_kitchen, {kitchen.gzip}}};
-  // Node files travel inside the command when it stays small enough for one exec request (no
-  // process started on the node for them); larger ones — a node.json with many attributes — on
-  // stdin.
+  const NodeMarkers markers = NodeMarkers::fresh();
   std::string converge_wrapped = ssh::stoppable_command(converge);
-  std::vector<ssh::StdinOffer> secret_offer;
+  ssh::ExecRequest request;
+  request.stdin_offers = {{markers.send_kitchen(), {kitchen.gzip}}};
   if (extras.data_bag_secret) {
     converge_wrapped = secret_and_converge(converge_wrapped, *extras.data_bag_secret, markers);
-    secret_offer.push_back({markers.send_secret, {extras.data_bag_secret}});
+    request.stdin_offers.push_back({markers.send_secret(), {extras.data_bag_secret}});
   }
-  const std::string unpack = unpack_script(work_path, kitchen, markers);
-  auto script = [&](const std::string& otherwise, const std::string& file_writes) {
-    std::string text = fmt::format(
-        "d=; {{ read -r d < {0}/{1}; }} 2>/dev/null; "
-        "if [ \"$d\" != {2} ]; then {3}{4}fi; {5}{6}",
-        work, kKitchenDigestFile, kitchen.digest, unpack, otherwise, file_writes, converge_wrapped);
-    if (!sudo) {
-      return text;
-    }
-    // The marker tells "sudo refused" from "the deploy failed" without another process.
-    return sudo_command("echo '" + markers.root + "'; " + text, *sudo, markers.sudo_prompt);
-  };
-  request.stdin_offers.insert(request.stdin_offers.end(), secret_offer.begin(), secret_offer.end());
-  request.command = script("", writes);
-  if (request.command.size() > ssh::kMaxExecCommand) {
-    // Too big for one exec request: the node files follow the kitchen on stdin, or come alone
-    // when the kitchen is current; `head -c` reads exactly each file's size.
-    auto files = std::make_shared<std::string>();
-    writes.clear();
-    for (const auto& file : node_files) {
-      *files += file.content;
-      writes += fmt::format("head -c {} > {}/{} || exit; ", file.content.size(), work,
-                            ssh::shell_quote(file.name));
-    }
-    request.stdin_offers = {{markers.send_kitchen, {kitchen.gzip, files}},
-                            {markers.send_files, {files}}};
-    request.stdin_offers.insert(request.stdin_offers.end(), secret_offer.begin(),
-                                secret_offer.end());
-    request.command = script(fmt::format("else echo '{}'; ", markers.send_files), writes);
-  }
+  auto input = script_input(work_path, session.config().user, kitchen, std::move(node_files),
+                            converge_wrapped, extras, markers);
+  // The command is the bootstrap alone, the same for every deploy; the script follows on stdin
+  // at once, or — when sudo may ask for a password first, on the same stdin — once the
+  // bootstrap says it runs.
+  request.command = kNodeBootstrap;
   if (sudo && sudo->password) {
+    request.command = sudo_command(kNodeBootstrap, *sudo, kSudoPrompt);
+    request.stdin_offers.insert(request.stdin_offers.begin(), {kNodeReady, {input}});
     request.stderr_prompt =
-        ssh::StderrPrompt{.line = markers.sudo_prompt,
+        ssh::StderrPrompt{.line = kSudoPrompt,
                           .answer = sudo->password,
                           .refused = "sudo on the node refused the password for " + sudo->user,
-                          .kind = FailureKind::sudo};
+                          .kind = FailureKind::sudo,
+                          .closed_by = kNodeReady};
+  } else {
+    if (sudo) {
+      request.command = sudo_command(kNodeBootstrap, *sudo, kSudoPrompt);
+    }
+    request.stdin_at_start = {input};
   }
   ConvergeSink sink(
       log, markers,
@@ -306,8 +305,17 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
   ConvergeResult result;
   result.ended = co_await session.exec(std::move(request), sink);
   result.transferred = sink.transferred;
-  if (sudo && !sink.root) {
-    throw NodeError(FailureKind::sudo, sudo_refusal(*sudo, result.ended, sink.before_root));
+  if (sudo && !sink.running) {
+    throw NodeError(FailureKind::sudo, sudo_refusal(*sudo, result.ended, sink.before_running));
+  }
+  if (!sink.running) {
+    const std::string detail = sink.before_running.joined("; ");
+    throw NodeError(FailureKind::sync,
+                    fmt::format("the deploy's script did not start on the node (exit {}{})",
+                                result.ended.exit_status, detail.empty() ? "" : ": " + detail));
+  }
+  if (sink.refusal) {
+    throw refusal_error(*sink.refusal, work_path, session.config().user);
   }
   if (sink.secret_failed) {
     const std::string detail = sink.before_converge.joined("; ");

@@ -1,3 +1,4 @@
+#include <brigade/kitchen/littlechef_config.hpp>
 #include <brigade/run/chef_solo.hpp>
 #include <brigade/run/node_sync.hpp>
 #include <brigade/run/ssh_deploy.hpp>
@@ -5,8 +6,10 @@
 #include <brigade/ssh/remote_command.hpp>
 #include <brigade/util/strings.hpp>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <ctime>
 #include <string_view>
 #include <utility>
 
@@ -36,7 +39,10 @@ SshDeploy::SshDeploy(const std::vector<const Node*>& nodes,
 asio::awaitable<NodeOutcome> SshDeploy::run(std::size_t index, NodeOutput& output) {
   const Node& node = *nodes_[index];
   const ssh::HostConfig& host = hosts_[index];
-  const std::string work_path = node_work_path(work_path_, node.name);
+  std::string work_path = node_work_path(work_path_, node.name);
+  if (auto problem = normalise_work_path(work_path)) {
+    throw NodeError(FailureKind::config, "the node's work path " + *problem);
+  }
   std::string command = render_command(command_, node.name, work_path, node.chef_environment);
   std::string route;
   for (const auto& hop : host.jump_hosts) {
@@ -57,6 +63,9 @@ asio::awaitable<NodeOutcome> SshDeploy::run(std::size_t index, NodeOutput& outpu
     extras.sudo = Sudo{host.user, settings_.sudo.password};
   }
   extras.data_bag_secret = settings_.data_bag_secret;
+  extras.holder = fmt::format("{}, since {:%Y-%m-%d %H:%M:%S} UTC", settings_.deployer,
+                              fmt::gmtime(std::time(nullptr)));
+  extras.lock_wait = settings_.lock_wait;
   output.note("running: " + command + (extras.sudo ? " (as root through sudo)" : "") +
               (secret ? fmt::format(" with the data bag secret in {}", kDataBagSecretPath) : ""));
   if (settings_.chef_solo) {

@@ -65,6 +65,10 @@ namespace {
 // way the child's status is passed on; a status of 129–159 cannot be told from a signal there,
 // and is re-raised as one. The wrapper reaps the child itself before it stops its watcher, so
 // the watcher signals a group whose leader it has not seen reaped.
+//
+// fd 9 is closed for the command and kept by the wrapper and its watcher: a lock a caller
+// holds on it (the node lock of a deploy, see node_script.cpp) lasts while the command runs
+// and ends with the wrapper, never kept by a daemon the command leaves behind.
 constexpr std::string_view kWrapper =
     "exec 3<&0 </dev/null; "
     "c=$1; s=; { read -r s < /proc/$$/stat; } 2>/dev/null; set -- ${s##*) }; "
@@ -76,10 +80,10 @@ constexpr std::string_view kWrapper =
     "kill -s TERM -- \"-$p\" 2>/dev/null || kill -s TERM \"$p\"; sleep 5; "
     "st; [ \"$v\" = \"$t\" ] || exit 0; "
     "kill -s KILL -- \"-$p\" 2>/dev/null || kill -s KILL \"$p\" ) >/dev/null 2>&1 & "
-    "trap - HUP INT QUIT TERM; exec 3<&-; exec \"${SHELL:-sh}\" -c \"$c\"; "
+    "trap - HUP INT QUIT TERM; exec 3<&-; exec \"${SHELL:-sh}\" -c \"$c\" 9<&-; "
     "fi; "
     "set -- \"$c\"; g=; command -v setsid >/dev/null 2>&1 && g=setsid; "
-    "$g \"${SHELL:-sh}\" -c \"$1\" 3<&- & "
+    "$g \"${SHELL:-sh}\" -c \"$1\" 3<&- 9<&- & "
     "p=$!; "
     "{ while read -r _; do :; done <&3; "
     "kill -s TERM -- \"-$p\" 2>/dev/null || kill -s TERM $p; sleep 5; "

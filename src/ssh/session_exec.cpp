@@ -53,10 +53,10 @@ asio::awaitable<void> Session::start_command(LIBSSH2_CHANNEL* channel, const Exe
   }
   // With a PTY, a hang-up stops the command; with stdin data, EOF on stdin ends it (tar -x);
   // otherwise the wrapper stops it when the connection goes (see stoppable_command).
-  const std::string command =
-      request.pty || request.stdin_data || !request.stdin_offers.empty() || request.stderr_prompt
-          ? request.command
-          : stoppable_command(request.command);
+  const std::string command = request.pty || request.stdin_data || !request.stdin_offers.empty() ||
+                                      !request.stdin_at_start.empty() || request.stderr_prompt
+                                  ? request.command
+                                  : stoppable_command(request.command);
   int rc = co_await call_until_done(session_, *transport_, [channel, &command] {
     return libssh2_channel_process_startup(channel, "exec", 4, command.c_str(),
                                            static_cast<unsigned int>(command.size()));
@@ -77,8 +77,16 @@ asio::awaitable<void> Session::pump(LIBSSH2_CHANNEL* channel, const ExecRequest&
   class AskingSink : public OutputSink {
    public:
     AskingSink(OutputSink& next, const ExecRequest& request)
-        : next_(next), request_(request), answered_(request.stdin_offers.size(), false) {}
+        : to_send(request.stdin_at_start),
+          next_(next),
+          request_(request),
+          answered_(request.stdin_offers.size(), false) {}
     void on_line(OutputStream stream, std::string_view line) override {
+      const auto& prompt = request_.stderr_prompt;
+      if (stream == OutputStream::out && prompt && !prompt->closed_by.empty() &&
+          line == prompt->closed_by) {
+        prompt_closed = true;
+      }
       if (stream == OutputStream::out) {
         for (std::size_t i = 0; i < request_.stdin_offers.size(); ++i) {
           const auto& offer = request_.stdin_offers[i];
@@ -89,8 +97,7 @@ asio::awaitable<void> Session::pump(LIBSSH2_CHANNEL* channel, const ExecRequest&
           }
         }
       }
-      const auto& prompt = request_.stderr_prompt;
-      if (prompt && stream == OutputStream::err && line == prompt->line) {
+      if (prompt && !prompt_closed && stream == OutputStream::err && line == prompt->line) {
         if (prompted) {
           throw SshError(prompt->kind, prompt->refused);
         }
@@ -102,6 +109,7 @@ asio::awaitable<void> Session::pump(LIBSSH2_CHANNEL* channel, const ExecRequest&
     }
     std::vector<std::shared_ptr<const std::string>> to_send;
     bool prompted = false;
+    bool prompt_closed = false;
 
    private:
     OutputSink& next_;

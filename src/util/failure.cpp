@@ -23,6 +23,10 @@ const char* failure_kind_name(FailureKind kind) {
       return "connection lost";
     case FailureKind::sync:
       return "sync";
+    case FailureKind::unsafe:
+      return "unsafe work path";
+    case FailureKind::busy:
+      return "busy";
     case FailureKind::sudo:
       return "sudo";
     case FailureKind::converge:

@@ -182,7 +182,7 @@ TEST_CASE("cli: an ssh-config that littlechef.cfg names and that is missing is a
   CHECK(brigade::test::run_brigade({"list", "nodes", "-k", kitchen.str()}).status == 0);
 }
 
-TEST_CASE("cli: a command too long for one SSH exec request is refused before any connection",
+TEST_CASE("cli: an exec command too long for one SSH exec request is refused before any connection",
           "[cli]") {
   brigade::test::TempDir kitchen;
   kitchen.write("littlechef.cfg", "[deploy]\ncommand = echo " + std::string(40000, 'a') + "\n");
@@ -192,10 +192,10 @@ TEST_CASE("cli: a command too long for one SSH exec request is refused before an
   CHECK(exec.status == 2);
   CHECK(exec.err.find("more than one SSH exec request carries (34000 bytes), put it in a script "
                       "on the nodes and run that") != std::string::npos);
+  // fix's converge command travels on stdin: no such bound (fix_lock_test has the one it has).
   auto fix = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--yes", "node:web1"});
-  CHECK(fix.status == 2);
-  CHECK(fix.err.find("littlechef.cfg: command: the converge command is 40005 bytes, more than "
-                     "fits in one SSH exec request") != std::string::npos);
+  CHECK(fix.status != 2);
+  CHECK(fix.err.find("the converge command is") == std::string::npos);
 }
 
 TEST_CASE("cli: a command after '--' is exec's alone, never dropped silently", "[cli]") {

@@ -60,7 +60,9 @@ TEST_CASE("sudo: a non-root user deploys through passwordless sudo, the work pat
   Sshd sshd;
   SudoUser user(sshd, SudoUser::Mode::passwordless);
   TempDir kitchen;
-  make_user_kitchen(kitchen, sshd, user, 3, "echo uid=$(id -u) in {work_path}",
+  // SUDO_COMMAND is what sudo logs (syslog, often shipped off the host) for every deploy.
+  make_user_kitchen(kitchen, sshd, user, 3,
+                    "echo uid=$(id -u) in {work_path}; echo \"sudo_command=$SUDO_COMMAND\"",
                     sshd.dir().str() + "/work/{node}");
   auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"});
   INFO(run.err);
@@ -70,6 +72,16 @@ TEST_CASE("sudo: a non-root user deploys through passwordless sudo, the work pat
     const std::string log = node_log(kitchen, node);
     CHECK(log.find("uid=0 in " + work) != std::string::npos);
     CHECK(log.find("(as root through sudo)") != std::string::npos);
+    // sudo ran the fixed bootstrap; the node's data, its name and its work path are not in it.
+    const auto sudo_command = log.find("sudo_command=/");
+    REQUIRE(sudo_command != std::string::npos);
+    const std::string logged =
+        log.substr(sudo_command, log.find('\n', sudo_command) - sudo_command);
+    INFO(logged);
+    CHECK(logged.find("brigade-node: ready") != std::string::npos);
+    CHECK(logged.find(node) == std::string::npos);
+    CHECK(logged.find("chef_environment") == std::string::npos);
+    CHECK(logged.find(work) == std::string::npos);
     CHECK(brigade::test::run_shell_ok("stat -c %U " + work + "/node.json") == "root\n");
   }
   // The second run finds the kitchen current, as root wrote it.

@@ -131,6 +131,34 @@ TEST_CASE("littlechef.cfg: sync names directories inside the kitchen only", "[co
           .ok());
 }
 
+TEST_CASE("littlechef.cfg: node_work_path is made canonical, or refused with its line",
+          "[config]") {
+  // LittleChef's own generator writes a trailing slash.
+  for (const char* path : {"/tmp/chef-solo/", "/tmp/chef-solo//", "/tmp/chef-solo"}) {
+    auto config = parse_littlechef_config(
+        "littlechef.cfg", std::string("[kitchen]\nnode_work_path = ") + path + "\n", "/k");
+    REQUIRE(config.ok());
+    CHECK(config->node_work_path == "/tmp/chef-solo");
+  }
+  for (const auto& [path, problem] : std::vector<std::pair<std::string, std::string>>{
+           {"chef-solo", "must be an absolute path on the node, not 'chef-solo'"},
+           {"~/chef", "must be an absolute path on the node, not '~/chef'"},
+           {"/", "cannot be / itself (the synced directories would replace the node's own)"},
+           {"//", "cannot be / itself (the synced directories would replace the node's own)"},
+           {"/tmp/../etc",
+            "must name its directory plainly, without '.', '..' or '//' "
+            "('/tmp/../etc')"},
+           {"/tmp/./x", "must name its directory plainly, without '.', '..' or '//' ('/tmp/./x')"},
+           {"/tmp//x", "must name its directory plainly, without '.', '..' or '//' ('/tmp//x')"}}) {
+    INFO(path);
+    auto config = parse_littlechef_config(
+        "littlechef.cfg", "[userinfo]\nuser = root\n[kitchen]\nnode_work_path = " + path + "\n",
+        "/k");
+    REQUIRE_FALSE(config.ok());
+    CHECK(config.error().render() == "littlechef.cfg:4: node_work_path: node_work_path " + problem);
+  }
+}
+
 TEST_CASE("littlechef.cfg: lines longer than inih's buffer are read whole", "[config]") {
   const std::string command =
       "sudo chef-solo -c {work_path}/solo.rb -j {work_path}/node.json " + std::string(3000, 'x');

@@ -28,7 +28,8 @@ struct NullSink : brigade::NodeOutput {
 };
 
 ConvergeResult sync(const Sshd& sshd, const std::string& work, const KitchenArchive& kitchen,
-                    const std::vector<ArchiveFile>& files, const std::string& converge = "true") {
+                    const std::vector<ArchiveFile>& files, const std::string& converge = "true",
+                    DeployExtras extras = {}) {
   static ssh::Libssh2Library library;
   ssh::HostKeyStore host_keys;
   ssh::Credentials credentials;
@@ -36,7 +37,8 @@ ConvergeResult sync(const Sshd& sshd, const std::string& work, const KitchenArch
   return brigade::test::run_async([&]() -> asio::awaitable<ConvergeResult> {
     auto session = co_await ssh::Session::connect(brigade::test::host_config(sshd),
                                                   ssh::SessionContext{&host_keys, &credentials});
-    auto result = co_await sync_and_converge(*session, work, kitchen, files, converge, log);
+    auto result = co_await sync_and_converge(*session, work, kitchen, files, converge, log,
+                                             std::move(extras));
     co_await session->close();
     co_return result;
   }());
@@ -50,9 +52,21 @@ KitchenArchive not_gzip_archive() {
 }
 
 std::string tree_sums(const std::string& dir) {
+  // The work path's synced directories are links into .brigade/current.
   return run_shell_ok("cd '" + dir +
-                      "' && find . -type f ! -name .brigade-digest ! -name "
-                      "node.json ! -name solo.rb | sort | xargs -r sha256sum");
+                      "' && find -L . -path ./.brigade -prune -o -type f ! -name .brigade-digest "
+                      "! -name node.json ! -name solo.rb -print | sort | xargs -r sha256sum");
+}
+
+// The digest of the kitchen the node holds (empty: none).
+std::string current_digest(const std::string& work) {
+  return brigade::test::run_shell("cat '" + work + "/.brigade/current/.brigade-digest' 2>/dev/null")
+      .output;
+}
+
+// A deploy's own staging left in the work path's private directory.
+std::string staging_left(const std::string& work) {
+  return brigade::test::run_shell("cd '" + work + "/.brigade' && ls -d new.* 2>/dev/null").output;
 }
 
 }  // namespace
@@ -103,7 +117,7 @@ TEST_CASE("sync: the tree arrives intact, stale files go, an unchanged kitchen i
   CHECK(tree_sums(work) == tree_sums(kitchen.str()));
   CHECK(run_shell_ok("cat '" + work + "/node.json'") == "{\"name\": \"n1\"}\n");
   CHECK(run_shell_ok("cat '" + work + "/solo.rb'") == "# it's quoted\n");
-  CHECK(run_shell_ok("cat '" + work + "/.brigade-digest'") == first->digest + "\n");
+  CHECK(current_digest(work) == first->digest + "\n");
 
   // Unchanged: nothing sent, node files still written.
   std::ofstream(work + "/node.json") << "stale";
@@ -122,6 +136,10 @@ TEST_CASE("sync: the tree arrives intact, stale files go, an unchanged kitchen i
   CHECK_FALSE(std::filesystem::exists(work + "/cookbooks/leftover.rb"));
   CHECK_FALSE(std::filesystem::exists(work + "/roles/web.json"));
   CHECK_FALSE(std::filesystem::exists(work + ".brigade-new"));
+  CHECK(staging_left(work).empty());
+  // The work path, the private directory and the node files are no one else's to read.
+  CHECK(run_shell_ok("stat -c %a '" + work + "' '" + work + "/.brigade' '" + work +
+                     "/node.json' '" + work + "/solo.rb'") == "700\n700\n600\n600\n");
 }
 
 TEST_CASE("sync: a remote failure names the step and the tool's message", "[sshd][sync]") {
@@ -166,21 +184,26 @@ TEST_CASE("sync: a failed transfer keeps the old tree, a failed first one is rep
   const KitchenArchive broken = not_gzip_archive();
   const std::vector<ArchiveFile> files = {{"node.json", "{}\n"}};
 
-  // A first transfer that fails leaves what it unpacked without a digest...
+  // A first transfer that fails leaves nothing of what it unpacked, and no kitchen...
   const std::string first = sshd.path("first");
   CHECK_THROWS_AS(sync(sshd, first, broken, files), ssh::SshError);
-  CHECK_FALSE(std::filesystem::exists(first + "/.brigade-digest"));
-  std::ofstream(first + "/half-unpacked.rb") << "partial";
-  // ...so the next deploy sends the kitchen again and the work path holds exactly it.
+  CHECK(current_digest(first).empty());
+  CHECK(staging_left(first).empty());
+  CHECK_FALSE(std::filesystem::exists(first + "/cookbooks"));
+  // ...so the next deploy sends the kitchen, and the synced directories hold exactly it; what
+  // else the work path holds is not the deploy's.
+  std::filesystem::create_directories(first + "/.brigade/new.0123/cookbooks");  // interrupted
+  std::ofstream(first + "/stray.txt") << "not the kitchen's";
   CHECK(sync(sshd, first, *good, files).transferred);
-  CHECK(tree_sums(first) == tree_sums(kitchen.str()));
-  CHECK_FALSE(std::filesystem::exists(first + "/half-unpacked.rb"));
-  CHECK(run_shell_ok("cat '" + first + "/.brigade-digest'") == good->digest + "\n");
+  CHECK(tree_sums(first) ==
+        tree_sums(kitchen.str()) + run_shell_ok("cd '" + first + "' && sha256sum ./stray.txt"));
+  CHECK(current_digest(first) == good->digest + "\n");
+  CHECK(staging_left(first).empty());
 
-  // Over an existing tree, a failed transfer leaves it as it was.
+  // Over an existing tree, a failed transfer leaves it as it was, and no staging behind.
   CHECK_THROWS_AS(sync(sshd, first, broken, files), ssh::SshError);
-  CHECK(tree_sums(first) == tree_sums(kitchen.str()));
-  CHECK(run_shell_ok("cat '" + first + "/.brigade-digest'") == good->digest + "\n");
+  CHECK(current_digest(first) == good->digest + "\n");
+  CHECK(staging_left(first).empty());
   CHECK_FALSE(sync(sshd, first, *good, files).transferred);
 }
 
@@ -214,7 +237,8 @@ TEST_CASE("sync: a first transfer that tar fails part-way leaves no digest behin
       std::make_shared<const std::string>(run_shell_ok("gzip -c '" + source.str() + "/k.tar'"));
   const std::string work = sshd.path("partial");
   CHECK_THROWS_AS(sync(sshd, work, archive, {{"node.json", "{}\n"}}), ssh::SshError);
-  CHECK_FALSE(std::filesystem::exists(work + "/.brigade-digest"));
+  CHECK(current_digest(work).empty());
+  CHECK(staging_left(work).empty());
   // The next deploy does not take the half tree for the kitchen: it is sent again.
   CHECK_THROWS_AS(sync(sshd, work, archive, {{"node.json", "{}\n"}}), ssh::SshError);
 }

@@ -62,6 +62,8 @@ struct FixOptions {
   std::optional<std::size_t> jump_max_sessions;
   /// --max-startups; unset: littlechef.cfg's, else 128.
   std::optional<std::size_t> max_startups;
+  /// --lock-wait: seconds to wait for a node another deploy holds; unset: fail it as busy.
+  std::optional<unsigned> lock_wait;
 };
 
 int fix(const FixOptions& options, std::ostream& out, std::ostream& err);

@@ -53,6 +53,11 @@ Result<LittleChefConfig> load_littlechef_config(const std::filesystem::path& fil
 Result<LittleChefConfig> parse_littlechef_config(std::string shown_path, const std::string& text,
                                                  const std::filesystem::path& kitchen_root);
 
+/// node_work_path made canonical in place (trailing '/' dropped: `/tmp/chef-solo/` is
+/// `/tmp/chef-solo`); what is wrong with it, if anything: not absolute, `/` itself, a `.` or
+/// `..` component, an empty component, a line break or a NUL.
+std::optional<std::string> normalise_work_path(std::string& path);
+
 /// `~` and `~/x` become the home directory; a relative path is taken from `base`.
 std::string resolve_local_path(const std::string& path, const std::filesystem::path& base);
 

@@ -21,6 +21,9 @@ struct KitchenArchive {
   std::string digest;     ///< SHA-256 (hex) of the members before the digest file.
   std::size_t files = 0;  ///< Regular files packed.
   std::size_t tar_bytes = 0;
+  /// The top-level names of the synced directories, present in this kitchen or not: on a node
+  /// each is a link into the kitchen it holds, or absent.
+  std::vector<std::string> synced_names;
 };
 
 /// A file written into a node's work path beside the kitchen (node.json, solo.rb).

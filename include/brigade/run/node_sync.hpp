@@ -62,12 +62,17 @@ struct DeployExtras {
   /// kDataBagSecretPath, mode 0600, root's, just before the converge, and removed after it
   /// whatever its outcome, also when the connection goes meanwhile.
   std::shared_ptr<const std::string> data_bag_secret;
+  /// Who deploys (controller, user, run, since when): what a deploy that finds the node's lock
+  /// taken names as its holder.
+  std::string holder;
+  /// Seconds to wait for the node's lock when another deploy holds it; none: fail at once.
+  std::optional<unsigned> lock_wait;
 };
 
 asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::string work_path,
                                                   const KitchenArchive& kitchen,
                                                   std::vector<ArchiveFile> node_files,
                                                   std::string converge, NodeOutput& log,
-                                                  DeployExtras extras = {});
+                                                  DeployExtras extras);
 
 }  // namespace brigade

@@ -41,6 +41,10 @@ struct DeploySettings {
   bool chef_solo_log = true;
   /// role:/recipe: orders: every node converges this run_list instead of its own.
   std::optional<std::vector<RunListEntry>> run_list;
+  /// Who deploys ("user@host, run ID"): a deploy that finds a node locked by this one names it.
+  std::string deployer;
+  /// Seconds to wait for a node another deploy holds (--lock-wait); none: fail it as busy.
+  std::optional<unsigned> lock_wait;
 };
 
 /// A deploy over SSH, one node at a time: connect, bring the kitchen up to date in the node's

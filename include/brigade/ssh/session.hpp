@@ -44,6 +44,8 @@ struct StderrPrompt {
   std::shared_ptr<const std::string> answer;
   std::string refused;
   FailureKind kind = FailureKind::auth;
+  /// A stdout line after which the prompt is no longer answered (the command it guards runs).
+  std::string closed_by{};
 };
 
 /// A command to run on a channel.
@@ -61,6 +63,9 @@ struct ExecRequest {
   std::vector<StdinOffer> stdin_offers{};
   /// With stdin_offers (or none): a prompt answered once (a sudo password).
   std::optional<StderrPrompt> stderr_prompt{};
+  /// With stdin_offers: written at once, ahead of anything asked for (a script the command
+  /// reads from stdin); stdin stays open after them.
+  std::vector<std::shared_ptr<const std::string>> stdin_at_start{};
 };
 
 /// How a remote command ended.

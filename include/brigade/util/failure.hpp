@@ -18,6 +18,8 @@ enum class FailureKind {
   channel,    ///< Opening the channel or starting the command failed.
   protocol,   ///< The connection broke mid-command.
   sync,       ///< The kitchen could not be unpacked on the node.
+  unsafe,     ///< The node's work path could be changed by another user: refused.
+  busy,       ///< Another deploy holds the node's lock.
   sudo,       ///< sudo on the node refused to run the deploy as root.
   converge,   ///< chef-solo's output says its run failed, or chef-solo is not there.
   hook,       ///< One of the node's own hooks failed.

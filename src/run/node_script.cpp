@@ -1,0 +1,205 @@
+#include <brigade/run/node_script.hpp>
+#include <brigade/ssh/remote_command.hpp>
+
+#include <fmt/format.h>
+
+#include <random>
+#include <string_view>
+
+namespace brigade {
+
+namespace {
+
+// The script's fixed part, read as POSIX sh by dash, bash and busybox sh. Comment lines and
+// indentation are stripped before it is sent (compact()): every node of every run receives it.
+// The preamble node_script_input() writes before it sets:
+//   m  the marker prefix          w  the work path          u  the SSH user
+//   r  the deploy's token         d  the kitchen's digest   k  the kitchen stream's bytes
+//   l  seconds to wait for the lock, or empty              h  who deploys (for the lock)
+//   names()        runs "$@" NAME for each synced top-level name
+//   write_files()  writes node.json and solo.rb into the directory "$1", then moves them into
+//                  the work path (a rename: whatever is there is replaced, never followed)
+//   converge()     runs the converge command (its status is the deploy's)
+// Only shell builtins run on an unchanged kitchen, but find (the check of the work path),
+// flock (the lock) and one mv (the node files): every process started here is paid for by
+// every node of every run.
+constexpr std::string_view kBody = R"sh(
+say() { printf '%s%s\n' "$m" "$1"; }
+# A node refused before anything is changed: its kind and reason on one marker line.
+refuse() { say "refuse $1 $2"; exit 1; }
+need() { command -v "$1" >/dev/null 2>&1 || refuse missing "$1"; }
+say running
+umask 077
+need find
+need flock
+# Checks the work path and makes what is missing of it; fails (1) when a directory it was
+# making appeared meanwhile (another deploy to this machine making the same parent).
+prepare() {
+  # The nearest existing directory at or above the work path, and what is missing below it.
+  p=$w
+  new=
+  while [ ! -e "$p" ] && [ ! -L "$p" ]; do
+    new="$p
+$new"
+    p=${p%/*}
+    [ -n "$p" ] || p=/
+  done
+  # Every existing directory on the way must be one (no link), root's or the SSH user's, and
+  # writable by its owner only; a sticky one above the work path (/tmp) may be writable by
+  # all. "$w/." is the work path itself, which may not even be sticky.
+  set -- "$p"
+  q=$p
+  while [ "$q" != / ]; do
+    q=${q%/*}
+    [ -n "$q" ] || q=/
+    set -- "$@" "$q"
+  done
+  [ "$p" != "$w" ] || set -- "$@" "$w/."
+  bad=$(find "$@" -prune \( ! -type d -o ! \( -user 0 -o -user "$u" \) -o ! -perm -1000 \( -perm -0020 -o -perm -0002 \) -o -path '*/.' \( -perm -0020 -o -perm -0002 \) \) -print 2>&1) && [ -z "$bad" ] || refuse unsafe "$(printf '%s' "$bad" | tr '\n' '\t')"
+  # Missing directories are made one at a time: mkdir fails on anything put there meanwhile.
+  set -f
+  IFS='
+'
+  for c in $new; do
+    mkdir -m 0700 "$c" 2>/dev/null || { unset IFS; set +f; return 1; }
+  done
+  unset IFS
+  set +f
+}
+prepare || prepare || refuse sync "cannot create $c"
+b=$w/.brigade
+if [ ! -d "$b" ] || [ -L "$b" ]; then
+  mkdir -m 0700 "$b" || refuse sync "cannot create $b"
+fi
+# The node lock: an open file description that only this deploy's processes hold (the
+# converge's wrapper keeps it and closes it for the command), so it ends with them.
+{ : >> "$b/lock" && exec 9< "$b/lock"; } || refuse sync "cannot open $b/lock"
+if ! flock -n 9; then
+  o=
+  { IFS= read -r o < "$b/holder"; } 2>/dev/null
+  [ -n "$l" ] || refuse busy "$o"
+  say "waiting $o"
+  if ! flock -w "$l" 9; then
+    o=
+    { IFS= read -r o < "$b/holder"; } 2>/dev/null
+    refuse busy "$o"
+  fi
+fi
+printf '%s\n' "$h" > "$b/holder"
+t=$b/trash.$r
+# What interrupted deploys left behind.
+for x in "$b"/new.* "$b"/trash.* "$w/.brigade-digest"; do
+  if [ -e "$x" ] || [ -L "$x" ]; then
+    rm -rf "$x"
+  fi
+done
+c=
+{ read -r c < "$b/current/.brigade-digest"; } 2>/dev/null
+if [ "$c" != "$d" ]; then
+  n=$b/new.$r
+  mkdir -m 0700 "$n" || refuse sync "cannot create $n"
+  say 'send the kitchen'
+  # The digest, the stream's last member, proves the whole stream arrived (tar alone accepts
+  # a stream cut between two members). Modes as the kitchen has them, in a private directory.
+  ( umask 022 && head -c "$k" | gzip -dc | tar -xf - -C "$n" ) && { { { read -r c < "$n/.brigade-digest"; } 2>/dev/null && [ "$c" = "$d" ]; } || { echo 'brigade: the kitchen arrived incomplete' >&2; false; }; } || { e=$?; rm -rf "$n"; say 'sync failed'; exit $e; }
+  mv "$n" "$b/k.$r" && ln -s "k.$r" "$b/current.$r" && mv -Tf "$b/current.$r" "$b/current" || { e=$?; say 'sync failed'; exit $e; }
+  mkdir "$t"
+  for x in "$b"/k.*; do
+    [ "$x" = "$b/k.$r" ] || mv "$x" "$t/"
+  done
+  say 'kitchen unpacked'
+fi
+# Each synced name is a link into the current kitchen; anything else there goes.
+link() {
+  if [ -e "$b/current/$1" ]; then
+    if [ ! -L "$w/$1" ] || [ ! "$w/$1" -ef "$b/current/$1" ]; then
+      if [ -e "$w/$1" ] || [ -L "$w/$1" ]; then
+        [ -d "$t" ] || mkdir "$t"
+        mv "$w/$1" "$t/$1" || refuse sync "cannot move $w/$1 aside"
+      fi
+      ln -s ".brigade/current/$1" "$w/$1" || refuse sync "cannot link $w/$1"
+    fi
+  elif [ -e "$w/$1" ] || [ -L "$w/$1" ]; then
+    [ -d "$t" ] || mkdir "$t"
+    mv "$w/$1" "$t/$1" || refuse sync "cannot move $w/$1 aside"
+  fi
+}
+names link
+if [ -d "$t" ]; then
+  rm -rf "$t" </dev/null >/dev/null 2>&1 9<&- &
+fi
+[ -d "$b/files" ] || mkdir "$b/files" || refuse sync "cannot create $b/files"
+write_files "$b/files" || refuse sync "cannot write the node files into $w"
+converge
+)sh";
+
+// The body without comment lines and indentation.
+std::string compact(std::string_view text) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) {
+      end = text.size();
+    }
+    std::string_view line = text.substr(start, end - start);
+    line.remove_prefix(std::min(line.find_first_not_of(' '), line.size()));
+    if (!line.empty() && line.front() != '#') {
+      out.append(line);
+      out += '\n';
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+const std::string& body() {
+  static const std::string text = compact(kBody);
+  return text;
+}
+
+}  // namespace
+
+NodeMarkers NodeMarkers::fresh() {
+  std::random_device random;
+  NodeMarkers markers;
+  markers.token = fmt::format("{:08x}{:08x}", random(), random());
+  markers.prefix = "brigade-" + markers.token + ": ";
+  return markers;
+}
+
+std::string node_script_input(const NodeScript& script, const NodeMarkers& markers) {
+  using ssh::shell_quote;
+  std::string names;
+  for (const auto& name : script.synced_names) {
+    names += ' ';
+    names += shell_quote(name);
+  }
+  std::string writes;
+  std::string moves;
+  for (const auto& file : script.node_files) {
+    writes += fmt::format("printf '%s' {} > \"$1\"/{} || return; ", shell_quote(file.content),
+                          shell_quote(file.name));
+    moves += " \"$1\"/";
+    moves += shell_quote(file.name);
+  }
+  if (!moves.empty()) {
+    writes += "mv -f" + moves + " \"$w/\"";
+  } else {
+    writes += ":";
+  }
+  std::string text = fmt::format(
+      "{{\nm={}\nw={}\nu={}\nr={}\nd={}\nk={}\nl={}\nh={}\n"
+      "names() {{ for x in{}; do \"$@\" \"$x\"; done; }}\n"
+      "write_files() {{ {}; }}\n"
+      "converge() {{ {}\n}}\n",
+      shell_quote(markers.prefix), shell_quote(script.work_path), shell_quote(script.ssh_user),
+      markers.token, script.kitchen->digest, script.kitchen->gzip->size(),
+      script.lock_wait ? std::to_string(*script.lock_wait) : std::string("''"),
+      shell_quote(script.holder), names, writes, script.converge);
+  text += body();
+  text += "}\n# brigade: end\n";
+  return std::to_string(text.size()) + "\n" + text;
+}
+
+}  // namespace brigade
