@@ -430,7 +430,8 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
     print_error(err, *too_long);
     return kExitUsage;
   }
-  auto archive = build_kitchen_archive(kitchen.root, kitchen.config.deploy_sync);
+  auto archive = build_kitchen_archive(kitchen.root, kitchen.config.deploy_sync,
+                                       kitchen.config.follow_symlinks);
   if (!archive) {
     print_error(err, archive.error());
     return kExitUsage;

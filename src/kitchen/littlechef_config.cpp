@@ -27,7 +27,7 @@ const std::map<std::string, std::vector<std::string>>& known_keys() {
       {"connection",
        {"gateway", "http_proxy", "https_proxy", "jump_max_channels", "jump_max_sessions",
         "max_startups"}},
-      {"deploy", {"command", "sync", "sudo"}},
+      {"deploy", {"command", "sync", "sudo", "follow_symlinks"}},
   };
   return keys;
 }
@@ -248,17 +248,18 @@ int on_ini_value(void* user, const char* section_c, const char* name_c, const ch
                                      : config.max_startups) = number;
     }
   } else if (section == "deploy") {
-    if (name == "sudo") {
+    if (name == "sudo" || name == "follow_symlinks") {
       // As configparser's getboolean reads it, since littlechef.cfg is LittleChef's file.
       std::string word = value;
       std::transform(word.begin(), word.end(), word.begin(),
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      bool& flag = name == "sudo" ? config.deploy_sudo : config.follow_symlinks;
       if (word == "true" || word == "yes" || word == "on" || word == "1") {
-        config.deploy_sudo = true;
+        flag = true;
       } else if (word == "false" || word == "no" || word == "off" || word == "0") {
-        config.deploy_sudo = false;
+        flag = false;
       } else {
-        return fail("sudo must be true or false, not '" + value + "'");
+        return fail(name + " must be true or false, not '" + value + "'");
       }
     } else if (name == "command") {
       config.deploy_command = value;

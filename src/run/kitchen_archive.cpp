@@ -18,10 +18,106 @@ namespace {
 
 constexpr std::size_t kBlock = 512;
 
+// What LittleChef's rsync leaves out (`--exclude` '*.svn', '.bzr*', '.git*', '.hg*'), at any
+// depth: version control metadata, never part of the kitchen a node converges.
+bool is_version_control_name(std::string_view name) {
+  return name.ends_with(".svn") || name.starts_with(".bzr") || name.starts_with(".git") ||
+         name.starts_with(".hg");
+}
+
+// The tar stream as it is written: hashed (SHA-256, until the digest member) and gzip-compressed
+// piece by piece, so the uncompressed kitchen is never held whole and no single deflate call
+// sees more than zlib's 32-bit avail_in can count (a kitchen over 4 GiB was cut silently).
+// gzip with a zero timestamp in its header, so equal input gives equal bytes.
+class GzipTarStream {
+ public:
+  GzipTarStream() : sha_(EVP_MD_CTX_new()) {
+    ok_ = sha_ != nullptr && EVP_DigestInit_ex(sha_, EVP_sha256(), nullptr) == 1 &&
+          deflateInit2(&zlib_, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+    zlib_started_ = ok_;
+  }
+  ~GzipTarStream() {
+    if (zlib_started_) {
+      deflateEnd(&zlib_);
+    }
+    EVP_MD_CTX_free(sha_);
+  }
+  GzipTarStream(const GzipTarStream&) = delete;
+  GzipTarStream& operator=(const GzipTarStream&) = delete;
+
+  void write(std::string_view data) {
+    if (hashing_) {
+      EVP_DigestUpdate(sha_, data.data(), data.size());
+    }
+    tar_bytes_ += data.size();
+    deflate_some(data, Z_NO_FLUSH);
+  }
+  /// The SHA-256 (hex) of what was written so far; later writes are not hashed.
+  std::string digest() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(sha_, digest, &length);
+    hashing_ = false;
+    std::string hex;
+    for (unsigned i = 0; i < length; ++i) {
+      hex += fmt::format("{:02x}", digest[i]);
+    }
+    return hex;
+  }
+  std::size_t tar_bytes() const { return tar_bytes_; }
+  Result<std::string> finish() {
+    deflate_some({}, Z_FINISH);
+    if (!ok_) {
+      return Diagnostic{.message = "gzip compression of the kitchen failed"};
+    }
+    out_.resize(used_);
+    out_.shrink_to_fit();
+    return std::move(out_);
+  }
+
+ private:
+  void deflate_some(std::string_view data, int flush) {
+    constexpr std::size_t kPiece = 1 << 20;
+    do {
+      const std::size_t piece = std::min(data.size(), kPiece);
+      zlib_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+      zlib_.avail_in = static_cast<uInt>(piece);
+      const int mode = piece == data.size() ? flush : Z_NO_FLUSH;
+      int rc = Z_OK;
+      do {
+        // The buffer grows geometrically; `used_` of it holds the stream so far.
+        if (out_.size() - used_ < kPiece / 4) {
+          out_.resize(std::max(out_.size() * 2, used_ + kPiece));
+        }
+        zlib_.next_out = reinterpret_cast<Bytef*>(out_.data() + used_);
+        zlib_.avail_out = static_cast<uInt>(out_.size() - used_);
+        rc = ok_ ? deflate(&zlib_, mode) : Z_STREAM_ERROR;
+        used_ = out_.size() - zlib_.avail_out;
+        if (rc == Z_STREAM_ERROR) {
+          ok_ = false;
+          return;
+        }
+      } while (zlib_.avail_out == 0 || (mode == Z_FINISH && rc != Z_STREAM_END));
+      data.remove_prefix(piece);
+    } while (!data.empty());
+  }
+
+  EVP_MD_CTX* sha_;
+  z_stream zlib_{};
+  bool ok_ = false;
+  bool zlib_started_ = false;
+  bool hashing_ = true;
+  std::size_t tar_bytes_ = 0;
+  std::string out_;
+  std::size_t used_ = 0;
+};
+
 // POSIX ustar, with a pax extended header for a name that does not fit (ninety-nine bytes, or
 // a 155-byte prefix and a 100-byte name).
 class TarWriter {
  public:
+  explicit TarWriter(GzipTarStream& out) : out_(out) {}
+
   void add(const std::string& name, char type, unsigned mode, std::string_view content,
            const std::string& link_target = {}) {
     std::string stored = name;
@@ -40,17 +136,12 @@ class TarWriter {
       add_pax_record("linkpath", link_target);
     }
     header(stored, prefix, type, mode, content.size(), link_target.substr(0, 100));
-    data_.append(content);
-    pad();
+    out_.write(content);
+    pad(content.size());
   }
 
-  /// What has been added so far.
-  std::string_view bytes() const { return data_; }
-
-  std::string finish() {
-    data_.append(2 * kBlock, '\0');
-    return std::move(data_);
-  }
+  /// The end-of-archive marker: two zero blocks.
+  void finish() { out_.write(std::string(2 * kBlock, '\0')); }
 
  private:
   void add_pax_path(const std::string& path) { add_pax_record("path", path); }
@@ -64,8 +155,8 @@ class TarWriter {
     }
     std::string record = std::to_string(length) + body;
     header("PaxHeader", "", 'x', 0644, record.size(), "");
-    data_.append(record);
-    pad();
+    out_.write(record);
+    pad(record.size());
   }
 
   void header(const std::string& name, const std::string& prefix, char type, unsigned mode,
@@ -96,57 +187,26 @@ class TarWriter {
       checksum += c;
     }
     put(148, 7, fmt::format("{:06o}", checksum) + std::string(1, '\0'));
-    data_.append(block, kBlock);
+    out_.write(std::string_view(block, kBlock));
   }
 
-  void pad() {
-    if (std::size_t rest = data_.size() % kBlock; rest != 0) {
-      data_.append(kBlock - rest, '\0');
+  void pad(std::size_t size) {
+    if (std::size_t rest = size % kBlock; rest != 0) {
+      out_.write(std::string(kBlock - rest, '\0'));
     }
   }
 
-  std::string data_;
+  GzipTarStream& out_;
 };
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned i = 0; i < length; ++i) {
-    hex += fmt::format("{:02x}", digest[i]);
-  }
-  return hex;
-}
-
-// gzip with a zero timestamp in its header, so equal input gives equal bytes.
-Result<std::string> gzip(std::string_view data) {
-  z_stream stream{};
-  if (deflateInit2(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return Diagnostic{.message = "cannot start gzip compression"};
-  }
-  std::string out(deflateBound(&stream, data.size()) + 64, '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uInt>(data.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&stream, Z_FINISH);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
-  if (rc != Z_STREAM_END) {
-    return Diagnostic{.message = "gzip compression failed"};
-  }
-  return out;
-}
-
-Result<KitchenArchive> finish(TarWriter& tar, std::size_t files) {
+Result<KitchenArchive> finish(GzipTarStream& stream, TarWriter& tar, std::size_t files) {
   KitchenArchive archive;
-  archive.digest = sha256_hex(tar.bytes());
+  archive.digest = stream.digest();
   tar.add(kKitchenDigestFile, '0', 0644, archive.digest + "\n");
-  std::string data = tar.finish();
-  archive.tar_bytes = data.size();
+  tar.finish();
+  archive.tar_bytes = stream.tar_bytes();
   archive.files = files;
-  auto compressed = gzip(data);
+  auto compressed = stream.finish();
   if (!compressed) {
     return compressed.error();
   }
@@ -157,8 +217,10 @@ Result<KitchenArchive> finish(TarWriter& tar, std::size_t files) {
 }  // namespace
 
 Result<KitchenArchive> build_kitchen_archive(const fs::path& root,
-                                             const std::vector<std::string>& directories) {
-  TarWriter tar;
+                                             const std::vector<std::string>& directories,
+                                             bool follow_symlinks) {
+  GzipTarStream stream;
+  TarWriter tar(stream);
   std::size_t files = 0;
   for (const auto& directory : directories) {
     std::error_code ec;
@@ -166,9 +228,29 @@ Result<KitchenArchive> build_kitchen_archive(const fs::path& root,
     if (!fs::is_directory(top, ec)) {
       continue;
     }
+    // A synced directory may be a link (cookbooks -> vendor/cookbooks, as Berkshelf vendoring
+    // leaves it): it is packed as the directory it leads to, under its own name. One that leads
+    // out of the kitchen is packed only when littlechef.cfg says so.
+    if (!follow_symlinks) {
+      const fs::path real = fs::canonical(top, ec);
+      const fs::path real_root = fs::canonical(root, ec);
+      const auto [end, _] =
+          std::mismatch(real_root.begin(), real_root.end(), real.begin(), real.end());
+      if (!ec && end != real_root.end()) {
+        return Diagnostic{
+            .file = display_path(top.string()),
+            .message = "a link out of the kitchen (to " + real.string() +
+                       "): a synced directory is packed from inside the kitchen only",
+            .hint = "set [deploy] follow_symlinks = true in littlechef.cfg to sync it anyway"};
+      }
+    }
     std::vector<fs::path> entries{top};
     for (auto it = fs::recursive_directory_iterator(top, ec); !ec && it != fs::end(it);
          it.increment(ec)) {
+      if (is_version_control_name(it->path().filename().string())) {
+        it.disable_recursion_pending();
+        continue;
+      }
       entries.push_back(it->path());
     }
     if (ec) {
@@ -179,7 +261,8 @@ Result<KitchenArchive> build_kitchen_archive(const fs::path& root,
     for (const auto& path : entries) {
       const std::string name = path.lexically_relative(root).generic_string();
       struct stat st {};
-      if (::lstat(path.c_str(), &st) != 0) {
+      // The synced directory itself as what it leads to, when it is a link.
+      if ((path == top ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st)) != 0) {
         return Diagnostic{.file = display_path(path.string()),
                           .message = std::string("cannot read: ") + std::strerror(errno)};
       }
@@ -198,7 +281,7 @@ Result<KitchenArchive> build_kitchen_archive(const fs::path& root,
       // Sockets, fifos and devices have no place in a kitchen; they are left out.
     }
   }
-  auto archive = finish(tar, files);
+  auto archive = finish(stream, tar, files);
   if (archive) {
     for (const auto& directory : directories) {
       std::string top = fs::path(directory).lexically_normal().begin()->string();

@@ -194,6 +194,16 @@ TEST_CASE("littlechef.cfg: [deploy] sudo reads as configparser's booleans, true 
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().render().starts_with(
       "littlechef.cfg:2: sudo: sudo must be true or false, not 'sometimes'"));
+  auto follow =
+      parse_littlechef_config("littlechef.cfg", "[deploy]\nfollow_symlinks = yes\n", "/k");
+  REQUIRE(follow.ok());
+  CHECK(follow->follow_symlinks);
+  CHECK_FALSE(parse_littlechef_config("littlechef.cfg", "", "/k")->follow_symlinks);
+  auto maybe =
+      parse_littlechef_config("littlechef.cfg", "[deploy]\nfollow_symlinks = maybe\n", "/k");
+  REQUIRE_FALSE(maybe.ok());
+  CHECK(maybe.error().render() ==
+        "littlechef.cfg:2: follow_symlinks: follow_symlinks must be true or false, not 'maybe'");
 }
 
 TEST_CASE("littlechef.cfg: a password of more than one line is refused, not cut", "[config]") {

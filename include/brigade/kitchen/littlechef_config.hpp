@@ -40,6 +40,8 @@ struct LittleChefConfig {
   /// Whether a deploy as a user other than root goes through sudo (the default, as LittleChef).
   bool deploy_sudo = true;
   std::vector<std::string> deploy_sync = default_sync_directories();
+  /// A synced directory that is a link out of the kitchen is synced ([deploy] follow_symlinks).
+  bool follow_symlinks = false;
 
   /// Unknown sections and keys: kept, never fatal, since LittleChef kitchens carry extras.
   std::vector<Diagnostic> warnings;

@@ -35,8 +35,14 @@ struct ArchiveFile {
 
 /// Packs `directories` (relative to `root`; missing ones skipped) in a deterministic order,
 /// with owner root, mode from the file, time 0, so that an unchanged kitchen gives the same
-/// digest. Symbolic links are kept as links. An unreadable file is an error naming it.
+/// digest. Version control metadata is left out as LittleChef's rsync leaves it out (names
+/// matching `*.svn`, `.bzr*`, `.git*`, `.hg*`). Symbolic links inside them are kept as links; a
+/// directory of `directories` that is itself a link is packed as the directory it leads to, under
+/// its own name — when that is outside `root`, only with `follow_symlinks` (else an error naming
+/// it). An unreadable file is an error naming it. The stream is built and compressed piece by
+/// piece, whatever its size.
 Result<KitchenArchive> build_kitchen_archive(const std::filesystem::path& root,
-                                             const std::vector<std::string>& directories);
+                                             const std::vector<std::string>& directories,
+                                             bool follow_symlinks = false);
 
 }  // namespace brigade
