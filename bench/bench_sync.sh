@@ -55,7 +55,7 @@ run_tool() {
   case $1 in
     brigade)
       "$root/build/brigade" fix -k "$kitchen" --yes --quiet --no-report --parallel "$parallel" \
-        --timeout 600 "$selector" >/dev/null ;;
+        --timeout 600 "$selector" >/dev/null 2>"$dir/brigade.err" || { cat "$dir/brigade.err" >&2; false; } ;;
     rsync)
       # LittleChef 1.x: rsync_project(node_work_path, './cookbooks ./data_bags ./roles
       # ./site-cookbooks' (and ./environments), exclude=('*.svn', '.bzr*', '.git*', '.hg*'),
@@ -67,22 +67,25 @@ run_tool() {
   esac
 }
 
-# CPU of this shell's reaped children (and theirs), in seconds: bash's `times`, second line.
+# CPU of this shell's reaped children (and theirs), in seconds: bash's `times`, second line
+# (run in this shell, not in a command substitution's subshell, which has no children).
 children_cpu() {
-  times | tail -1 | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, p, "m");
+  times >"$dir/times"
+  tail -1 "$dir/times" | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, p, "m");
     n += p[1] * 60 + substr(p[2], 1, length(p[2]) - 1) } printf "%.3f", n }'
 }
 
 measure() { # tool case
-  local before_wire before_node before_cpu start end
+  local before_wire before_node start end
   before_wire=$(wire)
   before_node=$(sshd_cpu)
-  before_cpu=$(children_cpu)
+  children_cpu >"$dir/cpu.before"
   start=$(date +%s.%N)
   run_tool "$1" || echo "bench: $1 failed in case '$2'" >&2
   end=$(date +%s.%N)
+  children_cpu >"$dir/cpu.after"
   awk -v tool="$1" -v c="$2" -v n="$nodes" -v b="$before_wire" -v a="$(wire)" \
-    -v s="$start" -v e="$end" -v cb="$before_cpu" -v ca="$(children_cpu)" \
+    -v s="$start" -v e="$end" -v cb="$(cat "$dir/cpu.before")" -v ca="$(cat "$dir/cpu.after")" \
     -v nb="$before_node" -v na="$(sshd_cpu)" \
     'BEGIN { printf "%-18s %-8s %10.1f %8.2f %9.2f %9.2f\n", c, tool, (a - b) / n / 1024,
                     e - s, ca - cb, (na - nb) / n * 1000 }'
