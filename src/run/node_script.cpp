@@ -33,7 +33,7 @@ umask 077
 need find
 need flock
 # Checks the work path and makes what is missing of it; fails (1) when a directory it was
-# making appeared meanwhile (another deploy to this machine making the same parent).
+# making appeared meanwhile (another deploy to this machine making the same directories).
 prepare() {
   # The nearest existing directory at or above the work path, and what is missing below it.
   p=$w
@@ -66,10 +66,16 @@ $new"
   unset IFS
   set +f
 }
-prepare || prepare || refuse sync "cannot create $c"
+# Each failure means one more directory of the path exists (each is checked again): bounded.
+i=0
+until prepare; do
+  i=$((i + 1))
+  [ $i -lt 64 ] || refuse sync "cannot create $c"
+done
 b=$w/.brigade
+# Made by this deploy, or by another one to this node at the same moment (the lock is next).
 if [ ! -d "$b" ] || [ -L "$b" ]; then
-  mkdir -m 0700 "$b" || refuse sync "cannot create $b"
+  mkdir -m 0700 "$b" 2>/dev/null || { [ -d "$b" ] && [ ! -L "$b" ]; } || refuse sync "cannot create $b"
 fi
 # The node lock: an open file description that only this deploy's processes hold (the
 # converge's wrapper keeps it and closes it for the command), so it ends with them.

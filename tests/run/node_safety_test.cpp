@@ -338,3 +338,43 @@ TEST_CASE("node script: the same under dash, bash and BusyBox (its sh, find, mv,
     CHECK(second.output == "brigade-node: ready\n" + markers.running() + "\nconverged\n");
   }
 }
+
+TEST_CASE("node lock: concurrent deploys of two kitchens to one fresh node never mix them",
+          "[sshd][sync][lock]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir source_a;
+  TempDir source_b;
+  const KitchenArchive a = small_kitchen(source_a);
+  source_b.write("cookbooks/b/recipes/default.rb", "package 'b'\n");
+  for (int i = 0; i < 200; ++i) {
+    source_b.write("cookbooks/b/templates/t" + std::to_string(i) + ".erb", std::to_string(i));
+  }
+  auto built_b = build_kitchen_archive(source_b.path(), {"cookbooks", "roles"});
+  REQUIRE(built_b.ok());
+  const KitchenArchive b = *built_b;
+  auto sums = [](const std::string& dir) {
+    return run_shell_ok("cd '" + dir +
+                        "' && find -L cookbooks roles -type f 2>/dev/null | sort | " +
+                        "xargs -r sha256sum");
+  };
+  for (int round = 0; round < 3; ++round) {
+    const std::string work = sshd.path("fresh" + std::to_string(round) + "/work");
+    std::vector<std::future<ConvergeResult>> deploys;
+    for (int i = 0; i < 6; ++i) {
+      deploys.push_back(std::async(std::launch::async, [&, i] {
+        DeployExtras extras;
+        extras.holder = "deploy " + std::to_string(i);
+        extras.lock_wait = 120;
+        NoteLog log;
+        return deploy(sshd, work, i % 2 == 0 ? a : b, {{"node.json", "{}\n"}}, "true", extras, log);
+      }));
+    }
+    for (auto& done : deploys) {
+      CHECK(done.get().ended.exit_status == 0);  // none refused, none failed
+    }
+    const std::string digest = file_text(work + "/.brigade/current/.brigade-digest");
+    REQUIRE((digest == a.digest + "\n" || digest == b.digest + "\n"));
+    CHECK(sums(work) == sums(digest == a.digest + "\n" ? source_a.str() : source_b.str()));
+  }
+}

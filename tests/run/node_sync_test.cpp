@@ -16,6 +16,7 @@
 #include <fstream>
 
 using namespace brigade;
+using brigade::test::file_text;
 using brigade::test::run_shell_ok;
 using brigade::test::Sshd;
 using brigade::test::TempDir;
@@ -272,4 +273,103 @@ TEST_CASE("sync: a node.json too big for a command travels on stdin, kitchen sen
   CHECK(second.ended.exit_status == 0);
   CHECK(run_shell_ok("cat '" + work + "/node.json'") == attributes + " ");
   CHECK(run_shell_ok("cat '" + work + "/solo.rb'").empty());
+}
+
+TEST_CASE("sync: every kind of change to the kitchen arrives as the kitchen has it",
+          "[sshd][sync]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  const std::vector<std::string> synced = {"cookbooks", "roles"};
+  const std::string work = sshd.path("work");
+  // Names, types, modes, link targets and contents, as the node holds them through its links.
+  auto listing = [](const std::string& dir) {
+    return run_shell_ok("cd '" + dir +
+                        "' && find -L cookbooks roles -path '*/.brigade*' -prune -o -printf "
+                        "'%p %y %m\\n' 2>/dev/null | sort; find cookbooks/ roles/ -type l "
+                        "-printf '%p -> %l\\n' 2>/dev/null | sort; find -L cookbooks roles "
+                        "-type f -exec sha256sum {} + 2>/dev/null | sort");
+  };
+  auto deploy = [&](const std::string& what) {
+    INFO(what);
+    auto archive = build_kitchen_archive(kitchen.path(), synced);
+    REQUIRE(archive.ok());
+    sync(sshd, work, *archive, {{"node.json", "{}\n"}});
+    CHECK(listing(work) == listing(kitchen.str()));
+    CHECK(current_digest(work) == archive->digest + "\n");
+    CHECK(staging_left(work).empty());
+  };
+  kitchen.write("cookbooks/a/recipes/default.rb", "package 'a'\n");
+  kitchen.write("cookbooks/a/files/run.sh", "#!/bin/sh\n");
+  kitchen.write("cookbooks/b/recipes/default.rb", "package 'b'\n");
+  kitchen.write("roles/web.json", "{}\n");
+  std::filesystem::create_symlink("run.sh", kitchen.path() / "cookbooks/a/files/link");
+  deploy("the first kitchen");
+
+  kitchen.write("cookbooks/a/recipes/default.rb", "package 'a'\npackage 'a2'\n");
+  deploy("one file changed");
+  for (int i = 0; i < 50; ++i) {
+    kitchen.write("cookbooks/b/templates/t" + std::to_string(i) + ".erb", std::to_string(i));
+  }
+  kitchen.write("cookbooks/b/recipes/default.rb", "package 'b2'\n");
+  deploy("many files added and changed");
+  std::filesystem::remove(kitchen.path() / "cookbooks/b/templates/t7.erb");
+  deploy("a file removed");
+  std::filesystem::rename(kitchen.path() / "cookbooks/b/templates/t8.erb",
+                          kitchen.path() / "cookbooks/b/templates/renamed.erb");
+  deploy("a file renamed");
+  std::filesystem::permissions(kitchen.path() / "cookbooks/a/files/run.sh",
+                               std::filesystem::perms::owner_exec,
+                               std::filesystem::perm_options::add);
+  deploy("a mode changed, the content not");
+  std::filesystem::remove(kitchen.path() / "cookbooks/a/files/link");
+  std::filesystem::create_symlink("../recipes/default.rb",
+                                  kitchen.path() / "cookbooks/a/files/link");
+  deploy("a link's target changed");
+  std::filesystem::remove_all(kitchen.path() / "cookbooks/b/templates");
+  kitchen.write("cookbooks/b/templates", "now a file\n");
+  deploy("a directory replaced by a file");
+  std::filesystem::remove(kitchen.path() / "cookbooks/b/templates");
+  kitchen.write("cookbooks/b/templates/x/y.erb", "a directory again\n");
+  deploy("a file replaced by a directory");
+  std::filesystem::remove_all(kitchen.path() / "roles");
+  deploy("a synced directory gone");
+  CHECK_FALSE(std::filesystem::exists(work + "/roles"));
+  CHECK_FALSE(std::filesystem::is_symlink(work + "/roles"));
+  std::filesystem::remove_all(kitchen.path() / "cookbooks");
+  deploy("an empty kitchen");
+  CHECK_FALSE(std::filesystem::exists(work + "/cookbooks"));
+}
+
+TEST_CASE("sync: a transfer cut at any point leaves the previous kitchen, the next completes",
+          "[sshd][sync]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  kitchen.write("cookbooks/a/recipes/default.rb", "package 'a'\n");
+  auto first = build_kitchen_archive(kitchen.path(), {"cookbooks"});
+  REQUIRE(first.ok());
+  const std::string work = sshd.path("work");
+  sync(sshd, work, *first, {{"node.json", "{}\n"}});
+  std::string big(2 << 20, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) {
+    big[i] = static_cast<char>((i * 2654435761u) >> 11);
+  }
+  kitchen.write("cookbooks/a/files/big.bin", big);
+  auto second = build_kitchen_archive(kitchen.path(), {"cookbooks"});
+  REQUIRE(second.ok());
+  // The stream as the node sees it when the connection goes after `cut` bytes: no more come.
+  for (double fraction : {0.0, 0.1, 0.5, 0.9, 0.999}) {
+    INFO(fraction);
+    KitchenArchive cut = *second;
+    cut.gzip = std::make_shared<const std::string>(
+        second->gzip->substr(0, static_cast<std::size_t>(second->gzip->size() * fraction)));
+    CHECK_THROWS_AS(sync(sshd, work, cut, {{"node.json", "{}\n"}}), NodeError);
+    CHECK(current_digest(work) == first->digest + "\n");
+    CHECK(file_text(work + "/cookbooks/a/recipes/default.rb") == "package 'a'\n");
+    CHECK(staging_left(work).empty());
+  }
+  CHECK(sync(sshd, work, *second, {{"node.json", "{}\n"}}).transferred);
+  CHECK(current_digest(work) == second->digest + "\n");
+  CHECK(file_text(work + "/cookbooks/a/files/big.bin") == big);
 }
