@@ -274,6 +274,12 @@ int on_ini_value(void* user, const char* section_c, const char* name_c, const ch
                       "' is not a directory inside the kitchen (sync names "
                       "kitchen directories such as cookbooks, roles)");
         }
+        // On a node the work path holds these beside the synced directories.
+        const std::string top = normal.begin()->string();
+        if (top == ".brigade" || top == "node.json" || top == "solo.rb" || top == "cache") {
+          return fail("'" + entry + "' is a name the work path on a node keeps for its own (" +
+                      top + "); sync names kitchen directories such as cookbooks, roles");
+        }
       }
     }
   }

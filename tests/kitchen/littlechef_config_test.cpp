@@ -129,6 +129,14 @@ TEST_CASE("littlechef.cfg: sync names directories inside the kitchen only", "[co
   CHECK(
       parse_littlechef_config("littlechef.cfg", "[deploy]\nsync = cookbooks/../roles, a/b\n", "/k")
           .ok());
+  for (const char* entry : {".brigade", "cache/x", "node.json"}) {
+    INFO(entry);
+    auto reserved = parse_littlechef_config(
+        "littlechef.cfg", std::string("[deploy]\nsync = cookbooks, ") + entry + "\n", "/k");
+    REQUIRE_FALSE(reserved.ok());
+    CHECK(reserved.error().message.find("is a name the work path on a node keeps for its own") !=
+          std::string::npos);
+  }
 }
 
 TEST_CASE("littlechef.cfg: node_work_path is made canonical, or refused with its line",
