@@ -93,25 +93,33 @@ if ! flock -n 9; then
 fi
 printf '%s\n' "$h" > "$b/holder"
 t=$b/trash.$r
-# What interrupted deploys left behind.
-for x in "$b"/new.* "$b"/trash.* "$w/.brigade-digest"; do
-  if [ -e "$x" ] || [ -L "$x" ]; then
+# What interrupted deploys left behind: kitchens that are not the current one (half unpacked,
+# or never switched to), things moved aside, an earlier layout's digest file.
+for x in "$b"/k.* "$b"/trash.* "$w/.brigade-digest"; do
+  if { [ -e "$x" ] || [ -L "$x" ]; } && ! [ "$x" -ef "$b/current" ]; then
     rm -rf "$x"
+  fi
+done
+for x in "$b"/current.*; do
+  if [ -L "$x" ]; then
+    rm -f "$x"
   fi
 done
 c=
 { read -r c < "$b/current/.brigade-digest"; } 2>/dev/null
 if [ "$c" != "$d" ]; then
-  n=$b/new.$r
+  n=$b/k.$r
   mkdir -m 0700 "$n" || refuse sync "cannot create $n"
   say 'send the kitchen'
   # The digest, the stream's last member, proves the whole stream arrived (tar alone accepts
   # a stream cut between two members). Modes as the kitchen has them, in a private directory.
   ( umask 022 && head -c "$k" | gzip -dc | tar -xf - -C "$n" ) && { { { read -r c < "$n/.brigade-digest"; } 2>/dev/null && [ "$c" = "$d" ]; } || { echo 'brigade: the kitchen arrived incomplete' >&2; false; }; } || { e=$?; rm -rf "$n"; say 'sync failed'; exit $e; }
-  mv "$n" "$b/k.$r" && ln -s "k.$r" "$b/current.$r" && mv -Tf "$b/current.$r" "$b/current" || { e=$?; say 'sync failed'; exit $e; }
-  mkdir "$t"
+  # The switch: one rename of the link. The kitchens before it go, in the background.
+  ln -s "k.$r" "$b/current.$r" && mv -Tf "$b/current.$r" "$b/current" || { e=$?; rm -rf "$n" "$b/current.$r"; say 'sync failed'; exit $e; }
   for x in "$b"/k.*; do
-    [ "$x" = "$b/k.$r" ] || mv "$x" "$t/"
+    if [ "$x" != "$n" ]; then
+      rm -rf "$x" </dev/null >/dev/null 2>&1 9<&- &
+    fi
   done
   say 'kitchen unpacked'
 fi
@@ -166,6 +174,10 @@ const std::string& body() {
 
 }  // namespace
 
+std::string node_bootstrap_command() {
+  return "exec sh -c " + ssh::shell_quote(kNodeBootstrap);
+}
+
 NodeMarkers NodeMarkers::fresh() {
   std::random_device random;
   NodeMarkers markers;
@@ -204,7 +216,7 @@ std::string node_script_input(const NodeScript& script, const NodeMarkers& marke
       script.lock_wait ? std::to_string(*script.lock_wait) : std::string("''"),
       shell_quote(script.holder), names, writes, script.converge);
   text += body();
-  text += "}\n# brigade: end\n";
+  text += "}\n# brigade: end";
   return std::to_string(text.size()) + "\n" + text;
 }
 

@@ -186,6 +186,10 @@ NodeError refusal_error(const std::string& refusal, const std::string& work_path
 // so that the removal follows it whatever it does: exits, fails, is stopped because the
 // connection went (the wrapper stops only the converge), or this shell is signalled. A converge
 // that ends by a signal is reported as one: the shell ends by the same signal after removing.
+// The shell's own output goes nowhere once the converge runs (the converge keeps the channel's,
+// through a subshell: dash applies a simple command's redirections in the shell itself while
+// it waits): dash reports a child stopped by a signal ("Terminated"), and written to a channel
+// already closed that report killed it by SIGPIPE before its EXIT trap removed the secret.
 std::string secret_and_converge(const std::string& converge_wrapped, const std::string& secret,
                                 const NodeMarkers& markers) {
   const std::string place = ssh::shell_quote(kDataBagSecretPath);
@@ -200,7 +204,7 @@ std::string secret_and_converge(const std::string& converge_wrapped, const std::
       "trap 'rm -f {0} {1}; trap - EXIT; exit 143' TERM; "
       "{{ mkdir -p /etc/chef && echo '{2}' && ( umask 077 && exec head -c {3} > {1} ) && "
       "chown 0:0 {1} && mv -f {1} {0}; }} || {{ echo '{4}'; exit 1; }}; "
-      "{5}; r=$?; "
+      "exec 6>&1 7>&2 >/dev/null 2>&1; ( exec {5} ) >&6 2>&7 6>&- 7>&-; r=$?; "
       "if [ $r -gt 128 ] && [ $r -lt 160 ]; then rm -f {0} {1}; trap - EXIT HUP INT TERM; "
       "kill -$((r-128)) $$; fi; exit $r",
       place, fresh, markers.send_secret(), secret.size(), markers.secret_failed(), body);
@@ -282,7 +286,7 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
   // The command is the bootstrap alone, the same for every deploy; the script follows on stdin
   // at once, or — when sudo may ask for a password first, on the same stdin — once the
   // bootstrap says it runs.
-  request.command = kNodeBootstrap;
+  request.command = node_bootstrap_command();
   if (sudo && sudo->password) {
     request.command = sudo_command(kNodeBootstrap, *sudo, kSudoPrompt);
     request.stdin_offers.insert(request.stdin_offers.begin(), {kNodeReady, {input}});

@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 using namespace brigade;
 using brigade::test::file_text;
@@ -65,9 +66,22 @@ std::string current_digest(const std::string& work) {
       .output;
 }
 
-// A deploy's own staging left in the work path's private directory.
+// A deploy's own staging left in the work path's private directory: kitchens that are not the
+// current one (old ones are removed in the background: waited for, a few seconds at most).
 std::string staging_left(const std::string& work) {
-  return brigade::test::run_shell("cd '" + work + "/.brigade' && ls -d new.* 2>/dev/null").output;
+  std::string left;
+  for (int waited = 0; waited < 10000; waited += 50) {
+    left = brigade::test::run_shell("cd '" + work +
+                                    "/.brigade' 2>/dev/null && for x in k.* trash.*; do "
+                                    "[ -e \"$x\" ] && ! [ \"$x\" -ef current ] && echo \"$x\"; "
+                                    "done")
+               .output;
+    if (left.empty()) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return left;
 }
 
 }  // namespace
@@ -193,7 +207,7 @@ TEST_CASE("sync: a failed transfer keeps the old tree, a failed first one is rep
   CHECK_FALSE(std::filesystem::exists(first + "/cookbooks"));
   // ...so the next deploy sends the kitchen, and the synced directories hold exactly it; what
   // else the work path holds is not the deploy's.
-  std::filesystem::create_directories(first + "/.brigade/new.0123/cookbooks");  // interrupted
+  std::filesystem::create_directories(first + "/.brigade/k.0123/cookbooks");  // interrupted
   std::ofstream(first + "/stray.txt") << "not the kitchen's";
   CHECK(sync(sshd, first, *good, files).transferred);
   CHECK(tree_sums(first) ==

@@ -23,9 +23,9 @@ namespace brigade {
 ///    so the kernel releases it when they end) or refuses the node as busy, naming the holder;
 ///  - keeps kitchens in WORK/.brigade/k.ID (each complete, with its digest as last member) and
 ///    WORK/.brigade/current, a link to the one in use; each synced directory is a link
-///    WORK/NAME -> .brigade/current/NAME. A new kitchen is unpacked into .brigade/new.ID, checked,
-///    and switched to by renaming one link: the work path is never half updated, and a
-///    transfer cut at any byte leaves the previous kitchen in place;
+///    WORK/NAME -> .brigade/current/NAME. A new kitchen is unpacked into a k.ID of its own,
+///    checked, and switched to by renaming one link: the work path is never half updated, and
+///    a transfer cut at any byte leaves the previous kitchen in place;
 ///  - writes node.json and solo.rb (0600) beside its private directory and renames them into
 ///    the work path, never following a link found there;
 ///  - runs the converge command, with the lock held by its wrapper until it ends.
@@ -41,13 +41,19 @@ struct NodeScript {
   std::string converge;               ///< Shell text that runs the converge (last).
 };
 
-/// The exec request's whole command (before sudo): prints kNodeReady, reads a byte count and
-/// that many bytes of script from stdin, and runs the script only when all of it arrived.
+/// The bootstrap, POSIX sh: prints kNodeReady, reads a byte count and that many bytes of script
+/// from stdin, and runs the script only when all of it arrived (it ends in "# brigade: end").
+/// One line, no newline: it passes through any login shell inside node_bootstrap_command().
 inline constexpr const char* kNodeBootstrap =
     "echo 'brigade-node: ready'; IFS= read -r n || exit 2; "
     "case $n in ''|*[!0-9]*) exit 2;; esac; s=$(head -c \"$n\") || exit 2; "
-    "case $s in *'\n# brigade: end') ;; *) echo 'brigade: the deploy script arrived "
+    "case $s in *'# brigade: end') ;; *) echo 'brigade: the deploy script arrived "
     "incomplete' >&2; exit 2;; esac; eval \"$s\"";
+
+/// The exec request's whole command without sudo: the bootstrap in `sh`, whatever the SSH
+/// user's login shell is (its forks are cheaper than bash's, and fish or tcsh cannot read the
+/// script). With sudo it is `sudo … sh -c <kNodeBootstrap>`.
+std::string node_bootstrap_command();
 
 /// The first line the bootstrap prints: it runs (under sudo: sudo let it run as root).
 inline constexpr const char* kNodeReady = "brigade-node: ready";
