@@ -164,6 +164,32 @@ TEST_CASE("data bag secret: through sudo for a user other than root", "[sshd][de
       std::filesystem::exists(sshd.private_dir("/etc/chef") + "/encrypted_data_bag_secret"));
 }
 
+TEST_CASE("data bag secret: through sudo it is removed when --timeout stops the converge",
+          "[sshd][deploy][secret][sudo]") {
+  if (!brigade::test::can_isolate_hosts() || !brigade::test::can_create_sudo_users()) {
+    BRIGADE_SKIP("needs root, a mount namespace and sudo");
+  }
+  // Under sudo the node's shell is sh (dash here): its "Terminated" for the stopped converge,
+  // written to the closed channel, killed it before its EXIT trap removed the secret.
+  Sshd sshd(with_private_etc_chef());
+  brigade::test::SudoUser user(sshd, brigade::test::SudoUser::Mode::passwordless);
+  TempDir kitchen;
+  brigade::test::make_fleet_kitchen(kitchen, sshd, 1, "sleep 300");
+  kitchen.write("secret.key", random_secret());
+  kitchen.write(
+      "littlechef.cfg",
+      fmt::format("[userinfo]\nssh-config = {}\nencrypted_data_bag_secret = secret.key\n"
+                  "[kitchen]\nnode_work_path = {}/work/{{node}}\n[deploy]\ncommand = sleep 300\n",
+                  user.ssh_config(sshd, kitchen), sshd.dir().str()));
+  auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes", "--timeout", "2"});
+  CHECK(run.status == 1);
+  const std::string placed = sshd.private_dir("/etc/chef") + "/encrypted_data_bag_secret";
+  for (int attempt = 0; attempt < 100 && std::filesystem::exists(placed); ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK_FALSE(std::filesystem::exists(placed));
+}
+
 TEST_CASE("data bag secret: a file that cannot be read is an error before any node is touched",
           "[sshd][deploy][secret]") {
   BRIGADE_REQUIRE_SSHD();
