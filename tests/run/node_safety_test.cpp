@@ -378,3 +378,38 @@ TEST_CASE("node lock: concurrent deploys of two kitchens to one fresh node never
     CHECK(sums(work) == sums(digest == a.digest + "\n" ? source_a.str() : source_b.str()));
   }
 }
+
+TEST_CASE("node script: a node without flock or find is refused naming the program",
+          "[sync][shells]") {
+  TempDir dir;
+  TempDir source;
+  const KitchenArchive kitchen = small_kitchen(source);
+  for (const std::string missing : {"flock", "find"}) {
+    INFO(missing);
+    // A PATH of this machine's programs, but the one missing.
+    const std::string bin = dir.str() + "/bin-" + missing;
+    std::filesystem::create_directories(bin);
+    for (const char* tool : {"sh", "head", "find", "flock", "mkdir", "mv", "tr", "ln", "rm"}) {
+      if (tool != missing) {
+        run_shell_ok("ln -s \"$(command -v " + std::string(tool) + ")\" '" + bin + "/" + tool +
+                     "'");
+      }
+    }
+    NodeMarkers markers = NodeMarkers::fresh();
+    NodeScript script;
+    script.work_path = dir.str() + "/work-" + missing;
+    script.ssh_user = "root";
+    script.synced_names = kitchen.synced_names;
+    script.kitchen = &kitchen;
+    script.holder = "test";
+    script.converge = "echo converged";
+    dir.write("input", node_script_input(script, markers));
+    dir.write("boot", kNodeBootstrap);
+    auto run = run_shell("PATH='" + bin + "' " + bin + "/sh -c \"$(cat '" + dir.str() +
+                         "/boot')\" < '" + dir.str() + "/input' 2>&1");
+    CHECK(run.output == "brigade-node: ready\n" + markers.running() + "\n" + markers.refuse() +
+                            "missing " + missing + "\n");
+    CHECK(run.status == 1);
+    CHECK_FALSE(std::filesystem::exists(script.work_path));
+  }
+}
