@@ -89,6 +89,18 @@ std::pair<FailureKind, std::string> failure_of(const std::function<void()>& run)
   return {};
 }
 
+// A script as a deploy of `kitchen` to `work` as root sends it, converging with `echo converged`.
+NodeScript local_script(const std::string& work, const KitchenArchive& kitchen) {
+  NodeScript script;
+  script.work_path = work;
+  script.ssh_user = "root";
+  script.synced_names = kitchen.synced_names;
+  script.kitchen = &kitchen;
+  script.holder = "test";
+  script.converge = "echo converged";
+  return script;
+}
+
 bool wait_for_file(const std::string& path, int limit_ms = 60000) {
   for (int waited = 0; waited < limit_ms; waited += 20) {
     if (std::filesystem::exists(path)) {
@@ -308,14 +320,8 @@ TEST_CASE("node script: the same under dash, bash and BusyBox (its sh, find, mv,
     INFO(shell);
     const std::string work = dir.str() + "/work-" + shell.substr(0, shell.find(' '));
     NodeMarkers markers = NodeMarkers::fresh();
-    NodeScript script;
-    script.work_path = work;
-    script.ssh_user = "root";
-    script.synced_names = kitchen.synced_names;
-    script.kitchen = &kitchen;
+    NodeScript script = local_script(work, kitchen);
     script.node_files = {{"node.json", "{\"it's\": \"$(x)\"}\n"}, {"solo.rb", "# solo\n"}};
-    script.holder = "test";
-    script.converge = "echo converged";
     // The kitchen follows the script on stdin, as Brigade sends it when asked.
     dir.write("input", node_script_input(script, markers) + *kitchen.gzip);
     dir.write("boot", kNodeBootstrap);
@@ -396,13 +402,7 @@ TEST_CASE("node script: a node without flock or find is refused naming the progr
       }
     }
     NodeMarkers markers = NodeMarkers::fresh();
-    NodeScript script;
-    script.work_path = dir.str() + "/work-" + missing;
-    script.ssh_user = "root";
-    script.synced_names = kitchen.synced_names;
-    script.kitchen = &kitchen;
-    script.holder = "test";
-    script.converge = "echo converged";
+    const NodeScript script = local_script(dir.str() + "/work-" + missing, kitchen);
     dir.write("input", node_script_input(script, markers));
     dir.write("boot", kNodeBootstrap);
     auto run = run_shell("PATH='" + bin + "' " + bin + "/sh -c \"$(cat '" + dir.str() +
