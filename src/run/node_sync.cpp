@@ -160,8 +160,9 @@ NodeError refusal_error(const std::string& refusal, const std::string& work_path
         fmt::format("refused to deploy into {}: {} must be a directory (not a link) owned by root "
                     "or {} and writable by no one else (a sticky directory such as /tmp may be "
                     "writable by all above the work path); another user of the node could "
-                    "otherwise replace the kitchen that the converge runs. Remove it, or set "
-                    "node_work_path to a safe place",
+                    "otherwise replace the kitchen that the converge runs. Remove it, make it "
+                    "so (chown root, chmod go-w: a directory LittleChef made under a umask of "
+                    "002 is group-writable), or set node_work_path to a safe place",
                     work_path, paths.empty() ? "a directory on the way" : paths, ssh_user));
   }
   if (kind == "busy") {
