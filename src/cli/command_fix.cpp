@@ -19,6 +19,7 @@
 #include <brigade/run/ssh_deploy.hpp>
 #include <brigade/ssh/jump_hosts.hpp>
 #include <brigade/ssh/remote_command.hpp>
+#include <brigade/ssh/ssh_config.hpp>
 #include <brigade/util/exit_status.hpp>
 #include <brigade/util/fd.hpp>
 #include <brigade/util/fd_budget.hpp>
@@ -34,7 +35,6 @@
 #include <fmt/ranges.h>
 
 #include <fcntl.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,12 +70,7 @@ std::string run_stamp() {
 
 // "user@host" of this controller: who a node locked by this run names as its holder.
 std::string deployer_name() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof(host) - 1) != 0) {
-    std::strcpy(host, "unknown host");
-  }
-  const passwd* pw = ::getpwuid(::getuid());
-  return fmt::format("{}@{}", pw != nullptr ? pw->pw_name : std::to_string(::getuid()), host);
+  return ssh::HostDefaults::from_environment().local_user + "@" + ssh::local_host_name();
 }
 
 bool confirmed(std::size_t count, std::ostream& err) {

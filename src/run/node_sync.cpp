@@ -157,13 +157,14 @@ NodeError refusal_error(const std::string& refusal, const std::string& work_path
     }
     return NodeError(
         FailureKind::unsafe,
-        fmt::format("refused to deploy into {}: {} must be a directory (not a link) owned by root "
-                    "or {} and writable by no one else (a sticky directory such as /tmp may be "
+        fmt::format("refused to deploy into {}: {} must be a directory (not a link) owned by {} "
+                    "and writable by no one else (a sticky directory such as /tmp may be "
                     "writable by all above the work path); another user of the node could "
                     "otherwise replace the kitchen that the converge runs. Remove it, make it "
                     "so (chown root, chmod go-w: a directory LittleChef made under a umask of "
                     "002 is group-writable), or set node_work_path to a safe place",
-                    work_path, paths.empty() ? "a directory on the way" : paths, ssh_user));
+                    work_path, paths.empty() ? "a directory on the way" : paths,
+                    ssh_user == "root" ? std::string("root") : "root or " + ssh_user));
   }
   if (kind == "busy") {
     return NodeError(FailureKind::busy,

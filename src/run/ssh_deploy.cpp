@@ -1,15 +1,15 @@
 #include <brigade/kitchen/littlechef_config.hpp>
 #include <brigade/run/chef_solo.hpp>
 #include <brigade/run/node_sync.hpp>
+#include <brigade/run/run_report.hpp>
 #include <brigade/run/ssh_deploy.hpp>
 #include <brigade/ssh/jump_hosts.hpp>
 #include <brigade/ssh/remote_command.hpp>
 #include <brigade/util/strings.hpp>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
-#include <ctime>
+#include <chrono>
 #include <string_view>
 #include <utility>
 
@@ -63,8 +63,7 @@ asio::awaitable<NodeOutcome> SshDeploy::run(std::size_t index, NodeOutput& outpu
     extras.sudo = Sudo{host.user, settings_.sudo.password};
   }
   extras.data_bag_secret = settings_.data_bag_secret;
-  extras.holder = fmt::format("{}, since {:%Y-%m-%d %H:%M:%S} UTC", settings_.deployer,
-                              fmt::gmtime(std::time(nullptr)));
+  extras.holder = settings_.deployer + ", since " + iso8601_utc(std::chrono::system_clock::now());
   extras.lock_wait = settings_.lock_wait;
   output.note("running: " + command + (extras.sudo ? " (as root through sudo)" : "") +
               (secret ? fmt::format(" with the data bag secret in {}", kDataBagSecretPath) : ""));

@@ -768,14 +768,6 @@ Result<std::string> expand_tokens(const std::string& text,
   return out;
 }
 
-std::string local_host_name() {
-  char buffer[256] = {};
-  if (gethostname(buffer, sizeof(buffer) - 1) != 0) {
-    return "localhost";
-  }
-  return buffer;
-}
-
 std::string sha1_hex(const std::string& text) {
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
@@ -1271,6 +1263,14 @@ SshConfig::SshConfig() = default;
 SshConfig::~SshConfig() = default;
 SshConfig::SshConfig(SshConfig&&) noexcept = default;
 SshConfig& SshConfig::operator=(SshConfig&&) noexcept = default;
+
+std::string local_host_name() {
+  char buffer[256] = {};
+  if (gethostname(buffer, sizeof(buffer) - 1) != 0) {
+    return "localhost";
+  }
+  return buffer;
+}
 
 HostDefaults HostDefaults::from_environment() {
   HostDefaults defaults;

@@ -1,15 +1,12 @@
 // The node's side of a deploy against the node's other users: a work path they prepared, links
 // they planted, what they can read of a deploy, and a second controller deploying at once.
-#include "support/async.hpp"
+#include "support/node_deploy.hpp"
 #include "support/process.hpp"
 #include "support/sshd.hpp"
 
 #include <brigade/kitchen/kitchen.hpp>
 #include <brigade/run/node_script.hpp>
 #include <brigade/run/node_sync.hpp>
-#include <brigade/ssh/credentials.hpp>
-#include <brigade/ssh/host_key_store.hpp>
-#include <brigade/ssh/libssh2_library.hpp>
 #include <brigade/ssh/ssh_error.hpp>
 
 #include <catch2/catch.hpp>
@@ -22,6 +19,7 @@
 #include <thread>
 
 using namespace brigade;
+using brigade::test::deploy_over_ssh;
 using brigade::test::file_text;
 using brigade::test::run_shell;
 using brigade::test::run_shell_ok;
@@ -46,28 +44,10 @@ struct NoteLog : brigade::NodeOutput {
 };
 
 ConvergeResult deploy(const Sshd& sshd, const std::string& work, const KitchenArchive& kitchen,
-                      const std::vector<ArchiveFile>& files, const std::string& converge,
-                      DeployExtras extras, NodeOutput& log) {
-  static ssh::Libssh2Library library;
-  ssh::HostKeyStore host_keys;
-  ssh::Credentials credentials;
-  return brigade::test::run_async(
-      [&]() -> asio::awaitable<ConvergeResult> {
-        auto session = co_await ssh::Session::connect(
-            brigade::test::host_config(sshd), ssh::SessionContext{&host_keys, &credentials});
-        auto result = co_await sync_and_converge(*session, work, kitchen, files, converge, log,
-                                                 std::move(extras));
-        co_await session->close();
-        co_return result;
-      }(),
-      std::chrono::seconds(120));
-}
-
-ConvergeResult deploy(const Sshd& sshd, const std::string& work, const KitchenArchive& kitchen,
                       const std::string& converge = "true", DeployExtras extras = {}) {
   NoteLog log;
-  return deploy(sshd, work, kitchen, {{"node.json", "{}\n"}, {"solo.rb", "# solo\n"}}, converge,
-                std::move(extras), log);
+  return deploy_over_ssh(sshd, work, kitchen, {{"node.json", "{}\n"}, {"solo.rb", "# solo\n"}},
+                         converge, std::move(extras), log);
 }
 
 KitchenArchive small_kitchen(const TempDir& dir) {
@@ -205,9 +185,10 @@ TEST_CASE("node safety: node data is in no process's arguments or environment on
       "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < \"$f\"; echo; done > '" + seen +
       "' 2>/dev/null; env >> '" + seen + "'";
   NoteLog log;
-  deploy(sshd, sshd.path("work"), kitchen,
-         {{"node.json", "{\"password\": \"" + secret_attribute + "\"}\n"}, {"solo.rb", "# s\n"}},
-         converge, {}, log);
+  deploy_over_ssh(
+      sshd, sshd.path("work"), kitchen,
+      {{"node.json", "{\"password\": \"" + secret_attribute + "\"}\n"}, {"solo.rb", "# s\n"}},
+      converge, {}, log);
   const std::string text = file_text(seen);
   CHECK(text.find("/proc/[0-9]*/cmdline") != std::string::npos);  // the converge saw itself
   CHECK(text.find(secret_attribute) == std::string::npos);
@@ -253,7 +234,7 @@ TEST_CASE("node lock: a second deploy finds the node busy and names the first, -
   first_extras.holder = "ops@ctl-a, run 20261207T100000Z, since 2026-12-07 10:00:00 UTC";
   auto first = std::async(std::launch::async, [&] {
     NoteLog log;
-    return deploy(sshd, work, kitchen, {{"node.json", "{}\n"}}, hold, first_extras, log);
+    return deploy_over_ssh(sshd, work, kitchen, {{"node.json", "{}\n"}}, hold, first_extras, log);
   });
   REQUIRE(wait_for_file(started));
 
@@ -270,7 +251,8 @@ TEST_CASE("node lock: a second deploy finds the node busy and names the first, -
   third_extras.lock_wait = 120;
   NoteLog third_log;
   auto third = std::async(std::launch::async, [&] {
-    return deploy(sshd, work, kitchen, {{"node.json", "{}\n"}}, "true", third_extras, third_log);
+    return deploy_over_ssh(sshd, work, kitchen, {{"node.json", "{}\n"}}, "true", third_extras,
+                           third_log);
   });
   for (int waited = 0; waited < 60000 && third_log.all().find("waiting") == std::string::npos;
        waited += 20) {
@@ -373,7 +355,8 @@ TEST_CASE("node lock: concurrent deploys of two kitchens to one fresh node never
         extras.holder = "deploy " + std::to_string(i);
         extras.lock_wait = 120;
         NoteLog log;
-        return deploy(sshd, work, i % 2 == 0 ? a : b, {{"node.json", "{}\n"}}, "true", extras, log);
+        return deploy_over_ssh(sshd, work, i % 2 == 0 ? a : b, {{"node.json", "{}\n"}}, "true",
+                               extras, log);
       }));
     }
     for (auto& done : deploys) {

@@ -1,12 +1,9 @@
-#include "support/async.hpp"
+#include "support/node_deploy.hpp"
 #include "support/process.hpp"
 #include "support/sshd.hpp"
 
 #include <brigade/kitchen/kitchen.hpp>
 #include <brigade/run/node_sync.hpp>
-#include <brigade/ssh/credentials.hpp>
-#include <brigade/ssh/host_key_store.hpp>
-#include <brigade/ssh/libssh2_library.hpp>
 #include <brigade/ssh/ssh_error.hpp>
 
 #include <catch2/catch.hpp>
@@ -32,18 +29,9 @@ struct NullSink : brigade::NodeOutput {
 ConvergeResult sync(const Sshd& sshd, const std::string& work, const KitchenArchive& kitchen,
                     const std::vector<ArchiveFile>& files, const std::string& converge = "true",
                     DeployExtras extras = {}) {
-  static ssh::Libssh2Library library;
-  ssh::HostKeyStore host_keys;
-  ssh::Credentials credentials;
   NullSink log;
-  return brigade::test::run_async([&]() -> asio::awaitable<ConvergeResult> {
-    auto session = co_await ssh::Session::connect(brigade::test::host_config(sshd),
-                                                  ssh::SessionContext{&host_keys, &credentials});
-    auto result = co_await sync_and_converge(*session, work, kitchen, files, converge, log,
-                                             std::move(extras));
-    co_await session->close();
-    co_return result;
-  }());
+  return brigade::test::deploy_over_ssh(sshd, work, kitchen, files, converge, std::move(extras),
+                                        log);
 }
 
 KitchenArchive not_gzip_archive() {

@@ -66,6 +66,9 @@ struct HostConfig {
   std::string render() const;
 };
 
+/// This machine's host name (gethostname), as ssh's %L and %l use it; "localhost" without one.
+std::string local_host_name();
+
 /// Values beneath ssh_config: littlechef.cfg's [userinfo], then the local account.
 struct HostDefaults {
   std::optional<std::string> user;          ///< littlechef.cfg `user`.
