@@ -1,5 +1,6 @@
 #pragma once
 
+#include <brigade/run/kitchen_tree.hpp>
 #include <brigade/util/result.hpp>
 
 #include <filesystem>
@@ -9,17 +10,19 @@
 
 namespace brigade {
 
-/// The file, at the top of a node's work path, that holds the digest of the kitchen it holds.
+/// The file, at the top of a kitchen on a node, that holds its digest.
 inline constexpr const char* kKitchenDigestFile = ".brigade-digest";
 
-/// The kitchen directories a deploy syncs, packed once per run as a gzip-compressed tar stream
-/// that every node receives, with a digest of its content. The stream's last member is
-/// kKitchenDigestFile holding the digest and a newline: a node that finds it after unpacking
-/// knows the whole stream arrived, and the next deploy knows what the node holds.
+/// The kitchen directories a deploy syncs, read once per run: as a tree (what a delta to a node
+/// that holds an earlier kitchen is built from) and packed as the gzip-compressed tar stream a
+/// node that holds none receives. The stream's last member is kKitchenDigestFile holding the
+/// digest and a newline: a node that finds it after unpacking knows the whole stream arrived,
+/// and the next deploy knows what the node holds.
 struct KitchenArchive {
-  std::shared_ptr<const std::string> gzip;  ///< The .tar.gz bytes.
-  std::string digest;     ///< SHA-256 (hex) of the members before the digest file.
-  std::size_t files = 0;  ///< Regular files packed.
+  std::shared_ptr<const KitchenTree> tree;
+  std::shared_ptr<const std::string> gzip;  ///< The whole kitchen's .tar.gz bytes.
+  std::string digest;                       ///< The tree's digest (KitchenTree::digest).
+  std::size_t files = 0;                    ///< Regular files packed.
   std::size_t tar_bytes = 0;
   /// The top-level names of the synced directories, present in this kitchen or not: on a node
   /// each is a link into the kitchen it holds, or absent.
