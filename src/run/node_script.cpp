@@ -14,7 +14,7 @@ namespace {
 // indentation are stripped before it is sent (compact()): every node of every run receives it.
 // The preamble node_script_input() writes before it sets:
 //   m  the marker prefix          w  the work path          u  the SSH user
-//   r  the deploy's token         d  the kitchen's digest   k  the kitchen stream's bytes
+//   r  the deploy's token         d  the kitchen's digest   z  where a kitchen keeps its objects
 //   l  seconds to wait for the lock, or empty              h  who deploys (for the lock)
 //   names()        runs "$@" NAME for each synced top-level name
 //   write_files()  writes node.json and solo.rb into the directory "$1", then moves them into
@@ -93,11 +93,52 @@ if ! flock -n 9; then
 fi
 printf '%s\n' "$h" > "$b/holder"
 t=$b/trash.$r
-# What interrupted deploys left behind: kitchens that are not the current one (half unpacked,
-# or never switched to), things moved aside, an earlier layout's digest file.
+# A kitchen that is complete (its digest), unchanged since it was deployed (nothing in it newer
+# than its reference file, written last) and so fit to have a change applied to it; sets e to
+# its digest. `find` stats every entry: the one cost a change pays in proportion to the
+# kitchen's size, not the change's.
+clean() {
+  e=
+  { read -r e < "$1/.brigade-digest"; } 2>/dev/null
+  [ ${#e} -eq 64 ] && [ -f "$1/.brigade-ref" ] || { e=; return 1; }
+  x=$(find "$1/" -mindepth 1 -newer "$1/.brigade-ref" -print -quit 2>&1) && [ -z "$x" ] && return 0
+  say "edited ${x%%
+*}"
+  e=
+  return 1
+}
+# Unpacks $2 bytes of stdin (a gzip-compressed tar: a whole kitchen, or a change to the one in
+# $1) into $1, checks that all of it arrived (the digest is its last member), and switches to
+# it by renaming one link. The kitchen that was current stays, the standby the next change is
+# applied to; any other goes in the background. A node's first kitchen gets a standby of its
+# own: a copy whose files are links to its own (a change replaces files, never writes them).
+unpack() {
+  ( umask 022 && head -c "$2" | gzip -dc | tar -xf - -C "$1" ) && { { { read -r c < "$1/.brigade-digest"; } 2>/dev/null && [ "$c" = "$d" ]; } || { echo 'brigade: the kitchen arrived incomplete' >&2; false; }; } && : > "$1/.brigade-ref" || { e=$?; rm -rf "$1"; say 'sync failed'; exit $e; }
+  ln -s "${1##*/}" "$b/current.$r" && mv -Tf "$b/current.$r" "$b/current" || { e=$?; rm -rf "$1" "$b/current.$r"; say 'sync failed'; exit $e; }
+  for x in "$b"/k.*; do
+    if [ "$x" != "$1" ] && [ "$x" != "$p" ]; then
+      rm -rf "$x" </dev/null >/dev/null 2>&1 9<&- &
+    fi
+  done
+  if [ -z "$p" ]; then
+    cp -al "$1" "$b/k.$r.s" 2>/dev/null || rm -rf "$b/k.$r.s"
+  fi
+  say 'kitchen unpacked'
+}
+# What interrupted deploys left behind (kitchens half unpacked or never switched to, things
+# moved aside, an earlier layout's digest file) goes; the current kitchen (p) and one complete
+# kitchen besides it (o, the standby) stay.
+p=
+o=
 for x in "$b"/k.* "$b"/trash.* "$w/.brigade-digest"; do
-  if { [ -e "$x" ] || [ -L "$x" ]; } && ! [ "$x" -ef "$b/current" ]; then
-    rm -rf "$x"
+  if [ -e "$x" ] || [ -L "$x" ]; then
+    if [ "$x" -ef "$b/current" ] && [ ! -L "$x" ]; then
+      p=$x
+    elif [ -z "$o" ] && [ "${x#"$b"/k.}" != "$x" ] && [ -d "$x" ] && [ ! -L "$x" ] && [ -s "$x/.brigade-digest" ]; then
+      o=$x
+    else
+      rm -rf "$x"
+    fi
   fi
 done
 for x in "$b"/current.*; do
@@ -106,22 +147,42 @@ for x in "$b"/current.*; do
   fi
 done
 c=
-{ read -r c < "$b/current/.brigade-digest"; } 2>/dev/null
+[ -z "$p" ] || { read -r c < "$p/.brigade-digest"; } 2>/dev/null
 if [ "$c" != "$d" ]; then
-  n=$b/k.$r
-  mkdir -m 0700 "$n" || refuse sync "cannot create $n"
-  say 'send the kitchen'
-  # The digest, the stream's last member, proves the whole stream arrived (tar alone accepts
-  # a stream cut between two members). Modes as the kitchen has them, in a private directory.
-  ( umask 022 && head -c "$k" | gzip -dc | tar -xf - -C "$n" ) && { { { read -r c < "$n/.brigade-digest"; } 2>/dev/null && [ "$c" = "$d" ]; } || { echo 'brigade: the kitchen arrived incomplete' >&2; false; }; } || { e=$?; rm -rf "$n"; say 'sync failed'; exit $e; }
-  # The switch: one rename of the link. The kitchens before it go, in the background.
-  ln -s "k.$r" "$b/current.$r" && mv -Tf "$b/current.$r" "$b/current" || { e=$?; rm -rf "$n" "$b/current.$r"; say 'sync failed'; exit $e; }
-  for x in "$b"/k.*; do
-    if [ "$x" != "$n" ]; then
-      rm -rf "$x" </dev/null >/dev/null 2>&1 9<&- &
-    fi
+  # The base of the change: the standby, or else a linked copy of the current kitchen.
+  s=
+  if [ -n "$o" ] && clean "$o"; then
+    s=$o
+  elif [ -n "$p" ] && clean "$p"; then
+    [ -z "$o" ] || rm -rf "$o"
+    s=$b/k.$r.b
+    cp -al "$p" "$s" 2>/dev/null || { rm -rf "$s"; s=; e=; }
+  fi
+  # The controller asks for listings of the base (objects, by name) until it knows what
+  # changed, then sends the script that applies it (or unpacks a whole kitchen) and its data.
+  say "base ${e:-none}"
+  set -f
+  while :; do
+    IFS= read -r q || exit 2
+    case $q in
+    'objects '*)
+      for x in ${q#objects }; do
+        case $x in *[!0-9a-f]*) exit 2;; esac
+        say "object $x"
+        { while IFS= read -r a; do printf '%s\n' "$a"; done < "$s/$z/$x"; } 2>/dev/null
+      done
+      say objects;;
+    'apply '*)
+      q=${q#apply }
+      case $q in ''|*[!0-9]*) exit 2;; esac
+      q=$(head -c "$q") || exit 2
+      case $q in *'# brigade: end') ;; *) exit 2;; esac
+      set +f
+      eval "$q"
+      break;;
+    *) exit 2;;
+    esac
   done
-  say 'kitchen unpacked'
 fi
 # Each synced name is a link into the current kitchen; anything else there goes.
 link() {
@@ -207,17 +268,51 @@ std::string node_script_input(const NodeScript& script, const NodeMarkers& marke
     writes += ":";
   }
   std::string text = fmt::format(
-      "{{\nm={}\nw={}\nu={}\nr={}\nd={}\nk={}\nl={}\nh={}\n"
+      "{{\nm={}\nw={}\nu={}\nr={}\nd={}\nz={}\nl={}\nh={}\n"
       "names() {{ for x in{}; do \"$@\" \"$x\"; done; }}\n"
       "write_files() {{ {}; }}\n"
       "converge() {{ {}\n}}\n",
       shell_quote(markers.prefix), shell_quote(script.work_path), shell_quote(script.ssh_user),
-      markers.token, script.kitchen->digest, script.kitchen->gzip->size(),
+      markers.token, script.kitchen->digest, kTreeObjectsDir,
       script.lock_wait ? std::to_string(*script.lock_wait) : std::string("''"),
       shell_quote(script.holder), names, writes, script.converge);
   text += body();
   text += "}\n# brigade: end";
   return std::to_string(text.size()) + "\n" + text;
+}
+
+namespace {
+
+std::string apply_input(const std::string& script) {
+  const std::string text = script + "# brigade: end";
+  return "apply " + std::to_string(text.size()) + "\n" + text;
+}
+
+}  // namespace
+
+std::string full_apply_input(std::size_t gzip_bytes) {
+  return apply_input(fmt::format(
+      "n=$b/k.$r\nmkdir -m 0700 \"$n\" || refuse sync \"cannot create $n\"\nunpack \"$n\" {}\n",
+      gzip_bytes));
+}
+
+std::string delta_apply_input(const KitchenDelta& delta) {
+  // The digest and the reference file go first: a change cut halfway leaves a kitchen that is
+  // not complete, which the next deploy removes. At most 512 paths a command.
+  constexpr std::size_t kPathsPerCommand = 512;
+  std::string script = "rm -rf -- \"$s/.brigade-digest\" \"$s/.brigade-ref\"";
+  std::size_t in_command = 0;
+  for (const auto& path : delta.removed) {
+    if (++in_command == kPathsPerCommand) {
+      script += " || { rm -rf \"$s\"; say 'sync failed'; exit 1; }\nrm -rf --";
+      in_command = 0;
+    }
+    script += " \"$s\"/";
+    script += ssh::shell_quote(path);
+  }
+  script += " || { rm -rf \"$s\"; say 'sync failed'; exit 1; }\n";
+  script += fmt::format("unpack \"$s\" {}\n", delta.gzip->size());
+  return apply_input(script);
 }
 
 }  // namespace brigade

@@ -1,3 +1,5 @@
+#include "kitchen_exchange.hpp"
+
 #include <brigade/run/node_script.hpp>
 #include <brigade/run/node_sync.hpp>
 #include <brigade/ssh/remote_command.hpp>
@@ -65,8 +67,8 @@ constexpr const char* kSudoPrompt = "brigade-node: sudo password";
 // the sync's stderr for an error message.
 class ConvergeSink : public ssh::OutputSink {
  public:
-  ConvergeSink(NodeOutput& log, const NodeMarkers& markers, std::string sent_note)
-      : markers_(markers), log_(log), sent_note_(std::move(sent_note)) {}
+  ConvergeSink(NodeOutput& log, const NodeMarkers& markers, const KitchenExchange& exchange)
+      : markers_(markers), log_(log), exchange_(exchange) {}
   void on_line(ssh::OutputStream stream, std::string_view line) override {
     const bool ours = stream == ssh::OutputStream::out && line.starts_with(markers_.prefix);
     if (stream == ssh::OutputStream::out && !running && line == kNodeReady) {
@@ -88,6 +90,12 @@ class ConvergeSink : public ssh::OutputSink {
                 std::string(line.substr(markers_.waiting().size())) + "); waiting for it");
       return;
     }
+    if (ours && line.starts_with(markers_.edited())) {
+      log_.note("the node's kitchen was changed since it was deployed (" +
+                std::string(line.substr(markers_.edited().size())) +
+                "): a change is not applied to it");
+      return;
+    }
     if (ours && line == markers_.secret_failed()) {
       secret_failed = true;
       return;
@@ -99,7 +107,7 @@ class ConvergeSink : public ssh::OutputSink {
       if (line == markers_.kitchen_unpacked()) {
         transferred = true;
         syncing_over = true;
-        log_.note(sent_note_);
+        log_.note(exchange_.sent());
         return;
       }
       if (line == markers_.sync_failed()) {
@@ -130,7 +138,7 @@ class ConvergeSink : public ssh::OutputSink {
  private:
   const NodeMarkers& markers_;
   NodeOutput& log_;
-  std::string sent_note_;
+  const KitchenExchange& exchange_;
 };
 
 // Why the node's script refused the node, in words that say what to do.
@@ -278,7 +286,8 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
   const NodeMarkers markers = NodeMarkers::fresh();
   std::string converge_wrapped = ssh::stoppable_command(converge);
   ssh::ExecRequest request;
-  request.stdin_offers = {{markers.send_kitchen(), {kitchen.gzip}}};
+  KitchenExchange exchange(kitchen, markers, extras.delta_cache, work_path);
+  request.responder = &exchange;
   if (extras.data_bag_secret) {
     converge_wrapped = secret_and_converge(converge_wrapped, *extras.data_bag_secret, markers);
     request.stdin_offers.push_back({markers.send_secret(), {extras.data_bag_secret}});
@@ -304,12 +313,11 @@ asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::st
     }
     request.stdin_at_start = {input};
   }
-  ConvergeSink sink(
-      log, markers,
-      fmt::format("the kitchen was sent to {} first ({} bytes)", work_path, kitchen.gzip->size()));
+  ConvergeSink sink(log, markers, exchange);
   ConvergeResult result;
   result.ended = co_await session.exec(std::move(request), sink);
   result.transferred = sink.transferred;
+  result.delta = sink.transferred && exchange.delta_sent();
   if (sudo && !sink.running) {
     throw NodeError(FailureKind::sudo, sudo_refusal(*sudo, result.ended, sink.before_running));
   }

@@ -65,6 +65,7 @@ asio::awaitable<NodeOutcome> SshDeploy::run(std::size_t index, NodeOutput& outpu
   extras.data_bag_secret = settings_.data_bag_secret;
   extras.holder = settings_.deployer + ", since " + iso8601_utc(std::chrono::system_clock::now());
   extras.lock_wait = settings_.lock_wait;
+  extras.delta_cache = &deltas_;
   output.note("running: " + command + (extras.sudo ? " (as root through sudo)" : "") +
               (secret ? fmt::format(" with the data bag secret in {}", kDataBagSecretPath) : ""));
   if (settings_.chef_solo) {

@@ -54,7 +54,8 @@ asio::awaitable<void> Session::start_command(LIBSSH2_CHANNEL* channel, const Exe
   // With a PTY, a hang-up stops the command; with stdin data, EOF on stdin ends it (tar -x);
   // otherwise the wrapper stops it when the connection goes (see stoppable_command).
   const std::string command = request.pty || request.stdin_data || !request.stdin_offers.empty() ||
-                                      !request.stdin_at_start.empty() || request.stderr_prompt
+                                      !request.stdin_at_start.empty() || request.stderr_prompt ||
+                                      request.responder != nullptr
                                   ? request.command
                                   : stoppable_command(request.command);
   int rc = co_await call_until_done(session_, *transport_, [channel, &command] {
@@ -86,6 +87,10 @@ asio::awaitable<void> Session::pump(LIBSSH2_CHANNEL* channel, const ExecRequest&
       if (stream == OutputStream::out && prompt && !prompt->closed_by.empty() &&
           line == prompt->closed_by) {
         prompt_closed = true;
+      }
+      if (stream == OutputStream::out && request_.responder != nullptr &&
+          request_.responder->on_line(line, to_send)) {
+        return;
       }
       if (stream == OutputStream::out) {
         for (std::size_t i = 0; i < request_.stdin_offers.size(); ++i) {

@@ -484,7 +484,7 @@ TEST_CASE("deploy: a converge that prints Brigade's own words is just output", "
     CHECK(log.find("\nbrigade: sync failed\nbrigade: send the kitchen\nbrigade: kitchen "
                    "unpacked\n\x1b[2Jcleared\n") != std::string::npos);
     // A kitchen sent is noted before the converge command's output, an unchanged one after.
-    const auto sent = log.find("# brigade: the kitchen was sent to ");
+    const auto sent = log.find("# brigade: the kitchen was sent whole to ");
     const auto unchanged = log.find("# brigade: the kitchen was unchanged on the node");
     const auto output = log.find("\nbrigade: sync failed\n");  // the output, not the command
     if (round == 1) {

@@ -282,17 +282,40 @@ TEST_CASE("node lock: a converge that leaves a daemon behind does not keep the n
   run_shell("kill $(cat '" + pid_file + "')");
 }
 
-TEST_CASE("node script: the same under dash, bash and BusyBox (its sh, find, mv, head, tar, gzip)",
-          "[sync][shells]") {
+TEST_CASE(
+    "node script: the same under dash, bash and BusyBox (its sh, find, mv, head, tar, gzip, cp)",
+    "[sync][shells]") {
   TempDir dir;
   TempDir source;
   const KitchenArchive kitchen = small_kitchen(source);
+  source.write("cookbooks/a/recipes/default.rb", "package 'a'\nchanged\n");
+  source.write("cookbooks/b/new.rb", "new\n");
+  std::filesystem::remove(source.path() / "roles/web.json");
+  auto built = build_kitchen_archive(source.path(), {"cookbooks", "roles"});
+  REQUIRE(built.ok());
+  const KitchenArchive changed = *built;
+  // What the controller answers a node that offers the first kitchen as the base of a change.
+  std::string answers;
+  TreeWalk walk(*changed.tree, kitchen.digest);
+  while (!walk.wanted().empty()) {
+    std::map<std::string, std::string> objects;
+    answers += "objects";
+    for (const auto& hash : walk.wanted()) {
+      answers += " " + hash;
+      objects[hash] = *kitchen.tree->object(hash);
+    }
+    answers += "\n";
+    REQUIRE(walk.receive(objects).ok());
+  }
+  auto delta = walk.delta();
+  REQUIRE(delta.ok());
+  answers += delta_apply_input(*delta) + *delta->gzip;
   std::vector<std::pair<std::string, std::string>> shells = {{"dash", ""}, {"bash", ""}};
   if (run_shell("command -v busybox").status == 0) {
     // BusyBox's own tools first on PATH; flock stays util-linux's (Debian's BusyBox has none).
     std::filesystem::create_directories(dir.path() / "busybox");
     run_shell_ok("cd '" + dir.str() +
-                 "/busybox' && for t in sh find mv head tar gzip ln mkdir rm tr cat; do "
+                 "/busybox' && for t in sh find mv head tar gzip ln mkdir rm tr cat cp; do "
                  "ln -s \"$(command -v busybox)\" $t; done");
     shells.emplace_back("busybox sh", "PATH=" + dir.str() + "/busybox:$PATH ");
   } else {
@@ -304,8 +327,9 @@ TEST_CASE("node script: the same under dash, bash and BusyBox (its sh, find, mv,
     NodeMarkers markers = NodeMarkers::fresh();
     NodeScript script = local_script(work, kitchen);
     script.node_files = {{"node.json", "{\"it's\": \"$(x)\"}\n"}, {"solo.rb", "# solo\n"}};
-    // The kitchen follows the script on stdin, as Brigade sends it when asked.
-    dir.write("input", node_script_input(script, markers) + *kitchen.gzip);
+    // The kitchen follows the script on stdin, as Brigade sends it to a node with none.
+    dir.write("input", node_script_input(script, markers) + full_apply_input(kitchen.gzip->size()) +
+                           *kitchen.gzip);
     dir.write("boot", kNodeBootstrap);
     const auto run = [&] {
       return run_shell(environment + shell + " -c \"$(cat '" + dir.str() + "/boot')\" < '" +
@@ -314,9 +338,8 @@ TEST_CASE("node script: the same under dash, bash and BusyBox (its sh, find, mv,
     auto first = run();
     INFO(first.output);
     CHECK(first.status == 0);
-    CHECK(first.output == "brigade-node: ready\n" + markers.running() + "\n" +
-                              markers.send_kitchen() + "\n" + markers.kitchen_unpacked() +
-                              "\nconverged\n");
+    CHECK(first.output == "brigade-node: ready\n" + markers.running() + "\n" + markers.base() +
+                              "none\n" + markers.kitchen_unpacked() + "\nconverged\n");
     CHECK(file_text(work + "/cookbooks/a/recipes/default.rb") == "package 'a'\n");
     CHECK(file_text(work + "/node.json") == "{\"it's\": \"$(x)\"}\n");
     // Unchanged: not asked for; what followed on stdin is the converge's to ignore.
@@ -324,6 +347,21 @@ TEST_CASE("node script: the same under dash, bash and BusyBox (its sh, find, mv,
     dir.write("input", node_script_input(script, markers));
     auto second = run();
     CHECK(second.output == "brigade-node: ready\n" + markers.running() + "\nconverged\n");
+    // Changed: the node offers its standby (a linked copy of its first kitchen) as the base,
+    // sends the listings asked for (the answers are known in advance here), applies the change.
+    markers = NodeMarkers::fresh();
+    script.kitchen = &changed;
+    dir.write("input", node_script_input(script, markers) + answers);
+    auto third = run();
+    INFO(third.output);
+    CHECK(third.status == 0);
+    CHECK(third.output.find(markers.base() + kitchen.digest + "\n" + markers.object() +
+                            kitchen.digest.substr(0, 32) + "\n") != std::string::npos);
+    CHECK(third.output.ends_with(markers.kitchen_unpacked() + "\nconverged\n"));
+    CHECK(file_text(work + "/cookbooks/a/recipes/default.rb") == "package 'a'\nchanged\n");
+    CHECK_FALSE(std::filesystem::exists(work + "/roles/web.json"));
+    CHECK(file_text(work + "/cookbooks/b/new.rb") == "new\n");
+    CHECK(file_text(work + "/.brigade/current/.brigade-digest") == changed.digest + "\n");
   }
 }
 

@@ -3,6 +3,7 @@
 #include "support/sshd.hpp"
 
 #include <brigade/kitchen/kitchen.hpp>
+#include <brigade/run/kitchen_delta.hpp>
 #include <brigade/run/node_sync.hpp>
 #include <brigade/ssh/ssh_error.hpp>
 
@@ -59,10 +60,13 @@ std::string current_digest(const std::string& work) {
 std::string staging_left(const std::string& work) {
   std::string left;
   for (int waited = 0; waited < 10000; waited += 50) {
-    left = brigade::test::run_shell("cd '" + work +
-                                    "/.brigade' 2>/dev/null && for x in k.* trash.*; do "
-                                    "[ -e \"$x\" ] && ! [ \"$x\" -ef current ] && echo \"$x\"; "
-                                    "done")
+    // The current kitchen and one complete standby (the base of the next change) stay.
+    left = brigade::test::run_shell(
+               "cd '" + work +
+               "/.brigade' 2>/dev/null && s=; for x in k.* trash.*; do [ -e \"$x\" ] || "
+               "continue; [ \"$x\" -ef current ] && continue; if [ -z \"$s\" ] && [ -s "
+               "\"$x/.brigade-digest\" ] && [ -f \"$x/.brigade-ref\" ]; then s=$x; else echo "
+               "\"$x\"; fi; done")
                .output;
     if (left.empty()) {
       break;
@@ -296,7 +300,10 @@ TEST_CASE("sync: every kind of change to the kitchen arrives as the kitchen has 
     INFO(what);
     auto archive = build_kitchen_archive(kitchen.path(), synced);
     REQUIRE(archive.ok());
-    sync(sshd, work, *archive, {{"node.json", "{}\n"}});
+    const bool had_one = !current_digest(work).empty();
+    const auto synced_now = sync(sshd, work, *archive, {{"node.json", "{}\n"}});
+    // After the first, every kitchen comes as a change applied to the node's standby.
+    CHECK(synced_now.delta == had_one);
     CHECK(listing(work) == listing(kitchen.str()));
     CHECK(current_digest(work) == archive->digest + "\n");
     CHECK(staging_left(work).empty());
@@ -360,18 +367,124 @@ TEST_CASE("sync: a transfer cut at any point leaves the previous kitchen, the ne
   kitchen.write("cookbooks/a/files/big.bin", big);
   auto second = build_kitchen_archive(kitchen.path(), {"cookbooks"});
   REQUIRE(second.ok());
+  auto whole_delta = local_delta(*first->tree, *second->tree);
+  REQUIRE(whole_delta.ok());
   // The stream as the node sees it when the connection goes after `cut` bytes: no more come.
-  for (double fraction : {0.0, 0.1, 0.5, 0.9, 0.999}) {
-    INFO(fraction);
-    KitchenArchive cut = *second;
-    cut.gzip = std::make_shared<const std::string>(
-        second->gzip->substr(0, static_cast<std::size_t>(second->gzip->size() * fraction)));
-    CHECK_THROWS_AS(sync(sshd, work, cut, {{"node.json", "{}\n"}}), NodeError);
-    CHECK(current_digest(work) == first->digest + "\n");
-    CHECK(file_text(work + "/cookbooks/a/recipes/default.rb") == "package 'a'\n");
-    CHECK(staging_left(work).empty());
+  // Sent whole (an archive without its tree is always sent whole), or as a change from the
+  // node's standby (the run's cache already holds the change, cut).
+  for (const bool as_change : {false, true}) {
+    for (double fraction : {0.0, 0.1, 0.5, 0.9, 0.999}) {
+      INFO((as_change ? "a change cut at " : "the whole kitchen cut at ") << fraction);
+      KitchenArchive cut = *second;
+      DeltaCache cache;
+      DeployExtras extras;
+      if (as_change) {
+        KitchenDelta delta = *whole_delta;
+        delta.gzip = std::make_shared<const std::string>(
+            delta.gzip->substr(0, static_cast<std::size_t>(delta.gzip->size() * fraction)));
+        cache.add(std::make_shared<const KitchenDelta>(std::move(delta)));
+        extras.delta_cache = &cache;
+      } else {
+        cut.tree = nullptr;
+        cut.gzip = std::make_shared<const std::string>(
+            second->gzip->substr(0, static_cast<std::size_t>(second->gzip->size() * fraction)));
+      }
+      CHECK_THROWS_AS(sync(sshd, work, cut, {{"node.json", "{}\n"}}, "true", extras), NodeError);
+      CHECK(current_digest(work) == first->digest + "\n");
+      CHECK(file_text(work + "/cookbooks/a/recipes/default.rb") == "package 'a'\n");
+      CHECK_FALSE(std::filesystem::exists(work + "/cookbooks/a/files/big.bin"));
+      CHECK(staging_left(work).empty());
+    }
   }
-  CHECK(sync(sshd, work, *second, {{"node.json", "{}\n"}}).transferred);
+  // The next deploy completes, as a change from a linked copy of the current kitchen (the
+  // standby went with the change that was cut).
+  const auto done = sync(sshd, work, *second, {{"node.json", "{}\n"}});
+  CHECK(done.transferred);
+  CHECK(done.delta);
   CHECK(current_digest(work) == second->digest + "\n");
   CHECK(file_text(work + "/cookbooks/a/files/big.bin") == big);
+  CHECK(staging_left(work).empty());
+}
+
+namespace {
+
+struct NoteSink : brigade::NodeOutput {
+  void on_line(brigade::OutputStream, std::string_view) override {}
+  void note(const std::string& text) override { notes += text + "\n"; }
+  std::string notes;
+};
+
+}  // namespace
+
+TEST_CASE("sync: a kitchen changed on the node is no base for a change: sent whole, and said",
+          "[sshd][sync]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  const std::string work = sshd.path("work");
+  auto deploy = [&](NoteSink& log) {
+    auto archive = build_kitchen_archive(kitchen.path(), {"cookbooks"});
+    REQUIRE(archive.ok());
+    auto result = brigade::test::deploy_over_ssh(sshd, work, *archive, {{"node.json", "{}\n"}},
+                                                 "true", {}, log);
+    CHECK(current_digest(work) == archive->digest + "\n");
+    CHECK(tree_sums(work) == tree_sums(kitchen.str()));
+    return result;
+  };
+  kitchen.write("cookbooks/a/recipes/default.rb", "package 'a'\n");
+  kitchen.write("cookbooks/a/recipes/other.rb", "other\n");
+  NoteSink first;
+  deploy(first);
+  kitchen.write("cookbooks/a/recipes/other.rb", "other, changed\n");
+  NoteSink second;
+  CHECK(deploy(second).delta);
+  INFO(second.notes);
+  CHECK(second.notes.find("the kitchen's changes were sent to " + work + " (") !=
+        std::string::npos);
+
+  SECTION("a file edited in place: the standby shares it, both kitchens are changed") {
+    run_shell_ok("echo edited >> '" + work + "/cookbooks/a/recipes/default.rb'");
+    kitchen.write("cookbooks/a/recipes/third.rb", "third\n");
+    NoteSink third;
+    const auto result = deploy(third);
+    INFO(third.notes);
+    CHECK(result.transferred);
+    CHECK_FALSE(result.delta);
+    CHECK(third.notes.find("the node's kitchen was changed since it was deployed (" + work +
+                           "/.brigade/k.") != std::string::npos);
+    CHECK(third.notes.find("/cookbooks/a/recipes/default.rb): a change is not applied to it") !=
+          std::string::npos);
+    CHECK(third.notes.find("the kitchen was sent whole to " + work) != std::string::npos);
+    CHECK(file_text(work + "/cookbooks/a/recipes/default.rb") == "package 'a'\n");
+    // The next change is a change again.
+    kitchen.write("cookbooks/a/recipes/fourth.rb", "fourth\n");
+    NoteSink fourth;
+    CHECK(deploy(fourth).delta);
+  }
+  SECTION("a file replaced in the current kitchen: the standby is intact, the change exact") {
+    run_shell_ok("cd '" + work + "/cookbooks/a/recipes' && echo edited > x && mv x default.rb");
+    kitchen.write("cookbooks/a/recipes/third.rb", "third\n");
+    NoteSink third;
+    CHECK(deploy(third).delta);
+    CHECK(file_text(work + "/cookbooks/a/recipes/default.rb") == "package 'a'\n");
+  }
+  SECTION("a listing damaged without a trace in the times: found by its hash") {
+    const std::string standby =
+        run_shell_ok("cd '" + work +
+                     "/.brigade' && for x in k.*; do [ \"$x\" -ef current ] || echo \"$x\"; "
+                     "done | tr -d '\\n'");
+    REQUIRE_FALSE(standby.empty());
+    const std::string tree = work + "/.brigade/" + standby;
+    const std::string root =
+        tree + "/.brigade-tree/" + file_text(tree + "/.brigade-digest").substr(0, 32);
+    run_shell_ok("cp '" + root + "' /tmp/x.$$ && echo 'd 0755 " + std::string(32, '0') +
+                 " zz' >> /tmp/x.$$ && cat /tmp/x.$$ > '" + root +
+                 "' && rm /tmp/x.$$ && touch -r '" + tree + "/.brigade-ref' '" + root + "'");
+    kitchen.write("cookbooks/a/recipes/third.rb", "third\n");
+    NoteSink third;
+    const auto result = deploy(third);
+    INFO(third.notes);
+    CHECK_FALSE(result.delta);
+    CHECK(third.notes.find("does not match its name") != std::string::npos);
+  }
 }

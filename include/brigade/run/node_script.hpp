@@ -1,6 +1,7 @@
 #pragma once
 
 #include <brigade/run/kitchen_archive.hpp>
+#include <brigade/run/kitchen_delta.hpp>
 
 #include <optional>
 #include <string>
@@ -64,7 +65,14 @@ struct NodeMarkers {
   std::string prefix;  ///< "brigade-<token>: "
   std::string token;   ///< the token alone (names of the deploy's own files on the node)
   std::string running() const { return prefix + "running"; }
-  std::string send_kitchen() const { return prefix + "send the kitchen"; }
+  /// "<prefix>base <digest>" or "<prefix>base none": the kitchen a change would apply to.
+  std::string base() const { return prefix + "base "; }
+  /// "<prefix>object <name>": the listing that follows, up to the next marker line.
+  std::string object() const { return prefix + "object "; }
+  /// Every listing asked for was sent.
+  std::string objects() const { return prefix + "objects"; }
+  /// "<prefix>edited <path>": a kitchen that changed since it was deployed (not a base).
+  std::string edited() const { return prefix + "edited "; }
   std::string kitchen_unpacked() const { return prefix + "kitchen unpacked"; }
   std::string sync_failed() const { return prefix + "sync failed"; }
   std::string send_secret() const { return prefix + "send the data bag secret"; }
@@ -79,5 +87,14 @@ struct NodeMarkers {
 
 /// The script for stdin: its byte count on a line, then the script, ending in "# brigade: end".
 std::string node_script_input(const NodeScript& script, const NodeMarkers& markers);
+
+/// The answer to a node's "base" once the controller knows what to send: "apply <count>\n",
+/// then a script of that many bytes that unpacks the whole kitchen (`gzip_bytes` of stream
+/// follow it) into a directory of its own.
+std::string full_apply_input(std::size_t gzip_bytes);
+
+/// The same for a change: the script removes what `delta` removes from the base, then unpacks
+/// the delta's stream (which follows it) there.
+std::string delta_apply_input(const KitchenDelta& delta);
 
 }  // namespace brigade

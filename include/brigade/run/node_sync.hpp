@@ -2,6 +2,7 @@
 
 #include <brigade/kitchen/kitchen.hpp>
 #include <brigade/run/kitchen_archive.hpp>
+#include <brigade/run/kitchen_delta.hpp>
 #include <brigade/run/node_action.hpp>
 #include <brigade/ssh/session.hpp>
 
@@ -43,7 +44,8 @@ std::string sudo_command(const std::string& command, const Sudo& sudo, const std
 /// How a deploy's remote part ended.
 struct ConvergeResult {
   ssh::ExecResult ended;
-  bool transferred = false;  ///< The kitchen had to be sent first.
+  bool transferred = false;  ///< The kitchen had to be brought up to date first.
+  bool delta = false;        ///< With transferred: only its changes were sent.
 };
 
 /// Deploys with as little remote work as possible, on one channel: one remote command checks
@@ -67,6 +69,8 @@ struct DeployExtras {
   std::string holder;
   /// Seconds to wait for the node's lock when another deploy holds it; none: fail at once.
   std::optional<unsigned> lock_wait;
+  /// The run's changes already built, by the kitchen they apply to; null: none kept.
+  DeltaCache* delta_cache = nullptr;
 };
 
 asio::awaitable<ConvergeResult> sync_and_converge(ssh::Session& session, std::string work_path,

@@ -2,6 +2,7 @@
 
 #include <brigade/kitchen/kitchen.hpp>
 #include <brigade/run/kitchen_archive.hpp>
+#include <brigade/run/kitchen_delta.hpp>
 #include <brigade/run/node_action.hpp>
 #include <brigade/ssh/session.hpp>
 
@@ -67,6 +68,8 @@ class SshDeploy : public NodeAction {
   std::string work_path_;
   ssh::SessionContext context_;
   DeploySettings settings_;
+  /// A change to a kitchen some node holds is built once a run, whatever the number of nodes.
+  DeltaCache deltas_;
 };
 
 }  // namespace brigade

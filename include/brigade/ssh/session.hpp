@@ -35,6 +35,17 @@ struct StdinOffer {
   std::vector<std::shared_ptr<const std::string>> parts;
 };
 
+/// A conversation with the command: sees each stdout line before the offers and the sink, and
+/// answers it with stdin data decided when the line arrives (what a node asks for depends on
+/// what it said before). A line it takes is not passed on.
+class StdinResponder {
+ public:
+  virtual ~StdinResponder() = default;
+  /// True when `line` was the responder's; what to write to stdin is appended to `send`.
+  virtual bool on_line(std::string_view line,
+                       std::vector<std::shared_ptr<const std::string>>& send) = 0;
+};
+
 /// A prompt the command may print on stderr, a line of its own (sudo -S's, made one with `-p`):
 /// `answer` is written to its stdin when it appears, ahead of anything offered later, and the
 /// line is not passed on. Printed again, the answer was wrong: the exec fails at once with
@@ -66,6 +77,8 @@ struct ExecRequest {
   /// With stdin_offers: written at once, ahead of anything asked for (a script the command
   /// reads from stdin); stdin stays open after them.
   std::vector<std::shared_ptr<const std::string>> stdin_at_start{};
+  /// With stdin_offers (or none): answers stdout lines as they come; outlives the exec.
+  StdinResponder* responder = nullptr;
 };
 
 /// How a remote command ended.
