@@ -93,10 +93,9 @@ if ! flock -n 9; then
 fi
 printf '%s\n' "$h" > "$b/holder"
 t=$b/trash.$r
-# A kitchen that is complete (its digest), unchanged since it was deployed (nothing in it newer
-# than its reference file, written last) and so fit to have a change applied to it; sets e to
-# its digest. `find` stats every entry: the one cost a change pays in proportion to the
-# kitchen's size, not the change's.
+# Whether the kitchen $1 is as its last deploy left it: complete (its digest, set in e) and
+# nothing in it newer than its reference file, written last. `find` stats every entry: the one
+# cost of a change that grows with the kitchen rather than with the change.
 clean() {
   e=
   { read -r e < "$1/.brigade-digest"; } 2>/dev/null
@@ -107,30 +106,55 @@ clean() {
   e=
   return 1
 }
-# Unpacks $2 bytes of stdin (a gzip-compressed tar: a whole kitchen, or a change to the one in
-# $1) into $1, checks that all of it arrived (the digest is its last member), and switches to
-# it by renaming one link. The kitchen that was current stays, the standby the next change is
-# applied to; any other goes in the background. A node's first kitchen gets a standby of its
-# own: a copy whose files are links to its own (a change replaces files, never writes them).
-unpack() {
-  ( umask 022 && head -c "$2" | gzip -dc | tar -xf - -C "$1" ) && { { { read -r c < "$1/.brigade-digest"; } 2>/dev/null && [ "$c" = "$d" ]; } || { echo 'brigade: the kitchen arrived incomplete' >&2; false; }; } && : > "$1/.brigade-ref" || { e=$?; rm -rf "$1"; say 'sync failed'; exit $e; }
-  ln -s "${1##*/}" "$b/current.$r" && mv -Tf "$b/current.$r" "$b/current" || { e=$?; rm -rf "$1" "$b/current.$r"; say 'sync failed'; exit $e; }
+failed() {
+  e=$?
+  rm -rf "$@"
+  say 'sync failed'
+  exit $e
+}
+# The kitchen $1, just written: complete (its digest, the stream's last member, arrived) and
+# dated (its reference file).
+finish() {
+  { { read -r x < "$1/.brigade-digest"; } 2>/dev/null && [ "$x" = "$d" ]; } || { echo 'brigade: the kitchen arrived incomplete' >&2; return 1; }
+  : > "$1/.brigade-ref"
+}
+# The switch to the kitchen $1: one rename of the link.
+switch() {
+  ln -s "${1##*/}" "$b/current.$r" && mv -Tf "$b/current.$r" "$b/current" || failed "$1" "$b/current.$r"
+}
+# A whole kitchen, $2 bytes of stdin, unpacked into $1 and switched to; every other kitchen
+# goes (in the background), and a copy of it whose files are links becomes the standby.
+whole() {
+  ( umask 022 && head -c "$2" | gzip -dc | tar -xf - -C "$1" ) && finish "$1" || failed "$1"
+  switch "$1"
   for x in "$b"/k.*; do
-    if [ "$x" != "$1" ] && [ "$x" != "$p" ]; then
+    if [ "$x" != "$1" ]; then
       rm -rf "$x" </dev/null >/dev/null 2>&1 9<&- &
     fi
   done
-  if [ -z "$p" ]; then
-    cp -al "$1" "$b/k.$r.s" 2>/dev/null || rm -rf "$b/k.$r.s"
-  fi
+  cp -al "$1" "$b/k.$r.s" 2>/dev/null || rm -rf "$b/k.$r.s"
   say 'kitchen unpacked'
 }
-# What interrupted deploys left behind (kitchens half unpacked or never switched to, things
-# moved aside, an earlier layout's digest file) goes; the current kitchen (p) and one complete
-# kitchen besides it (o, the standby) stay.
+# A change: what remove() removes, then $2 bytes of stdin (a gzip-compressed tar of what is
+# new, kept uncompressed in a file meanwhile), applied to the standby $1, which is switched to;
+# then applied to the kitchen that was current ($p), which becomes the standby: both hold the
+# new kitchen, ready for the next change.
+change() {
+  f=$b/d.$r
+  head -c "$2" | gzip -dc > "$f" && remove "$1" && ( umask 022 && exec tar -xf "$f" -C "$1" ) && finish "$1" || failed "$1" "$f"
+  switch "$1"
+  if ! { remove "$p" && ( umask 022 && exec tar -xf "$f" -C "$p" ) && finish "$p"; } 2>/dev/null; then
+    rm -rf "$p" </dev/null >/dev/null 2>&1 9<&- &
+  fi
+  rm -f "$f"
+  say 'kitchen unpacked'
+}
+# What interrupted deploys left behind (kitchens half written or never switched to, changes
+# received, things moved aside, an earlier layout's digest file) goes; the current kitchen (p)
+# and one complete kitchen besides it (o, the standby) stay.
 p=
 o=
-for x in "$b"/k.* "$b"/trash.* "$w/.brigade-digest"; do
+for x in "$b"/k.* "$b"/d.* "$b"/trash.* "$w/.brigade-digest"; do
   if [ -e "$x" ] || [ -L "$x" ]; then
     if [ "$x" -ef "$b/current" ] && [ ! -L "$x" ]; then
       p=$x
@@ -149,17 +173,24 @@ done
 c=
 [ -z "$p" ] || { read -r c < "$p/.brigade-digest"; } 2>/dev/null
 if [ "$c" != "$d" ]; then
-  # The base of the change: the standby, or else a linked copy of the current kitchen.
+  # The base of a change is the current kitchen, unless it changed since it was deployed. The
+  # change is made in the standby, which holds the same kitchen, or else in a copy of it whose
+  # files are links to its own (a change replaces files, never writes into them).
   s=
-  if [ -n "$o" ] && clean "$o"; then
-    s=$o
-  elif [ -n "$p" ] && clean "$p"; then
-    [ -z "$o" ] || rm -rf "$o"
-    s=$b/k.$r.b
-    cp -al "$p" "$s" 2>/dev/null || { rm -rf "$s"; s=; e=; }
+  if [ -n "$p" ] && clean "$p"; then
+    x=
+    [ -z "$o" ] || { read -r x < "$o/.brigade-digest"; } 2>/dev/null
+    if [ "$x" = "$e" ]; then
+      s=$o
+    else
+      [ -z "$o" ] || rm -rf "$o"
+      s=$b/k.$r.b
+      cp -al "$p" "$s" 2>/dev/null || { rm -rf "$s"; s=; e=; }
+    fi
   fi
   # The controller asks for listings of the base (objects, by name) until it knows what
-  # changed, then sends the script that applies it (or unpacks a whole kitchen) and its data.
+  # changed, then sends the script that applies the change (or unpacks a whole kitchen) and
+  # its data.
   say "base ${e:-none}"
   set -f
   while :; do
@@ -169,7 +200,7 @@ if [ "$c" != "$d" ]; then
       for x in ${q#objects }; do
         case $x in *[!0-9a-f]*) exit 2;; esac
         say "object $x"
-        { while IFS= read -r a; do printf '%s\n' "$a"; done < "$s/$z/$x"; } 2>/dev/null
+        { while IFS= read -r a; do printf '%s\n' "$a"; done < "$p/$z/$x"; } 2>/dev/null
       done
       say objects;;
     'apply '*)
@@ -292,26 +323,26 @@ std::string apply_input(const std::string& script) {
 
 std::string full_apply_input(std::size_t gzip_bytes) {
   return apply_input(fmt::format(
-      "n=$b/k.$r\nmkdir -m 0700 \"$n\" || refuse sync \"cannot create $n\"\nunpack \"$n\" {}\n",
+      "n=$b/k.$r\nmkdir -m 0700 \"$n\" || refuse sync \"cannot create $n\"\nwhole \"$n\" {}\n",
       gzip_bytes));
 }
 
 std::string delta_apply_input(const KitchenDelta& delta) {
-  // The digest and the reference file go first: a change cut halfway leaves a kitchen that is
-  // not complete, which the next deploy removes. At most 512 paths a command.
+  // remove() takes what goes from a kitchen; its digest and reference file go first, so a
+  // change cut halfway leaves a kitchen the next deploy removes. At most 512 paths a command.
   constexpr std::size_t kPathsPerCommand = 512;
-  std::string script = "rm -rf -- \"$s/.brigade-digest\" \"$s/.brigade-ref\"";
+  std::string script = "remove() {\nrm -rf -- \"$1/.brigade-digest\" \"$1/.brigade-ref\"";
   std::size_t in_command = 0;
   for (const auto& path : delta.removed) {
     if (++in_command == kPathsPerCommand) {
-      script += " || { rm -rf \"$s\"; say 'sync failed'; exit 1; }\nrm -rf --";
+      script += " || return\nrm -rf --";
       in_command = 0;
     }
-    script += " \"$s\"/";
+    script += " \"$1\"/";
     script += ssh::shell_quote(path);
   }
-  script += " || { rm -rf \"$s\"; say 'sync failed'; exit 1; }\n";
-  script += fmt::format("unpack \"$s\" {}\n", delta.gzip->size());
+  script += "\n}\n";
+  script += fmt::format("change \"$s\" {}\n", delta.gzip->size());
   return apply_input(script);
 }
 
