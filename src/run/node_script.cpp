@@ -185,7 +185,8 @@ if [ "$c" != "$d" ]; then
     else
       [ -z "$o" ] || rm -rf "$o"
       s=$b/k.$r.b
-      cp -al "$p" "$s" 2>/dev/null || { rm -rf "$s"; s=; e=; }
+      x=$(cp -al "$p" "$s" 2>&1) || { say "unlinked ${x%%
+*}"; rm -rf "$s"; s=; e=; }
     fi
   fi
   # The controller asks for listings of the base (objects, by name) until it knows what

@@ -96,6 +96,12 @@ class ConvergeSink : public ssh::OutputSink {
                 "): a change is not applied to it");
       return;
     }
+    if (ours && line.starts_with(markers_.unlinked())) {
+      log_.note("the node cannot copy its kitchen with links to its files (cp -al: " +
+                std::string(line.substr(markers_.unlinked().size())) +
+                "): a change cannot be applied there, the kitchen is sent whole");
+      return;
+    }
     if (ours && line == markers_.secret_failed()) {
       secret_failed = true;
       return;

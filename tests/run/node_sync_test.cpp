@@ -491,3 +491,36 @@ TEST_CASE("sync: a kitchen changed on the node is no base for a change: sent who
     CHECK(third.notes.find("does not match its name") != std::string::npos);
   }
 }
+
+TEST_CASE("sync: a node that cannot link its kitchen's files gets it whole, and says why",
+          "[sshd][sync]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd::Options options;
+  options.private_dirs = {"/usr/local/bin"};
+  Sshd sshd(options);
+  // cp as a file system without hard links answers it (ahead of the real one on PATH).
+  const std::string cp = sshd.private_dir("/usr/local/bin") + "/cp";
+  std::ofstream(cp) << "#!/bin/sh\necho \"cp: cannot create hard link: Operation not "
+                       "permitted\" >&2\nexit 1\n";
+  std::filesystem::permissions(cp, std::filesystem::perms::owner_all);
+  TempDir kitchen;
+  const std::string work = sshd.path("work");
+  kitchen.write("cookbooks/a/recipes/default.rb", "a\n");
+  for (int round = 0; round < 3; ++round) {
+    INFO("round " << round);
+    kitchen.write("cookbooks/a/recipes/round.rb", std::to_string(round) + "\n");
+    auto archive = build_kitchen_archive(kitchen.path(), {"cookbooks"});
+    REQUIRE(archive.ok());
+    NoteSink log;
+    auto result = brigade::test::deploy_over_ssh(sshd, work, *archive, {{"node.json", "{}\n"}},
+                                                 "true", {}, log);
+    INFO(log.notes);
+    CHECK(result.transferred);
+    CHECK_FALSE(result.delta);
+    CHECK(tree_sums(work) == tree_sums(kitchen.str()));
+    // Said every time, never a silent whole send.
+    CHECK((log.notes.find("the node cannot copy its kitchen with links to its files (cp -al: cp: "
+                          "cannot create hard link: Operation not permitted)") !=
+           std::string::npos) == (round > 0));
+  }
+}

@@ -73,6 +73,8 @@ struct NodeMarkers {
   std::string objects() const { return prefix + "objects"; }
   /// "<prefix>edited <path>": a kitchen that changed since it was deployed (not a base).
   std::string edited() const { return prefix + "edited "; }
+  /// "<prefix>unlinked <cp's words>": no copy of the kitchen with links to its files.
+  std::string unlinked() const { return prefix + "unlinked "; }
   std::string kitchen_unpacked() const { return prefix + "kitchen unpacked"; }
   std::string sync_failed() const { return prefix + "sync failed"; }
   std::string send_secret() const { return prefix + "send the data bag secret"; }
