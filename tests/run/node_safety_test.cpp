@@ -347,8 +347,19 @@ TEST_CASE(
     dir.write("input", node_script_input(script, markers));
     auto second = run();
     CHECK(second.output == "brigade-node: ready\n" + markers.running() + "\nconverged\n");
-    // Changed: the node offers its standby (a linked copy of its first kitchen) as the base,
-    // sends the listings asked for (the answers are known in advance here), applies the change.
+    // Changed, and the controller gone after its first question: nothing changed on the node.
+    markers = NodeMarkers::fresh();
+    script.kitchen = &changed;
+    dir.write("input",
+              node_script_input(script, markers) + answers.substr(0, answers.find('\n') + 1));
+    auto cut = run();
+    CHECK(cut.status == 2);
+    CHECK(cut.output.find(markers.object() + kitchen.digest.substr(0, 32)) != std::string::npos);
+    CHECK(file_text(work + "/.brigade/current/.brigade-digest") == kitchen.digest + "\n");
+    CHECK(file_text(work + "/roles/web.json") == "{}\n");
+    // Changed: the node offers its current kitchen as the base, sends the listings asked for
+    // (the answers are known in advance here), applies the change to its standby (a linked
+    // copy of its first kitchen), switches, then applies it to the kitchen that was current.
     markers = NodeMarkers::fresh();
     script.kitchen = &changed;
     dir.write("input", node_script_input(script, markers) + answers);
