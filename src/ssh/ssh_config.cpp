@@ -459,7 +459,12 @@ struct Parser {
     return path;
   }
 
-  Result<std::unique_ptr<SshConfig::Block>> parse_file(const std::string& path, int depth) {
+  // `under_match`: the file is included inside a Match block, which is not evaluated: all of
+  // it may apply to any host, or none of it, whatever Host lines it has (ssh reads it only
+  // when the Match matches). Nothing in it is taken; a setting that would change the route,
+  // the trust or the identity is an error, as in the Match block itself.
+  Result<std::unique_ptr<SshConfig::Block>> parse_file(const std::string& path, int depth,
+                                                       bool under_match = false) {
     std::error_code ec;
     auto block = std::make_unique<SshConfig::Block>();
     if (path.empty() || !fs::exists(path, ec)) {
@@ -469,15 +474,16 @@ struct Parser {
     if (!text) {
       return text.error();
     }
-    return parse_text(display_path(path), *text, depth);
+    return parse_text(display_path(path), *text, depth, under_match);
   }
 
   Result<std::unique_ptr<SshConfig::Block>> parse_text(const std::string& shown,
-                                                       const std::string& text, int depth) {
+                                                       const std::string& text, int depth,
+                                                       bool under_match = false) {
     auto block = std::make_unique<SshConfig::Block>();
     std::size_t pos = 0;
     int number = 0;
-    bool in_match = false;
+    bool in_match = under_match;
     while (pos <= text.size()) {
       std::size_t end = text.find('\n', pos);
       if (end == std::string::npos) {
@@ -549,16 +555,39 @@ struct Parser {
         continue;
       }
       if (keyword == "host") {
-        in_match = false;
+        in_match = under_match;
       }
       if (in_match) {
-        // Match is not evaluated, so a route or trust setting inside one might apply to any
-        // host: never connect as if it were not there.
-        if (known->decides_route) {
-          where.message = "Match is not supported, and this Match block sets " + keyword +
-                          ", which changes where Brigade connects or which host key it trusts";
+        // Match is not evaluated, so a route, trust or identity setting inside one might apply
+        // to any host: never connect as if it were not there.
+        const bool identity =
+            keyword == "user" || keyword == "identityfile" || keyword == "identitiesonly";
+        if (known->decides_route || identity) {
+          where.message =
+              "Match is not supported, and " +
+              std::string(under_match ? "this file, included inside a Match block, "
+                                      : "this Match block ") +
+              "sets " + keyword +
+              (identity ? ", which changes who Brigade logs in as or with which key"
+                        : ", which changes where Brigade connects or which host key it trusts");
           where.hint = "move the setting into a Host block";
           return where;
+        }
+        if (keyword == "include") {
+          // Read, never skipped: the files it names are checked as the Match block is.
+          auto included = include(line_of(keyword, *args, shown, number), where, depth, true);
+          if (!included) {
+            return included.error();
+          }
+          if (!under_match) {
+            Diagnostic warning = where;
+            warning.field.clear();
+            warning.message =
+                "this Include is inside a Match block, which is not supported: the files it "
+                "names are not applied (none of them changes the route, the trust or the "
+                "identity)";
+            warnings->push_back(warning);
+          }
         }
         block->lines.push_back(ConfigLine{"ignored", std::move(*args), shown, number, {}});
         continue;
@@ -568,29 +597,11 @@ struct Parser {
       }
       ConfigLine line{keyword, std::move(*args), shown, number, {}};
       if (keyword == "include") {
-        if (depth >= kMaxIncludeDepth) {
-          where.message = "Include nested too deeply (more than " +
-                          std::to_string(kMaxIncludeDepth) + " levels)";
-          return where;
+        auto included = include(std::move(line), where, depth, false);
+        if (!included) {
+          return included.error();
         }
-        for (const auto& pattern : line.args) {
-          std::string expanded = expand_tilde(pattern);
-          if (!fs::path(expanded).is_absolute()) {
-            expanded = (user_file ? home + "/.ssh/" : std::string("/etc/ssh/")) + expanded;
-          }
-          glob_t matches{};
-          if (glob(expanded.c_str(), 0, nullptr, &matches) == 0) {
-            for (std::size_t i = 0; i < matches.gl_pathc; ++i) {
-              auto included = parse_file(matches.gl_pathv[i], depth + 1);
-              if (!included) {
-                globfree(&matches);
-                return included.error();
-              }
-              line.included.push_back(std::move(*included));
-            }
-          }
-          globfree(&matches);
-        }
+        line = std::move(*included);
       }
       if (!validate(line, where)) {
         return where;
@@ -599,6 +610,39 @@ struct Parser {
     }
     block->index();
     return block;
+  }
+
+  static ConfigLine line_of(const std::string& keyword, const std::vector<std::string>& args,
+                            const std::string& shown, int number) {
+    return ConfigLine{keyword, args, shown, number, {}};
+  }
+
+  // The files an Include line names (globs, relative to ~/.ssh or /etc/ssh), parsed.
+  Result<ConfigLine> include(ConfigLine line, Diagnostic& where, int depth, bool under_match) {
+    if (depth >= kMaxIncludeDepth) {
+      where.message =
+          "Include nested too deeply (more than " + std::to_string(kMaxIncludeDepth) + " levels)";
+      return where;
+    }
+    for (const auto& pattern : line.args) {
+      std::string expanded = expand_tilde(pattern);
+      if (!fs::path(expanded).is_absolute()) {
+        expanded = (user_file ? home + "/.ssh/" : std::string("/etc/ssh/")) + expanded;
+      }
+      glob_t matches{};
+      if (glob(expanded.c_str(), 0, nullptr, &matches) == 0) {
+        for (std::size_t i = 0; i < matches.gl_pathc; ++i) {
+          auto included = parse_file(matches.gl_pathv[i], depth + 1, under_match);
+          if (!included) {
+            globfree(&matches);
+            return included.error();
+          }
+          line.included.push_back(std::move(*included));
+        }
+      }
+      globfree(&matches);
+    }
+    return line;
   }
 
   // The value of a keyword Brigade acts on, as its row in kKeywords says it must be.

@@ -1,3 +1,4 @@
+#include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
 #include <brigade/ssh/ssh_config.hpp>
@@ -178,7 +179,7 @@ TEST_CASE("ssh_config: Match is a warning and its block is ignored", "[ssh_confi
       "Host *\n"
       "  Port 2000\n"
       "Match host web*\n"
-      "  User matched\n"
+      "  Compression yes\n"
       "Host web1\n"
       "  User web\n",
       &warnings);
@@ -376,10 +377,70 @@ TEST_CASE("ssh_config: settings that change the route or the trust decision refu
         SshConfig::parse("config", std::string("Match host web*\n  ") + line + "\n", "/h", warnings)
             .ok());
   }
-  // A setting that decides neither stays a warning with the block ignored.
-  CHECK(SshConfig::parse("config", "Match host web*\n  User deploy\n  ForwardAgent yes\n", "/h",
-                         warnings)
+  // Who Brigade logs in as, and with which key, are errors too.
+  for (const char* line : {"User nobody", "IdentityFile ~/.ssh/other", "IdentitiesOnly yes"}) {
+    INFO(line);
+    auto identity = SshConfig::parse("config", std::string("Match host web*\n  ") + line + "\n",
+                                     "/h", warnings);
+    REQUIRE_FALSE(identity.ok());
+    CHECK_THAT(identity.error().message,
+               Catch::EndsWith(", which changes who Brigade logs in as or with which key"));
+  }
+  // A setting that decides none of these stays a warning with the block ignored.
+  CHECK(SshConfig::parse("config", "Match host web*\n  ForwardAgent yes\n  ServerAliveInterval 5\n",
+                         "/h", warnings)
             .ok());
+}
+
+TEST_CASE("ssh_config: an Include inside a Match block is read, never skipped", "[ssh_config]") {
+  TempDir home;
+  home.write(".ssh/config.d/bastion.conf", "Host *.prod\n  ProxyJump bastion.example.com\n");
+  home.write(".ssh/config.d/quiet.conf", "Host *\n  ServerAliveInterval 30\n");
+  home.write(".ssh/nested.conf", "Include config.d/*.conf\n");
+  auto load = [&](const std::string& text, std::vector<brigade::Diagnostic>& warnings) {
+    home.write(".ssh/config", text);
+    return SshConfig::load(home.str() + "/.ssh/config", "", home.str(), warnings);
+  };
+  std::vector<brigade::Diagnostic> warnings;
+  // The common shape: Match blocks, then an Include at the end, which ssh reads as part of the
+  // last Match block. The route it sets is refused with its own file and line.
+  auto refused = load(
+      "Host *\n  User deploy\nMatch exec \"on-vpn\"\n  ForwardAgent no\nInclude config.d/*.conf\n",
+      warnings);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().file.ends_with(".ssh/config.d/bastion.conf"));
+  CHECK(refused.error().line == 2);
+  CHECK(refused.error().message ==
+        "Match is not supported, and this file, included inside a Match block, sets proxyjump, "
+        "which changes where Brigade connects or which host key it trusts");
+  // What ssh does with the same lines (absolute paths: ssh -F reads ~/.ssh of its own user):
+  // it goes through the bastion, so skipping the Include would connect directly.
+  if (brigade::test::run_shell("command -v ssh").status == 0) {
+    home.write("side-by-side", "Match exec true\n  ForwardAgent no\nInclude " + home.str() +
+                                   "/.ssh/config.d/*.conf\n");
+    CHECK(brigade::test::run_shell_ok("ssh -G -F '" + home.str() +
+                                      "/side-by-side' a.prod 2>/dev/null | grep '^proxyjump '") ==
+          "proxyjump bastion.example.com\n");
+    std::vector<brigade::Diagnostic> side_warnings;
+    CHECK_FALSE(SshConfig::load(home.str() + "/side-by-side", "", home.str(), side_warnings).ok());
+  } else {
+    WARN("ssh is not installed: the side-by-side check with ssh -G is skipped");
+  }
+  // Through another Include, and whatever Host lines the included file has.
+  warnings.clear();
+  auto nested = load("Match all\n  Include nested.conf\n", warnings);
+  REQUIRE_FALSE(nested.ok());
+  CHECK(nested.error().file.ends_with(".ssh/config.d/bastion.conf"));
+  // Files that change none of it: a warning, and nothing of them applied.
+  home.write(".ssh/config.d/bastion.conf", "Host *.prod\n  ServerAliveCountMax 9\n");
+  warnings.clear();
+  auto harmless =
+      load("Match exec \"on-vpn\"\n  ForwardAgent no\nInclude config.d/*.conf\n", warnings);
+  REQUIRE(harmless.ok());
+  REQUIRE(warnings.size() == 2);
+  CHECK(warnings[1].line == 3);
+  CHECK_THAT(warnings[1].message, Catch::StartsWith("this Include is inside a Match block"));
+  CHECK(harmless->resolve("a.prod", defaults_for(home.str())).server_alive_interval == 0);
 }
 
 TEST_CASE("ssh_config: HostKeyAlgorithms narrows, extends, removes and reorders", "[ssh_config]") {
