@@ -164,30 +164,66 @@ TEST_CASE("data bag secret: through sudo for a user other than root", "[sshd][de
       std::filesystem::exists(sshd.private_dir("/etc/chef") + "/encrypted_data_bag_secret"));
 }
 
-TEST_CASE("data bag secret: through sudo it is removed when --timeout stops the converge",
-          "[sshd][deploy][secret][sudo]") {
+TEST_CASE(
+    "data bag secret: through sudo it is removed when --timeout stops the converge, "
+    "whichever shell the node's sh is",
+    "[sshd][deploy][secret][sudo]") {
   if (!brigade::test::can_isolate_hosts() || !brigade::test::can_create_sudo_users()) {
     BRIGADE_SKIP("needs root, a mount namespace and sudo");
   }
-  // Under sudo the node's shell is sh (dash here): its "Terminated" for the stopped converge,
-  // written to the closed channel, killed it before its EXIT trap removed the secret.
-  Sshd sshd(with_private_etc_chef());
-  brigade::test::SudoUser user(sshd, brigade::test::SudoUser::Mode::passwordless);
-  TempDir kitchen;
-  brigade::test::make_fleet_kitchen(kitchen, sshd, 1, "sleep 300");
-  kitchen.write("secret.key", random_secret());
-  kitchen.write(
-      "littlechef.cfg",
-      fmt::format("[userinfo]\nssh-config = {}\nencrypted_data_bag_secret = secret.key\n"
-                  "[kitchen]\nnode_work_path = {}/work/{{node}}\n[deploy]\ncommand = sleep 300\n",
-                  user.ssh_config(sshd, kitchen), sshd.dir().str()));
-  auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes", "--timeout", "2"});
-  CHECK(run.status == 1);
-  const std::string placed = sshd.private_dir("/etc/chef") + "/encrypted_data_bag_secret";
-  for (int attempt = 0; attempt < 100 && std::filesystem::exists(placed); ++attempt) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The node's shell prints "Terminated" for the stopped converge; written to the closed channel
+  // that killed dash by SIGPIPE before its EXIT trap removed the secret. The deploy's script
+  // runs in the `sh` found on PATH (sudo's secure_path has /usr/local/bin first): each shell a
+  // node may have as sh, in a private /usr/local/bin.
+  std::vector<std::string> shells = {"dash", "bash"};
+  if (run_shell("command -v busybox").status == 0) {
+    shells.push_back("busybox");
+  } else {
+    WARN("busybox is not installed: its sh is not tried");
   }
-  CHECK_FALSE(std::filesystem::exists(placed));
+  for (const auto& shell : shells) {
+    INFO(shell);
+    Sshd::Options options = with_private_etc_chef();
+    options.private_dirs.push_back("/usr/local/bin");
+    Sshd sshd(options);
+    const std::string sh = sshd.private_dir("/usr/local/bin") + "/sh";
+    if (shell == "busybox") {
+      brigade::test::run_shell_ok("printf '#!/bin/sh\\nexec busybox sh \"$@\"\\n' > '" + sh +
+                                  "' && chmod 755 '" + sh + "'");
+    } else {
+      std::filesystem::create_symlink(
+          brigade::test::run_shell_ok("command -v " + shell + " | tr -d '\\n'"), sh);
+    }
+    brigade::test::SudoUser user(sshd, brigade::test::SudoUser::Mode::passwordless);
+    TempDir kitchen;
+    // Names the programs of its ancestors (the deploy's script among them), then waits to be
+    // stopped.
+    const std::string converge =
+        "p=$PPID; while [ $p -gt 1 ]; do echo \"ancestor $(readlink /proc/$p/exe)\"; "
+        "p=$(cut -d' ' -f4 /proc/$p/stat); done; sleep 300";
+    brigade::test::make_fleet_kitchen(kitchen, sshd, 1, converge);
+    kitchen.write("secret.key", random_secret());
+    kitchen.write(
+        "littlechef.cfg",
+        fmt::format("[userinfo]\nssh-config = {}\nencrypted_data_bag_secret = secret.key\n"
+                    "[kitchen]\nnode_work_path = {}/work/{{node}}\n[deploy]\ncommand = {}\n",
+                    user.ssh_config(sshd, kitchen), sshd.dir().str(), converge));
+    auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes", "--timeout", "2"});
+    CHECK(run.status == 1);
+    const std::string log = node_log(kitchen);
+    INFO(log);
+    // Below sudo: the deploy's script, in that shell (above it, the SSH user's login shell).
+    const std::string below_sudo = log.substr(0, log.find("ancestor /usr/bin/sudo\n"));
+    CHECK(below_sudo.find("ancestor /usr/bin/" + shell + "\n") != std::string::npos);
+    if (shell != "dash") {
+      CHECK(below_sudo.find("ancestor /usr/bin/dash\n") == std::string::npos);
+    }
+    const std::string placed = sshd.private_dir("/etc/chef") + "/encrypted_data_bag_secret";
+    for (int attempt = 0; attempt < 100 && std::filesystem::exists(placed); ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK_FALSE(std::filesystem::exists(placed));
+  }
 }
 
 TEST_CASE("data bag secret: a file that cannot be read is an error before any node is touched",
