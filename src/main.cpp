@@ -1,6 +1,7 @@
 #include <brigade/cli/cli.hpp>
 #include <brigade/util/exit_status.hpp>
 #include <brigade/util/fd_budget.hpp>
+#include <brigade/util/process_guard.hpp>
 
 #include <malloc.h>
 
@@ -9,6 +10,8 @@
 
 // The one catch-all: errors are values below it; what arrives here is a bug, said as such.
 int main(int argc, char** argv) {
+  brigade::open_standard_fds();
+  brigade::forbid_core_dumps();
   try {
     // Each SSH session is one block of ~55 KB (libssh2 keeps its transport buffers in the
     // session struct); hundreds of them come and go during a run, between small records that

@@ -26,6 +26,7 @@
 #include <brigade/util/file_lock.hpp>
 #include <brigade/util/json_file.hpp>
 #include <brigade/util/log_file.hpp>
+#include <brigade/util/secret.hpp>
 #include <brigade/util/strings.hpp>
 #include <brigade/util/terminal_text.hpp>
 
@@ -108,9 +109,16 @@ Result<SudoSettings> sudo_settings(const Kitchen& kitchen, const FixOptions& opt
       error.hint = "set [userinfo] password in littlechef.cfg for runs without a terminal";
       return error;
     }
-    sudo.password = std::make_shared<const std::string>(*password + "\n");
+    std::string line;
+    line.reserve(password->size() + 1);  // one buffer: nothing of it freed unwiped
+    line.append(*password).append("\n");
+    wipe(*password);
+    sudo.password = shared_secret(std::move(line));
   } else if (kitchen.config.password) {
-    sudo.password = std::make_shared<const std::string>(*kitchen.config.password + "\n");
+    std::string line;
+    line.reserve(kitchen.config.password->size() + 1);
+    line.append(*kitchen.config.password).append("\n");
+    sudo.password = shared_secret(std::move(line));
   }
   return sudo;
 }
@@ -133,8 +141,16 @@ Result<std::shared_ptr<const std::string>> read_data_bag_secret(const LittleChef
   }
   // A key file, not a data set: chef's secrets are a few hundred bytes.
   constexpr std::size_t kMaxSecret = 1 << 20;
-  std::string content;
+  WipedString read;
+  std::string& content = read.text;
   char buffer[8192];
+  // The read buffer holds pieces of the secret: wiped whichever way this function returns.
+  struct WipeBuffer {
+    char* data;
+    std::size_t size;
+    ~WipeBuffer() { explicit_bzero(data, size); }
+  } wipe_buffer{buffer, sizeof buffer};
+  content.reserve(4096);
   for (;;) {
     const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) {
@@ -155,7 +171,7 @@ Result<std::shared_ptr<const std::string>> read_data_bag_secret(const LittleChef
   if (content.empty()) {
     return fail(fmt::format("{} is empty", display_path(path)));
   }
-  return std::make_shared<const std::string>(std::move(content));
+  return shared_secret(std::move(content));
 }
 
 // The converge command with chef-solo's flags from --why-run, --debug and --loglevel: added to

@@ -1,6 +1,7 @@
 #include <brigade/ssh/credentials.hpp>
 #include <brigade/ssh/known_hosts.hpp>
 #include <brigade/util/json_file.hpp>
+#include <brigade/util/secret.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -149,6 +150,14 @@ std::optional<std::string> read_public_key_blob(const std::string& identity_file
   auto end = text->find_first_of(" \n", first_space + 1);
   return base64_decode(text->substr(
       first_space + 1, end == std::string::npos ? std::string::npos : end - first_space - 1));
+}
+
+Credentials::~Credentials() {
+  for (auto& [_, passphrase] : passphrases_) {
+    if (passphrase) {
+      wipe(*passphrase);
+    }
+  }
 }
 
 std::optional<std::string> Credentials::passphrase_for(const std::string& path) const {

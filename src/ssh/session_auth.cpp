@@ -3,6 +3,7 @@
 #include <brigade/ssh/credentials.hpp>
 #include <brigade/ssh/session.hpp>
 #include <brigade/util/fd.hpp>
+#include <brigade/util/secret.hpp>
 #include <brigade/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -173,6 +174,7 @@ asio::awaitable<void> Session::authenticate(SessionContext& context) {
             session_, user.c_str(), static_cast<unsigned int>(user.size()),
             has_public ? public_file.c_str() : nullptr, file.c_str(), passphrase->c_str());
       });
+      wipe(*passphrase);  // this copy; Credentials keeps (and wipes) the one for the run
       if (rc == 0) {
         co_return;
       }

@@ -31,6 +31,12 @@ class Credentials {
   /// Asks for a passphrase: (prompt) -> answer, or nullopt when it cannot ask.
   using Prompt = std::function<std::optional<std::string>(const std::string& prompt)>;
 
+  Credentials() = default;
+  Credentials(const Credentials&) = delete;
+  Credentials& operator=(const Credentials&) = delete;
+  /// The passphrases are wiped from memory.
+  ~Credentials();
+
   /// For each existing, encrypted file in `identity_files`: BRIGADE_KEY_PASSPHRASE if set,
   /// else `prompt` (a terminal prompt in the CLI). Files without a passphrase are skipped later.
   void prepare(const std::vector<std::string>& identity_files, const Prompt& prompt);
