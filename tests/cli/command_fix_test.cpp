@@ -629,3 +629,21 @@ TEST_CASE("deploy: --batch-by keeps failure domains apart, batch after batch",
   }
   CHECK(count == 5);
 }
+
+TEST_CASE("deploy: a failed node's last lines reach the terminal escaped, the report raw",
+          "[sshd][deploy]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  make_fleet_kitchen(kitchen, sshd, 1,
+                     "printf '\\033]52;c;cGF5bG9hZA==\\007\\033[2Jwiped\\n' >&2; exit 3");
+  auto run = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--yes", "node:all"});
+  CHECK(run.status == 1);
+  INFO(run.err);
+  CHECK(run.err.find("\\x1b]52;c;cGF5bG9hZA==\\x07\\x1b[2Jwiped") != std::string::npos);
+  CHECK(run.err.find('\x1b') == std::string::npos);
+  CHECK(run.out.find('\x1b') == std::string::npos);
+  const std::string log =
+      run_shell_ok("cat " + kitchen.str() + "/logs/latest/nodes/n01.fleet.test.log");
+  CHECK(log.find("\x1b]52;c;cGF5bG9hZA==\x07\x1b[2Jwiped") != std::string::npos);
+}
