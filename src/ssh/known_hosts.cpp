@@ -3,6 +3,7 @@
 #include <brigade/ssh/host_patterns.hpp>
 #include <brigade/ssh/known_hosts.hpp>
 #include <brigade/util/fd.hpp>
+#include <brigade/util/file_reader.hpp>
 #include <brigade/util/strings.hpp>
 
 #include <fcntl.h>
@@ -181,36 +182,40 @@ KnownHosts::~KnownHosts() = default;
 Result<KnownHosts> KnownHosts::load(const std::vector<std::string>& files) {
   KnownHosts known;
   for (const auto& file : files) {
-    Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-    if (!fd) {
-      if (errno == ENOENT || errno == ENOTDIR) {
+    // Streamed, a line at a time: a large file costs its entries, not also its text; only a
+    // regular file, bounded (a FIFO or /dev/zero as known_hosts would hang or grow forever).
+    std::string partial;
+    int number = 0;
+    int open_errno = 0;
+    auto read = read_file_pieces(
+        file, kMaxConfigFileBytes,
+        [&](std::string_view piece) {
+          const auto last = piece.rfind('\n');
+          if (last == std::string_view::npos) {
+            partial.append(piece);
+            return;
+          }
+          partial.append(piece.substr(0, last + 1));
+          number = known.add_text(file, partial, number);
+          partial.assign(piece.substr(last + 1));
+        },
+        &open_errno);
+    if (!read) {
+      if (open_errno == ENOENT || open_errno == ENOTDIR) {
         continue;  // no file, no keys (as for ssh)
       }
-      return Diagnostic{.file = file,
-                        .message = std::string("cannot read known_hosts: ") + std::strerror(errno)};
+      Diagnostic error = read.error();
+      error.file = file;
+      error.message = "cannot read known_hosts: " +
+                      error.message.substr(std::string("cannot read file: ").size());
+      return error;
     }
-    std::string text;
-    char buffer[65536];
-    ssize_t n = 0;
-    while ((n = ::read(fd.get(), buffer, sizeof(buffer))) > 0 || (n < 0 && errno == EINTR)) {
-      if (n > 0) {
-        text.append(buffer, static_cast<std::size_t>(n));
-      }
-    }
-    const int read_errno = errno;
-    fd.reset();
-    if (n < 0) {
-      return Diagnostic{
-          .file = file,
-          .message = std::string("cannot read known_hosts: ") + std::strerror(read_errno)};
-    }
-    known.add_text(file, text);
+    known.add_text(file, partial, number);
   }
   return known;
 }
 
-void KnownHosts::add_text(const std::string& file, std::string_view text) {
-  int number = 0;
+int KnownHosts::add_text(const std::string& file, std::string_view text, int number) {
   std::size_t pos = 0;
   while (pos < text.size()) {
     std::size_t end = text.find('\n', pos);
@@ -287,6 +292,7 @@ void KnownHosts::add_text(const std::string& file, std::string_view text) {
     index(entries_.size() - 1, std::move(hashed));
   }
   hashed_matches_.clear();  // names looked up before have not been tried on the new lines
+  return number;
 }
 
 void KnownHosts::index(std::size_t entry, std::optional<HashedHostName> hashed) {

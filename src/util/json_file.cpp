@@ -1,3 +1,4 @@
+#include <brigade/util/file_reader.hpp>
 #include <brigade/util/json_file.hpp>
 
 #include <fmt/format.h>
@@ -224,18 +225,13 @@ Diagnostic JsonFile::error_at(const JsonPath& where, std::string message, std::s
 }
 
 Result<std::string> read_text_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    return Diagnostic{.file = display_path(file.string()),
-                      .message = std::string("cannot read file: ") + std::strerror(errno)};
+  std::string text;
+  auto read = read_file_pieces(file.string(), kMaxConfigFileBytes,
+                               [&](std::string_view piece) { text.append(piece); });
+  if (!read) {
+    return read.error();
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) {
-    return Diagnostic{.file = display_path(file.string()),
-                      .message = std::string("cannot read file: ") + std::strerror(errno)};
-  }
-  return buffer.str();
+  return text;
 }
 
 Result<JsonFile> read_json_file(const std::filesystem::path& file) {

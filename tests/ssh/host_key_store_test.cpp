@@ -169,6 +169,7 @@ TEST_CASE("host keys: a known_hosts file that cannot be read fails the check", "
   auto config = host_on(dir.str() + "/kh", StrictHostKeyChecking::accept_new);
   CHECK(store.preload({config}).empty());
   CHECK(verdict(store, config, key.key) ==
-        "cannot check the host key: " + dir.str() + "/kh: cannot read known_hosts: Is a directory");
+        "cannot check the host key: " + dir.str() +
+            "/kh: cannot read known_hosts: it is a directory, not a regular file");
   CHECK(store.known_key_types(config).empty());
 }

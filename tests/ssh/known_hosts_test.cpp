@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -250,7 +251,8 @@ TEST_CASE("known_hosts: a file that exists but cannot be read is an error, a mis
   dir.write("sub/placeholder", "");
   auto unreadable = KnownHosts::load({dir.str() + "/missing", dir.str() + "/sub"});
   REQUIRE_FALSE(unreadable.ok());
-  CHECK(unreadable.error().render() == dir.str() + "/sub: cannot read known_hosts: Is a directory");
+  CHECK(unreadable.error().render() ==
+        dir.str() + "/sub: cannot read known_hosts: it is a directory, not a regular file");
   auto missing = KnownHosts::load({dir.str() + "/missing", dir.str() + "/missing/below"});
   REQUIRE(missing.ok());
   CHECK(missing->size() == 0);
@@ -364,4 +366,40 @@ TEST_CASE("known_hosts: names looked up through the index find the lines ssh-key
   CHECK(bulk.check("n1.fleet.test", k0.key).status == HostKeyCheck::Status::match);
   CHECK(bulk.check("n2.fleet.test", k1.key).status == HostKeyCheck::Status::match);
   CHECK(bulk.known_key_types("n4.fleet.test") == std::vector<std::string>{"ssh-ed25519"});
+}
+
+TEST_CASE(
+    "known_hosts: read a piece at a time: a FIFO or a device is an error, /dev/null holds none",
+    "[known_hosts]") {
+  TempDir dir;
+  auto key = generate_key(dir, "k");
+  // Lines across the reader's 64 KiB pieces: the same keys and line numbers as in one piece.
+  std::string text;
+  int lines = 0;
+  while (text.size() < 300000) {
+    text += "host" + std::to_string(lines++) + " " + key.public_line + "\n";
+  }
+  text += "broken ssh-ed25519 not-base64!\n";
+  const int broken_line = ++lines;
+  text += "last " + key.public_line;  // no final newline
+  const std::string file = dir.str() + "/known_hosts";
+  std::ofstream(file) << text;
+  auto known = KnownHosts::load({file});
+  REQUIRE(known.ok());
+  CHECK(known->check("host0", key.key).status == HostKeyCheck::Status::match);
+  CHECK(known->check("host" + std::to_string(lines - 2), key.key).status ==
+        HostKeyCheck::Status::match);
+  CHECK(known->check("last", key.key).entry->line == broken_line + 1);
+  auto broken = known->check("broken", key.key);
+  REQUIRE(broken.unreadable);
+  CHECK(broken.unreadable->line == broken_line);
+
+  REQUIRE(::mkfifo((dir.str() + "/fifo").c_str(), 0600) == 0);
+  auto fifo = KnownHosts::load({dir.str() + "/fifo"});
+  REQUIRE_FALSE(fifo.ok());
+  CHECK(fifo.error().message == "cannot read known_hosts: it is a FIFO, not a regular file");
+  CHECK_FALSE(KnownHosts::load({"/dev/zero"}).ok());
+  auto none = KnownHosts::load({"/dev/null"});
+  REQUIRE(none.ok());
+  CHECK(none->check("host0", key.key).status == HostKeyCheck::Status::not_found);
 }

@@ -85,12 +85,14 @@ class KnownHosts {
   KnownHosts& operator=(KnownHosts&&) noexcept;
   ~KnownHosts();
 
-  /// Reads `files` in order. A file that does not exist holds no keys; one that exists but
-  /// cannot be read (EACCES, EMFILE, EIO, a directory) is an error: a host key check never
-  /// passes for lack of a file it could not read.
+  /// Reads `files` in order, a piece at a time. A file that does not exist holds no keys, nor
+  /// does /dev/null; one that exists but cannot be read (EACCES, EMFILE, EIO, a directory, a
+  /// FIFO, a device, more than kMaxConfigFileBytes) is an error: a host key check never passes
+  /// for lack of a file it could not read.
   static Result<KnownHosts> load(const std::vector<std::string>& files);
-  /// Adds the lines of `text` as if read from `file`.
-  void add_text(const std::string& file, std::string_view text);
+  /// Adds the lines of `text` as if read from `file`, the first being line `after` + 1; returns
+  /// the number of the last.
+  int add_text(const std::string& file, std::string_view text, int after = 0);
 
   /// Checks `key` for `name` (from known_hosts_name): @revoked wins, then a matching key, then
   /// any other key on record for the name (a changed host key, whatever its type).

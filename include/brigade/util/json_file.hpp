@@ -40,7 +40,8 @@ struct JsonFile {
                       bool at_key = false) const;
 };
 
-/// Reads a whole file; the error names the file and the system's reason.
+/// Reads a whole regular file of at most kMaxConfigFileBytes (see read_file_pieces); the error
+/// names the file and the reason.
 Result<std::string> read_text_file(const std::filesystem::path& file);
 
 /// Reads and parses a JSON file; a syntax error is located at its line and column.
