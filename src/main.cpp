@@ -2,9 +2,12 @@
 #include <brigade/util/exit_status.hpp>
 #include <brigade/util/fd_budget.hpp>
 #include <brigade/util/process_guard.hpp>
+#include <brigade/util/stdout_watch.hpp>
 
 #include <malloc.h>
 
+#include <csignal>
+#include <cstring>
 #include <exception>
 #include <iostream>
 
@@ -21,7 +24,20 @@ int main(int argc, char** argv) {
     // session: microseconds).
     mallopt(M_MMAP_THRESHOLD, 32 * 1024);
     brigade::raise_open_file_limit();
-    return brigade::run_cli(argc, argv, std::cout, std::cerr);
+    // A reader of stdout that goes away (`brigade fix --json | head -1`) must not kill the run
+    // before it writes its report and runs its global post hooks: the write fails instead
+    // (EPIPE), is noted, and the run goes on. Programs Brigade starts get SIGPIPE back.
+    std::signal(SIGPIPE, SIG_IGN);
+    brigade::StdoutWatch stdout_watch(std::cout);
+    int code = brigade::run_cli(argc, argv, std::cout, std::cerr);
+    if (const int error = stdout_watch.flush_and_check(); error != 0) {
+      std::cerr << "brigade: cannot write to standard output: " << std::strerror(error)
+                << " (what came after was lost; a run's own records are in its run directory)\n";
+      if (code == 0) {
+        code = brigade::kExitWriteFailed;
+      }
+    }
+    return code;
   } catch (const std::exception& e) {
     std::cout.flush();
     std::cerr << "brigade: internal error: " << e.what()

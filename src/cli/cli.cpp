@@ -73,8 +73,9 @@ constexpr const char* kExitStatusFooter = R"(Exit status:
   3    a global pre hook failed; no node was deployed
   4    the run was aborted: a failed batch of a staged rollout, --max-fail,
        a gate or a node post hook
-  5    every node deployed, but a log or the report could not be written
-  130  interrupted by SIGINT (143: by SIGTERM)
+  5    every node deployed, but a log or the report could not be written,
+       or standard output could not be written to
+  130  interrupted by SIGINT (143: by SIGTERM, 129: by SIGHUP)
   70   a bug in Brigade (please report it))";
 
 constexpr const char* kFixFooter = R"(Examples:
@@ -95,7 +96,7 @@ Exit status:
   0    the command returned 0 on every node
   1    it failed on a node, or a node could not be reached
   2    bad command line or kitchen; no node was touched
-  130  interrupted by SIGINT (143: by SIGTERM))";
+  130  interrupted by SIGINT (143: by SIGTERM, 129: by SIGHUP))";
 
 constexpr const char* kListFooter = R"(Examples:
   brigade list nodes 'nodes_with_role:web*' --env production

@@ -349,6 +349,7 @@ RunReport make_report(const FleetRun& run, const DrivenRun& driven, const RunPla
   report.aborted = run.aborted() || driven.signal != 0 || driven.failure != nullptr;
   report.abort_reason = run.aborted()              ? run.abort_reason()
                         : driven.signal == SIGTERM ? "interrupted by SIGTERM"
+                        : driven.signal == SIGHUP  ? "interrupted by SIGHUP (the terminal closed)"
                         : driven.signal != 0       ? "interrupted by SIGINT"
                         : driven.failure           ? "internal error"
                                                    : "";

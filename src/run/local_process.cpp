@@ -161,10 +161,16 @@ asio::awaitable<LocalResult> run_local(LocalCommand command, LocalLineSink sink)
   argv.push_back(nullptr);
   // Its own process group, so that TERM and KILL reach what it started too (a script's sleep)
   // and a terminal's Ctrl-C reaches Brigade alone, which then stops it.
+  // SIGPIPE as a program expects it: Brigade ignores it for itself, and an ignored signal would
+  // stay ignored across exec.
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
   posix_spawnattr_setpgroup(&attributes, 0);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
   pid_t pid = -1;
   int rc = command.argv.empty()
                ? EINVAL

@@ -5,7 +5,7 @@
 namespace brigade {
 
 int exit_code_for_signal(int signal) {
-  return signal == SIGTERM ? kExitTerminated : kExitInterrupted;
+  return signal == SIGTERM ? kExitTerminated : signal == SIGHUP ? kExitHungUp : kExitInterrupted;
 }
 
 }  // namespace brigade

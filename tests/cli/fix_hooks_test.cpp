@@ -526,6 +526,24 @@ TEST_CASE(
     CHECK(report["nodes"][0]["hooks"][0]["cancelled"] == true);
     CHECK(report["hooks"][0]["name"] == "notify");
   }
+  SECTION("SIGHUP (the terminal closed): the run stops as on SIGINT, exit 129") {
+    write_script(kitchen, "hooks/hold",
+                 "echo $$ > " + pid_file + ".tmp; mv " + pid_file + ".tmp " + pid_file +
+                     "; exec sleep 300\n");
+    int child = brigade::test::spawn_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"},
+                                             kitchen.str() + "/out", kitchen.str() + "/err");
+    REQUIRE(wait_for_file(pid_file));
+    ::kill(child, SIGHUP);
+    CHECK(brigade::test::wait_for_exit(child, 20000) == 129);
+    CHECK(wait_gone(std::stoi(run_shell_ok("cat " + pid_file))));
+    auto calls = read_calls(record);
+    REQUIRE(calls.size() == 1);
+    CHECK(calls[0].args == "[129][n01.fleet.test]");
+    auto report = latest_report(kitchen);
+    CHECK(report["exit_code"] == 129);
+    CHECK(report["abort_reason"] == "interrupted by SIGHUP (the terminal closed)");
+    CHECK(report["nodes"][0]["status"] == "cancelled");
+  }
   SECTION("a hook that ignores TERM: the second SIGINT does not wait for its 5 s") {
     write_script(kitchen, "hooks/hold",
                  "trap '' TERM\necho $$ > " + pid_file + ".tmp; mv " + pid_file + ".tmp " +

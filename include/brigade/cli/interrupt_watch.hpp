@@ -1,6 +1,6 @@
 #pragma once
 
-// SIGINT and SIGTERM for the commands that run many nodes. Internal to brigade_core.
+// SIGINT, SIGTERM and SIGHUP for the commands that run many nodes. Internal to brigade_core.
 
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
@@ -9,7 +9,9 @@
 
 namespace brigade {
 
-/// Watches for SIGINT and SIGTERM while a run goes on: the first one calls `on_interrupt` on the
+/// Watches for SIGINT, SIGTERM and SIGHUP (the terminal closed: the operator is gone, so the
+/// run stops as on SIGINT, writing its report and running its global post hooks) while a run
+/// goes on: the first one calls `on_interrupt` on the
 /// io thread (stop starting, cancel what is in flight) and restores the default actions, so
 /// that a second one ends Brigade at once even if something holds the io thread (a wedged
 /// ssh-agent, a hook that ignores TERM for its 5 s).

@@ -13,9 +13,11 @@ enum ExitStatus : int {
   kExitInternalError = 70,  ///< A bug: an exception no layer handled (EX_SOFTWARE).
   kExitInterrupted = 130,   ///< SIGINT.
   kExitTerminated = 143,    ///< SIGTERM.
+  kExitHungUp = 129,        ///< SIGHUP: the terminal went.
 };
 
-/// The exit code of a run ended by SIGINT (130) or SIGTERM (143), as a shell reports it.
+/// The exit code of a run ended by SIGINT (130), SIGTERM (143) or SIGHUP (129), as a shell
+/// reports it.
 int exit_code_for_signal(int signal);
 
 }  // namespace brigade
