@@ -18,6 +18,7 @@
 #include <regex>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 using brigade::test::latest_report;
 using brigade::test::make_fleet_kitchen;
@@ -506,43 +507,35 @@ TEST_CASE(
     {"name": "hold", "type": "predeployhook", "exec": "hold"},
     {"name": "notify", "type": "global_postdeployhook", "exec": "record"}
   ])");
-  SECTION("one SIGINT: the hook is stopped and reported cancelled, global post hooks get 130") {
-    write_script(kitchen, "hooks/hold",
-                 "echo $$ > " + pid_file + ".tmp; mv " + pid_file + ".tmp " + pid_file +
-                     "; exec sleep 300\n");
-    int child = brigade::test::spawn_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"},
-                                             kitchen.str() + "/out", kitchen.str() + "/err");
-    REQUIRE(wait_for_file(pid_file));
-    ::kill(child, SIGINT);
-    CHECK(brigade::test::wait_for_exit(child, 20000) == 130);
-    CHECK(wait_gone(std::stoi(run_shell_ok("cat " + pid_file))));
-    auto calls = read_calls(record);
-    REQUIRE(calls.size() == 1);
-    CHECK(calls[0].args == "[130][n01.fleet.test]");
-    auto report = latest_report(kitchen);
-    CHECK(report["exit_code"] == 130);
-    CHECK(report["nodes"][0]["status"] == "cancelled");
-    CHECK(report["nodes"][0]["error"] == "cancelled while its pre hook 'hold' ran");
-    CHECK(report["nodes"][0]["hooks"][0]["cancelled"] == true);
-    CHECK(report["hooks"][0]["name"] == "notify");
-  }
-  SECTION("SIGHUP (the terminal closed): the run stops as on SIGINT, exit 129") {
-    write_script(kitchen, "hooks/hold",
-                 "echo $$ > " + pid_file + ".tmp; mv " + pid_file + ".tmp " + pid_file +
-                     "; exec sleep 300\n");
-    int child = brigade::test::spawn_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"},
-                                             kitchen.str() + "/out", kitchen.str() + "/err");
-    REQUIRE(wait_for_file(pid_file));
-    ::kill(child, SIGHUP);
-    CHECK(brigade::test::wait_for_exit(child, 20000) == 129);
-    CHECK(wait_gone(std::stoi(run_shell_ok("cat " + pid_file))));
-    auto calls = read_calls(record);
-    REQUIRE(calls.size() == 1);
-    CHECK(calls[0].args == "[129][n01.fleet.test]");
-    auto report = latest_report(kitchen);
-    CHECK(report["exit_code"] == 129);
-    CHECK(report["abort_reason"] == "interrupted by SIGHUP (the terminal closed)");
-    CHECK(report["nodes"][0]["status"] == "cancelled");
+  // SIGHUP (the terminal closed) stops the run as SIGINT does, with its own exit status.
+  for (const auto& [signal, code, name] :
+       {std::tuple{SIGINT, 130,
+                   "one SIGINT: the hook is stopped and reported cancelled, global "
+                   "post hooks get 130"},
+        std::tuple{SIGHUP, 129, "SIGHUP: the same, exit 129"}}) {
+    SECTION(name) {
+      write_script(kitchen, "hooks/hold",
+                   "echo $$ > " + pid_file + ".tmp; mv " + pid_file + ".tmp " + pid_file +
+                       "; exec sleep 300\n");
+      int child = brigade::test::spawn_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes"},
+                                               kitchen.str() + "/out", kitchen.str() + "/err");
+      REQUIRE(wait_for_file(pid_file));
+      ::kill(child, signal);
+      CHECK(brigade::test::wait_for_exit(child, 20000) == code);
+      CHECK(wait_gone(std::stoi(run_shell_ok("cat " + pid_file))));
+      auto calls = read_calls(record);
+      REQUIRE(calls.size() == 1);
+      CHECK(calls[0].args == "[" + std::to_string(code) + "][n01.fleet.test]");
+      auto report = latest_report(kitchen);
+      CHECK(report["exit_code"] == code);
+      CHECK(report["abort_reason"] == (signal == SIGHUP
+                                           ? "interrupted by SIGHUP (the terminal closed)"
+                                           : "interrupted by SIGINT"));
+      CHECK(report["nodes"][0]["status"] == "cancelled");
+      CHECK(report["nodes"][0]["error"] == "cancelled while its pre hook 'hold' ran");
+      CHECK(report["nodes"][0]["hooks"][0]["cancelled"] == true);
+      CHECK(report["hooks"][0]["name"] == "notify");
+    }
   }
   SECTION("a hook that ignores TERM: the second SIGINT does not wait for its 5 s") {
     write_script(kitchen, "hooks/hold",
