@@ -346,34 +346,48 @@ asio::awaitable<void> FleetRun::run_node(std::size_t index) {
   if (act) {
     co_await act_on_node(index, log);
   }
+  // The post hooks close what the pre hooks opened (a node drained from its load balancer is
+  // put back), so every node whose turn began gets them — its converge done, failed, or
+  // cancelled by an abort or a signal (then with kCancelledDeployRc) — but not a node whose pre
+  // hook failed (it was not deployed) or whose turn never began. They run shielded from the
+  // run's cancellation, each bounded by its own timeout: a post hook already running when
+  // another node aborts the run finishes.
   const bool attempted =
       act && (result.status == NodeStatus::deployed || result.status == NodeStatus::failed);
-  if (const auto& post = plan_.node_post[index]; attempted && !post.empty()) {
+  const bool cancelled_in_turn =
+      result.status == NodeStatus::cancelled &&
+      (act || std::any_of(result.hooks.begin(), result.hooks.end(),
+                          [](const HookRecord& hook) { return hook.ran; }));
+  if (const auto& post = plan_.node_post[index];
+      (attempted || cancelled_in_turn) && !post.empty()) {
     // A node whose work failed without an exit status of its own (connect, sync, timeout, a
     // signal) is 1.
-    const std::string rc = std::to_string(result.status == NodeStatus::deployed ? 0
-                                          : result.rc                           ? *result.rc
-                                                                                : 1);
+    const std::string rc = std::to_string(cancelled_in_turn                     ? kCancelledDeployRc
+                                          : result.status == NodeStatus::deployed ? 0
+                                          : result.rc                             ? *result.rc
+                                                                                  : 1);
     std::vector<HookCall> calls;
     for (const Hook* hook : post) {
       calls.push_back({hook, {rc, name}});
     }
-    if (auto failed =
-            co_await run_hooks(std::move(calls), options_.hook_environment, result.batch,
-                               OnHookFailure::stop, node_hook_events(name, log), result.hooks)) {
+    co_await asio::this_coro::reset_cancellation_state();
+    auto failed = co_await asio::co_spawn(
+        co_await asio::this_coro::executor,
+        run_hooks(std::move(calls), options_.hook_environment, result.batch, OnHookFailure::stop,
+                  node_hook_events(name, log), result.hooks),
+        asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
+    if (failed) {
       const HookRecord& hook = result.hooks[*failed];
-      if (hook.cancelled) {
-        result.status = NodeStatus::cancelled;
-        result.failure = FailureKind::cancelled;
-        result.error =
-            fmt::format("cancelled {} its post hook '{}' {}", hook.ran ? "while" : "before",
-                        hook.name, hook.ran ? "ran" : "started");
+      if (cancelled_in_turn) {
+        result.error += fmt::format("; its post hook '{}' failed ({})", hook.name, hook.outcome());
       } else {
         result.status = NodeStatus::failed;
         result.failure = FailureKind::hook;
         result.error = fmt::format("post hook '{}' failed ({})", hook.name, hook.outcome());
         abort_run(fmt::format("post hook '{}' failed on {} ({})", hook.name, name, hook.outcome()));
       }
+    } else if (cancelled_in_turn) {
+      result.error += fmt::format("; its post hooks ran (deploy code {})", kCancelledDeployRc);
     }
   }
   const std::string reason = result.reason(options_.command_noun);

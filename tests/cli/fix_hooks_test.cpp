@@ -589,3 +589,68 @@ TEST_CASE("hooks run: the demo kitchen's hooks drain and restore, and notify wit
         "node0011.fleet.test\nnode0012.fleet.test\nnode0014.fleet.test\n");
   CHECK(report["nodes"][2]["hooks"][1]["args"] == nlohmann::json({"1", "node0013.fleet.test"}));
 }
+
+TEST_CASE(
+    "hooks run: on an abort every node whose turn began gets its post hooks, and one "
+    "already running finishes, before the global post hooks",
+    "[sshd][hooks]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  const std::string pids = sshd.path("pids");
+  std::filesystem::create_directories(pids);
+  const std::string record = sshd.path("calls");
+  const std::string restoring = sshd.path("restoring-n04");
+  // n01 and n04 converge at once; n02 and n03 hang in their converge.
+  make_fleet_kitchen(
+      kitchen, sshd, 4,
+      "case {node} in n02.*|n03.*) echo $$ > " + pids + "/{node}; exec sleep 300;; *) true;; esac");
+  write_script(kitchen, "hooks/drain", recorder(record));
+  // n04's restore takes a while: it is running when n01's verify fails.
+  write_script(kitchen, "hooks/restore",
+               "if [ \"$2\" = n04.fleet.test ]; then touch " + restoring + "; sleep 2; fi\n" +
+                   recorder(record));
+  write_script(kitchen, "hooks/verify",
+               "for i in $(seq 600); do\n"
+               "  [ $(ls " +
+                   pids + " | wc -l) -ge 2 ] && [ -e " + restoring +
+                   " ] && break\n  sleep 0.1\ndone\nexit 1\n");
+  write_script(kitchen, "hooks/notify", recorder(record));
+  kitchen.write("hooks/hooks.json", R"([
+    {"name": "drain", "type": "predeployhook", "exec": "drain"},
+    {"name": "verify", "type": "postdeployhook", "exec": "verify",
+     "filters": {"nodes": ["n01.fleet.test"]}},
+    {"name": "restore", "type": "postdeployhook", "exec": "restore",
+     "filters": {"nodes": ["n02*", "n03*", "n04*"]}},
+    {"name": "notify", "type": "global_postdeployhook", "exec": "notify"}
+  ])");
+  auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes", "--parallel", "4"});
+  INFO(run.err);
+  CHECK(run.status == 4);
+  auto calls = read_calls(record);
+  std::vector<std::string> restores;
+  for (const auto& call : calls) {
+    if (call.name == "restore") {
+      restores.push_back(call.args);
+    }
+  }
+  std::sort(restores.begin(), restores.end());
+  // Every node that was drained is restored: the two cancelled ones with the cancelled code,
+  // n04 (whose restore was running) with its own 0.
+  CHECK(restores == std::vector<std::string>{"[-1][n02.fleet.test]", "[-1][n03.fleet.test]",
+                                             "[0][n04.fleet.test]"});
+  REQUIRE_FALSE(calls.empty());
+  CHECK(calls.back().name == "notify");  // after every restore
+  const auto report = latest_report(kitchen);
+  CHECK(report["nodes"][0]["status"] == "failed");
+  for (int node : {1, 2}) {
+    INFO(node);
+    CHECK(report["nodes"][node]["status"] == "cancelled");
+    CHECK(report["nodes"][node]["error"] ==
+          "cancelled; the command was stopped; its post hooks ran (deploy code -1)");
+  }
+  CHECK(report["nodes"][3]["status"] == "deployed");
+  CHECK(report["nodes"][3]["hooks"][1]["name"] == "restore");
+  CHECK(report["nodes"][3]["hooks"][1]["cancelled"] == false);
+  CHECK(report["nodes"][3]["hooks"][1]["rc"] == 0);
+}

@@ -21,6 +21,10 @@
 
 namespace brigade {
 
+/// The deploy's return code a node's post hooks get when its turn was cancelled (the run was
+/// aborted or interrupted while its pre hooks or its converge ran): no exit status is ever -1.
+inline constexpr int kCancelledDeployRc = -1;
+
 struct RunOptions {
   std::size_t parallel = 16;
   std::optional<NodeCount> max_fail;  ///< Failures allowed; more abort the run.
