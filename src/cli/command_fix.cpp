@@ -413,6 +413,21 @@ void print_fix_summary(const RunReport& report, const FleetRun& run, double elap
   if (run.aborted()) {
     err << "brigade: run aborted: " << run.abort_reason() << '\n';
   }
+  // The nodes whose turn was cancelled after it began: their post hooks ran with -1 (a drained
+  // node put back); the operator may want to look at each.
+  std::vector<std::string> closed;
+  for (const auto& node : report.nodes) {
+    if (node.status == NodeStatus::cancelled &&
+        std::any_of(node.hooks.begin(), node.hooks.end(), [](const HookRecord& hook) {
+          return hook.type == HookType::postdeployhook && hook.ran;
+        })) {
+      closed.push_back(node.name);
+    }
+  }
+  if (!closed.empty()) {
+    err << "brigade: cancelled after their turn began, post hooks run with deploy code -1: "
+        << visible(join_shortened(closed, 10, "nodes")) << '\n';
+  }
   auto counts = count_statuses(report.nodes);
   err << fmt::format(
       "brigade: {}: {} deployed, {} failed, {} skipped, {} cancelled, {} not "

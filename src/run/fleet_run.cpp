@@ -362,7 +362,7 @@ asio::awaitable<void> FleetRun::run_node(std::size_t index) {
       (attempted || cancelled_in_turn) && !post.empty()) {
     // A node whose work failed without an exit status of its own (connect, sync, timeout, a
     // signal) is 1.
-    const std::string rc = std::to_string(cancelled_in_turn                     ? kCancelledDeployRc
+    const std::string rc = std::to_string(cancelled_in_turn ? kCancelledDeployRc
                                           : result.status == NodeStatus::deployed ? 0
                                           : result.rc                             ? *result.rc
                                                                                   : 1);

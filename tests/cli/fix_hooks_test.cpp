@@ -641,6 +641,8 @@ TEST_CASE(
                                              "[0][n04.fleet.test]"});
   REQUIRE_FALSE(calls.empty());
   CHECK(calls.back().name == "notify");  // after every restore
+  CHECK(run.err.find("brigade: cancelled after their turn began, post hooks run with deploy code "
+                     "-1: n02.fleet.test n03.fleet.test\n") != std::string::npos);
   const auto report = latest_report(kitchen);
   CHECK(report["nodes"][0]["status"] == "failed");
   for (int node : {1, 2}) {
