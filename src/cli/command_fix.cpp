@@ -530,6 +530,7 @@ int deploy(const FixOptions& options, const Kitchen& kitchen, const Selection& s
   run_options.batch_wait = options.batch_wait;
   run_options.log_dir = log_dir;
   run_options.log_modes = modes;
+  run_options.node_log_limit = kitchen.config.log_limit;
   run_options.command_noun = kConvergeCommandNoun;
   run_options.hook_environment = {.kitchen = absolute_kitchen_root(kitchen),
                                   .run_id = directory->run_id,

@@ -27,7 +27,7 @@ const std::map<std::string, std::vector<std::string>>& known_keys() {
       {"connection",
        {"gateway", "http_proxy", "https_proxy", "jump_max_channels", "jump_max_sessions",
         "max_startups"}},
-      {"deploy", {"command", "sync", "sudo", "follow_symlinks"}},
+      {"deploy", {"command", "sync", "sudo", "follow_symlinks", "log_limit"}},
   };
   return keys;
 }
@@ -261,6 +261,23 @@ int on_ini_value(void* user, const char* section_c, const char* name_c, const ch
       } else {
         return fail(name + " must be true or false, not '" + value + "'");
       }
+    } else if (name == "log_limit") {
+      // A size as --json-max-output takes one: digits, then K, M or G (1024-based).
+      std::size_t digits = 0;
+      while (digits < value.size() && std::isdigit(static_cast<unsigned char>(value[digits]))) {
+        ++digits;
+      }
+      const std::string unit = value.substr(digits);
+      const int shift = unit.empty()                 ? 0
+                        : unit == "K" || unit == "k" ? 10
+                        : unit == "M" || unit == "m" ? 20
+                        : unit == "G" || unit == "g" ? 30
+                                                     : -1;
+      if (digits == 0 || digits > 6 || shift < 0) {
+        return fail("log_limit must be a size such as 32M (K, M or G; 0: no limit), not '" + value +
+                    "'");
+      }
+      config.log_limit = std::stoull(value.substr(0, digits)) << shift;
     } else if (name == "command") {
       config.deploy_command = value;
     } else if (name == "sync") {

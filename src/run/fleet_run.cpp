@@ -22,8 +22,8 @@ namespace brigade {
 // for the run's end.
 class FleetRun::NodeLog : public NodeOutput {
  public:
-  NodeLog(NodeResult& result, mode_t mode, RunObserver& observer)
-      : result_(result), observer_(observer) {
+  NodeLog(NodeResult& result, mode_t mode, std::uint64_t limit, RunObserver& observer)
+      : result_(result), observer_(observer), limit_(limit) {
     if (result.log.empty()) {
       return;
     }
@@ -48,6 +48,13 @@ class FleetRun::NodeLog : public NodeOutput {
     file_.flush();
   }
   void close() {
+    if (dropped_lines_ > 0) {
+      note(
+          fmt::format("{} {} of output ({} bytes) past the log's limit of {} ([deploy] "
+                      "log_limit) were not kept",
+                      dropped_lines_, dropped_lines_ == 1 ? "line" : "lines", dropped_bytes_,
+                      size_text(limit_)));
+    }
     result_.tail = tail_.lines();
     file_.close();
     if (file_.error() && result_.log_error.empty()) {
@@ -57,6 +64,7 @@ class FleetRun::NodeLog : public NodeOutput {
 
  private:
   static constexpr std::size_t kTail = 10;
+  static constexpr std::size_t kStampBytes = 25;  // "2026-12-07T19:01:45.317Z "
 
   // Each line of the log starts with its UTC time, as run.log's do.
   void stamp() {
@@ -66,20 +74,47 @@ class FleetRun::NodeLog : public NodeOutput {
     }
   }
 
+  static std::string size_text(std::uint64_t bytes) {
+    for (const auto& [shift, unit] : {std::pair{30, "GiB"}, {20, "MiB"}, {10, "KiB"}}) {
+      if (bytes >= (std::uint64_t{1} << shift) && bytes % (std::uint64_t{1} << shift) == 0) {
+        return std::to_string(bytes >> shift) + " " + unit;
+      }
+    }
+    return std::to_string(bytes) + " bytes";
+  }
+
   void keep(OutputStream stream, std::string_view line) {
+    tail_.add(line);
+    // What the line costs in the log: its time stamp, its stream, itself.
+    const std::size_t size = kStampBytes + (stream == OutputStream::err ? 9 : 0) + line.size() + 1;
+    if (limit_ != 0 && kept_ + size > limit_) {
+      if (dropped_lines_ == 0) {
+        note(
+            fmt::format("the log holds {} of output ([deploy] log_limit): what follows is "
+                        "counted, not kept",
+                        size_text(limit_)));
+      }
+      ++dropped_lines_;
+      dropped_bytes_ += line.size() + 1;
+      return;
+    }
+    kept_ += size;
     stamp();
     if (stream == OutputStream::err) {
       file_.write("[stderr] ");
     }
     file_.write(line);
     file_.write("\n");
-    tail_.add(line);
   }
 
   NodeResult& result_;
   RunObserver& observer_;
   LogFile file_;
   LastLines tail_{kTail};
+  std::uint64_t limit_;
+  std::uint64_t kept_ = 0;
+  std::uint64_t dropped_lines_ = 0;
+  std::uint64_t dropped_bytes_ = 0;
 };
 
 FleetRun::FleetRun(std::vector<const Node*> nodes, const RunPlan& plan, RunOptions options,
@@ -321,7 +356,7 @@ asio::awaitable<void> FleetRun::run_node(std::size_t index) {
     result.log = options_.log_dir + "/nodes/" + name + ".log";
   }
   observer_.node_started(result);
-  NodeLog log(result, options_.log_modes.file, observer_);
+  NodeLog log(result, options_.log_modes.file, options_.node_log_limit, observer_);
 
   bool act = true;
   if (const auto& pre = plan_.node_pre[index]; !pre.empty()) {

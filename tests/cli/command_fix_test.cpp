@@ -647,3 +647,31 @@ TEST_CASE("deploy: a failed node's last lines reach the terminal escaped, the re
       run_shell_ok("cat " + kitchen.str() + "/logs/latest/nodes/n01.fleet.test.log");
   CHECK(log.find("\x1b]52;c;cGF5bG9hZA==\x07\x1b[2Jwiped") != std::string::npos);
 }
+
+TEST_CASE("deploy: a node that prints without end fills its log to the limit, no further",
+          "[sshd][deploy]") {
+  BRIGADE_REQUIRE_SSHD();
+  Sshd sshd;
+  TempDir kitchen;
+  // 2,000 lines of 100 bytes, then one line of 5,000 bytes, then a failure.
+  make_fleet_kitchen(kitchen, sshd, 1,
+                     "i=0; while [ $i -lt 2000 ]; do printf '%099d\\n' $i; i=$((i+1)); done; "
+                     "printf '%05000d\\n' 7; exit 1");
+  kitchen.write("littlechef.cfg",
+                brigade::test::file_text(kitchen.str() + "/littlechef.cfg") + "log_limit = 16K\n");
+  auto run = brigade::test::run_brigade({"fix", "-k", kitchen.str(), "--yes", "node:all"});
+  CHECK(run.status == 1);
+  const std::string log =
+      run_shell_ok("cat " + kitchen.str() + "/logs/latest/nodes/n01.fleet.test.log");
+  INFO(log.substr(0, 2000));
+  CHECK(log.size() < 16 * 1024 + 1024);  // the output kept (time stamps counted), the notes
+  CHECK(log.find("# brigade: the log holds 16 KiB of output ([deploy] log_limit): what follows "
+                 "is counted, not kept\n") != std::string::npos);
+  CHECK(log.find(" of output (") != std::string::npos);
+  CHECK(log.find("bytes) past the log's limit of 16 KiB ([deploy] log_limit) were not kept\n") !=
+        std::string::npos);
+  // The summary's last lines are bounded too: the long one cut, saying by how much.
+  CHECK(run.err.find(std::string(500, '0')) != std::string::npos);
+  CHECK(run.err.find(std::string(600, '0')) == std::string::npos);
+  CHECK(run.err.find(" more bytes)") != std::string::npos);
+}

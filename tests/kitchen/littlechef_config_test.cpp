@@ -212,6 +212,23 @@ TEST_CASE("littlechef.cfg: [deploy] sudo reads as configparser's booleans, true 
   REQUIRE_FALSE(maybe.ok());
   CHECK(maybe.error().render() ==
         "littlechef.cfg:2: follow_symlinks: follow_symlinks must be true or false, not 'maybe'");
+  // The node log's limit: a size, 32M by default, 0 for none.
+  CHECK(parse_littlechef_config("littlechef.cfg", "", "/k")->log_limit == 32u << 20);
+  CHECK(parse_littlechef_config("littlechef.cfg", "[deploy]\nlog_limit = 2G\n", "/k")->log_limit ==
+        std::uint64_t{2} << 30);
+  CHECK(parse_littlechef_config("littlechef.cfg", "[deploy]\nlog_limit = 0\n", "/k")->log_limit ==
+        0);
+  CHECK(parse_littlechef_config("littlechef.cfg", "[deploy]\nlog_limit = 64k\n", "/k")->log_limit ==
+        64u << 10);
+  for (const char* value : {"lots", "12T", "M", "1234567M", "-1"}) {
+    INFO(value);
+    auto wrong = parse_littlechef_config(
+        "littlechef.cfg", std::string("[deploy]\nlog_limit = ") + value + "\n", "/k");
+    REQUIRE_FALSE(wrong.ok());
+    CHECK(
+        wrong.error().render().starts_with("littlechef.cfg:2: log_limit: log_limit must be a "
+                                           "size such as 32M"));
+  }
 }
 
 TEST_CASE("littlechef.cfg: a password of more than one line is refused, not cut", "[config]") {

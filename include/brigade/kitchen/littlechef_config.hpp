@@ -2,6 +2,7 @@
 
 #include <brigade/util/result.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -16,6 +17,10 @@ inline constexpr const char* kDefaultNodeWorkPath = "/tmp/chef-solo";
 std::vector<std::string> default_sync_directories();
 
 /// The settings of a kitchen's littlechef.cfg; local paths resolved, `~` expanded.
+/// [deploy] log_limit's default: far beyond a verbose chef-solo run, far below a node that
+/// prints without end filling the controller's disk.
+inline constexpr std::uint64_t kDefaultLogLimit = 32u << 20;
+
 struct LittleChefConfig {
   std::string file;  ///< As shown to the user.
   // [userinfo]
@@ -42,6 +47,9 @@ struct LittleChefConfig {
   std::vector<std::string> deploy_sync = default_sync_directories();
   /// A synced directory that is a link out of the kitchen is synced ([deploy] follow_symlinks).
   bool follow_symlinks = false;
+  /// The most a node's log keeps of what the node printed ([deploy] log_limit, K, M, G
+  /// suffixes; 0: no limit); the rest is counted, not kept.
+  std::uint64_t log_limit = kDefaultLogLimit;
 
   /// Unknown sections and keys: kept, never fatal, since LittleChef kitchens carry extras.
   std::vector<Diagnostic> warnings;

@@ -15,6 +15,7 @@
 #include <asio/steady_timer.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ struct RunOptions {
   /// (the last lines are still kept for the summary).
   std::string log_dir;
   LogModes log_modes;  ///< For the node logs.
+  /// The most a node log keeps of the node's and its hooks' output; past it, lines are counted
+  /// and the log says how many were not kept. 0: no limit.
+  std::uint64_t node_log_limit = 0;
   /// How the node log's last line names the command: "the converge command exited with 2".
   std::string command_noun = "the command";
   HookEnvironment hook_environment;
