@@ -537,6 +537,23 @@ TEST_CASE(
       CHECK(report["hooks"][0]["name"] == "notify");
     }
   }
+  SECTION("started with SIGHUP ignored (nohup): a hang-up does not stop the run") {
+    write_script(kitchen, "hooks/hold",
+                 "echo $$ > " + pid_file + ".tmp; mv " + pid_file + ".tmp " + pid_file +
+                     "; exec sleep 300\n");
+    const pid_t brigade = std::stoi(run_shell_ok(
+        "(trap '' HUP; exec '" + std::string(BRIGADE_BINARY) + "' fix -k '" + kitchen.str() +
+        "' node:all --yes) > '" + kitchen.str() + "/out' 2>&1 & echo $!"));
+    REQUIRE(wait_for_file(pid_file));
+    ::kill(brigade, SIGHUP);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    CHECK_FALSE(process_gone(brigade));
+    CHECK_FALSE(process_gone(std::stoi(run_shell_ok("cat " + pid_file))));
+    // (SIGINT too is ignored by a background job of a non-interactive shell.)
+    ::kill(brigade, SIGTERM);
+    CHECK(wait_gone(brigade));
+    CHECK(latest_report(kitchen)["exit_code"] == 143);
+  }
   SECTION("a hook that ignores TERM: the second SIGINT does not wait for its 5 s") {
     write_script(kitchen, "hooks/hold",
                  "trap '' TERM\necho $$ > " + pid_file + ".tmp; mv " + pid_file + ".tmp " +

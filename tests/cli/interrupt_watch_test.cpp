@@ -21,6 +21,10 @@ int in_child(void (*body)(), std::string& output) {
   const pid_t child = ::fork();
   REQUIRE(child >= 0);
   if (child == 0) {
+    // As from a terminal, whatever the test runner inherited (see the last test).
+    for (int signal : {SIGINT, SIGTERM, SIGHUP}) {
+      ::signal(signal, SIG_DFL);
+    }
     ::dup2(pipe_fds[1], STDOUT_FILENO);
     ::close(pipe_fds[0]);
     body();
@@ -76,5 +80,28 @@ TEST_CASE("interrupt watch: once stopped, the run is not told of a signal", "[cl
       },
       output);
   CHECK(output == "signal 0\n");
+  CHECK(WIFEXITED(status));
+}
+
+TEST_CASE("interrupt watch: a signal ignored at the start stays ignored (nohup)",
+          "[cli][signals]") {
+  std::string output;
+  const int status = in_child(
+      [] {
+        ::signal(SIGHUP, SIG_IGN);
+        asio::io_context context;
+        brigade::InterruptWatch watch(context, [](int signal) {
+          std::printf("interrupted by %d\n", signal);
+          std::fflush(stdout);
+        });
+        asio::post(context, [] {
+          ::kill(::getpid(), SIGHUP);  // ignored: the run goes on
+          ::kill(::getpid(), SIGTERM);
+        });
+        context.run();
+        std::printf("signal %d\n", watch.signal());
+      },
+      output);
+  CHECK(output == "interrupted by 15\nsignal 15\n");
   CHECK(WIFEXITED(status));
 }

@@ -81,6 +81,19 @@ std::vector<char*> brigade_argv(const std::vector<std::string>& args,
 
 }  // namespace
 
+namespace {
+
+// Brigade, as a user starts it from a terminal: the signals it watches at their default, whatever
+// the test runner inherited (a runner started in the background of a script ignores SIGINT, and
+// Brigade keeps a signal ignored at its start ignored).
+void default_signals() {
+  for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
+    ::signal(signal, SIG_DFL);
+  }
+}
+
+}  // namespace
+
 int spawn_brigade(const std::vector<std::string>& args, const std::string& out_file,
                   const std::string& err_file) {
   std::vector<std::string> words;
@@ -90,6 +103,7 @@ int spawn_brigade(const std::vector<std::string>& args, const std::string& out_f
     [[maybe_unused]] auto* in = std::freopen("/dev/null", "r", stdin);
     [[maybe_unused]] auto* out = std::freopen(out_file.c_str(), "w", stdout);
     [[maybe_unused]] auto* err = std::freopen(err_file.c_str(), "w", stderr);
+    default_signals();
     ::execv(BRIGADE_BINARY, argv.data());
     ::_exit(127);
   }
@@ -104,6 +118,7 @@ TerminalRun run_brigade_on_terminal(const std::vector<std::string>& args, const 
   const pid_t child = ::forkpty(&master, nullptr, nullptr, nullptr);
   REQUIRE(child >= 0);
   if (child == 0) {
+    default_signals();
     ::execv(BRIGADE_BINARY, argv.data());
     ::_exit(127);
   }

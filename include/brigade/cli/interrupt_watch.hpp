@@ -6,6 +6,7 @@
 #include <asio/signal_set.hpp>
 
 #include <functional>
+#include <vector>
 
 namespace brigade {
 
@@ -27,6 +28,7 @@ class InterruptWatch {
 
  private:
   asio::signal_set signals_;
+  std::vector<int> watched_;  ///< Those not ignored when Brigade started.
   std::function<void(int)> on_interrupt_;
   int signal_ = 0;
 };
