@@ -47,6 +47,12 @@ class FleetRun::NodeLog : public NodeOutput {
     file_.write("# brigade: " + text + "\n");
     file_.flush();
   }
+  void caveat(const std::string& text) override {
+    note(text);
+    caveats_.push_back(text);
+  }
+  /// Said by the action for a node that did not end well.
+  const std::vector<std::string>& caveats() const { return caveats_; }
   void close() {
     if (dropped_lines_ > 0) {
       note(
@@ -115,6 +121,7 @@ class FleetRun::NodeLog : public NodeOutput {
   std::uint64_t kept_ = 0;
   std::uint64_t dropped_lines_ = 0;
   std::uint64_t dropped_bytes_ = 0;
+  std::vector<std::string> caveats_;
 };
 
 FleetRun::FleetRun(std::vector<const Node*> nodes, const RunPlan& plan, RunOptions options,
@@ -423,6 +430,11 @@ asio::awaitable<void> FleetRun::run_node(std::size_t index) {
       }
     } else if (cancelled_in_turn) {
       result.error += fmt::format("; its post hooks ran (deploy code {})", kCancelledDeployRc);
+    }
+  }
+  if (result.status != NodeStatus::deployed) {
+    for (const auto& caveat : log.caveats()) {
+      result.error += (result.error.empty() ? "" : "; ") + caveat;
     }
   }
   const std::string reason = result.reason(options_.command_noun);

@@ -73,8 +73,19 @@ asio::awaitable<NodeOutcome> SshDeploy::run(std::size_t index, NodeOutput& outpu
   }
   ChefSoloWatch watch(output);
   NodeOutput& log = settings_.chef_solo ? static_cast<NodeOutput&>(watch) : output;
-  auto converged = co_await sync_and_converge(*session, work_path, kitchen_, std::move(node_files),
-                                              command, log, std::move(extras));
+  ConvergeResult converged;
+  try {
+    converged = co_await sync_and_converge(*session, work_path, kitchen_, std::move(node_files),
+                                           command, log, std::move(extras));
+  } catch (...) {
+    if (secret) {
+      // The node removes it when the deploy's connection ends, whatever ended it (tested for
+      // each shell), but from here that cannot be seen.
+      output.caveat(fmt::format("the data bag secret's removal from {} could not be confirmed",
+                                kDataBagSecretPath));
+    }
+    throw;
+  }
   if (!converged.transferred) {  // a kitchen sent was noted when it was unpacked
     output.note("the kitchen was unchanged on the node, not sent");
   }

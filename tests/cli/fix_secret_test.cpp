@@ -210,6 +210,11 @@ TEST_CASE(
                     user.ssh_config(sshd, kitchen), sshd.dir().str(), converge));
     auto run = run_brigade({"fix", "-k", kitchen.str(), "node:all", "--yes", "--timeout", "2"});
     CHECK(run.status == 1);
+    // Removed by the node, but the controller cannot see it: the result says so.
+    CHECK(
+        brigade::test::latest_report(kitchen)["nodes"][0]["error"] ==
+        "timeout: timed out after 2 s (--timeout); the command was stopped; the data bag secret's "
+        "removal from /etc/chef/encrypted_data_bag_secret could not be confirmed");
     const std::string log = node_log(kitchen);
     INFO(log);
     // Below sudo: the deploy's script, in that shell (above it, the SSH user's login shell).

@@ -29,6 +29,9 @@ class NodeOutput : public OutputSink {
  public:
   /// A line of Brigade's own about this node ("connecting to …"), for its log.
   virtual void note(const std::string& text) = 0;
+  /// Something about the node the run's result must say if the action does not end well (the
+  /// data bag secret's removal could not be confirmed); noted in the log too.
+  virtual void caveat(const std::string& text) { note(text); }
 };
 
 class NodeAction {
