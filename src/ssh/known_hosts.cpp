@@ -188,7 +188,7 @@ Result<KnownHosts> KnownHosts::load(const std::vector<std::string>& files) {
     int number = 0;
     int open_errno = 0;
     auto read = read_file_pieces(
-        file, kMaxConfigFileBytes,
+        file, "known_hosts", kMaxConfigFileBytes,
         [&](std::string_view piece) {
           const auto last = piece.rfind('\n');
           if (last == std::string_view::npos) {
@@ -205,9 +205,7 @@ Result<KnownHosts> KnownHosts::load(const std::vector<std::string>& files) {
         continue;  // no file, no keys (as for ssh)
       }
       Diagnostic error = read.error();
-      error.file = file;
-      error.message = "cannot read known_hosts: " +
-                      error.message.substr(std::string("cannot read file: ").size());
+      error.file = file;  // as given, as the lines read from it name it
       return error;
     }
     known.add_text(file, partial, number);

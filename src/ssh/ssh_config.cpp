@@ -575,7 +575,8 @@ struct Parser {
         }
         if (keyword == "include") {
           // Read, never skipped: the files it names are checked as the Match block is.
-          auto included = include(line_of(keyword, *args, shown, number), where, depth, true);
+          auto included =
+              include(ConfigLine{keyword, *args, shown, number, {}}, where, depth, true);
           if (!included) {
             return included.error();
           }
@@ -610,11 +611,6 @@ struct Parser {
     }
     block->index();
     return block;
-  }
-
-  static ConfigLine line_of(const std::string& keyword, const std::vector<std::string>& args,
-                            const std::string& shown, int number) {
-    return ConfigLine{keyword, args, shown, number, {}};
   }
 
   // The files an Include line names (globs, relative to ~/.ssh or /etc/ssh), parsed.

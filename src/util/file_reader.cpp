@@ -36,10 +36,11 @@ std::string kind_of(mode_t mode) {
 
 }  // namespace
 
-Result<Ok> read_file_pieces(const std::string& path, std::size_t max_bytes,
+Result<Ok> read_file_pieces(const std::string& path, std::string_view what, std::size_t max_bytes,
                             const std::function<void(std::string_view)>& piece, int* open_errno) {
-  auto failed = [&](std::string message) {
-    return Diagnostic{.file = display_path(path), .message = std::move(message)};
+  auto failed = [&](std::string why) {
+    return Diagnostic{.file = display_path(path),
+                      .message = fmt::format("cannot read {}: {}", what, why)};
   };
   // O_NONBLOCK: opening a FIFO with no writer would wait for one.
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
@@ -47,21 +48,21 @@ Result<Ok> read_file_pieces(const std::string& path, std::size_t max_bytes,
     if (open_errno != nullptr) {
       *open_errno = errno;
     }
-    return failed(std::string("cannot read file: ") + std::strerror(errno));
+    return failed(std::strerror(errno));
   }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
-    return failed(std::string("cannot read file: ") + std::strerror(errno));
+    return failed(std::strerror(errno));
   }
   if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) {
     return Ok{};  // /dev/null: empty
   }
   if (!S_ISREG(st.st_mode)) {
-    return failed("cannot read file: it is " + kind_of(st.st_mode) + ", not a regular file");
+    return failed("it is " + kind_of(st.st_mode) + ", not a regular file");
   }
   const auto too_large = [&] {
     return failed(
-        fmt::format("cannot read file: it is larger than {} MiB, more than such a "
+        fmt::format("it is larger than {} MiB, more than such a "
                     "file ever holds",
                     max_bytes >> 20));
   };
@@ -76,7 +77,7 @@ Result<Ok> read_file_pieces(const std::string& path, std::size_t max_bytes,
       continue;
     }
     if (n < 0) {
-      return failed(std::string("cannot read file: ") + std::strerror(errno));
+      return failed(std::strerror(errno));
     }
     if (n == 0) {
       return Ok{};

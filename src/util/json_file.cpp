@@ -226,7 +226,7 @@ Diagnostic JsonFile::error_at(const JsonPath& where, std::string message, std::s
 
 Result<std::string> read_text_file(const std::filesystem::path& file) {
   std::string text;
-  auto read = read_file_pieces(file.string(), kMaxConfigFileBytes,
+  auto read = read_file_pieces(file.string(), "file", kMaxConfigFileBytes,
                                [&](std::string_view piece) { text.append(piece); });
   if (!read) {
     return read.error();

@@ -11,8 +11,9 @@ namespace brigade {
 void open_standard_fds() {
   for (int fd = 0; fd <= 2; ++fd) {
     if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
-      // open() returns the lowest free descriptor: this one, as the lower ones are open.
-      const int opened = open("/dev/null", O_RDWR);
+      // open() returns the lowest free descriptor: this one, as the lower ones are open. No
+      // O_CLOEXEC: a standard descriptor is meant to reach the programs Brigade starts.
+      const int opened = open("/dev/null", O_RDWR | O_NOCTTY);
       if (opened != fd && opened >= 0) {
         dup2(opened, fd);
         close(opened);

@@ -27,6 +27,7 @@ using brigade::test::run_shell;
 using brigade::test::run_shell_ok;
 using brigade::test::Sshd;
 using brigade::test::TempDir;
+using brigade::test::wait_for_file;
 using brigade::test::write_script;
 
 namespace {
@@ -116,17 +117,6 @@ bool wait_gone(pid_t pid) {
       return true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
-// Waits (bounded, 60 s) until `path` exists.
-bool wait_for_file(const std::string& path) {
-  for (int attempt = 0; attempt < 600; ++attempt) {
-    if (std::filesystem::exists(path)) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return false;
 }

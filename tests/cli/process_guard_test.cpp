@@ -27,18 +27,18 @@ namespace {
 // -1 if it never ran `program`.
 long proc_owner(int pid, const std::string& program, long expected) {
   long owner = -1;
-  for (int waited = 0; waited < 10000 && owner != expected; waited += 20) {
-    std::error_code ec;
-    const auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec);
-    struct stat st {};
-    if (!ec && exe.filename() == program &&
-        ::stat(("/proc/" + std::to_string(pid) + "/environ").c_str(), &st) == 0) {
-      owner = static_cast<long>(st.st_uid);
-    }
-    if (owner != expected) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
+  brigade::test::wait_until(
+      [&] {
+        std::error_code ec;
+        const auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec);
+        struct stat st {};
+        if (!ec && exe.filename() == program &&
+            ::stat(("/proc/" + std::to_string(pid) + "/environ").c_str(), &st) == 0) {
+          owner = static_cast<long>(st.st_uid);
+        }
+        return owner == expected;
+      },
+      10000);
   return owner;
 }
 

@@ -25,6 +25,7 @@ using brigade::test::run_shell;
 using brigade::test::run_shell_ok;
 using brigade::test::Sshd;
 using brigade::test::TempDir;
+using brigade::test::wait_for_file;
 
 namespace {
 
@@ -79,16 +80,6 @@ NodeScript local_script(const std::string& work, const KitchenArchive& kitchen) 
   script.holder = "test";
   script.converge = "echo converged";
   return script;
-}
-
-bool wait_for_file(const std::string& path, int limit_ms = 60000) {
-  for (int waited = 0; waited < limit_ms; waited += 20) {
-    if (std::filesystem::exists(path)) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
 }
 
 }  // namespace

@@ -174,4 +174,18 @@ std::size_t wait_for_entries(const std::string& dir, std::size_t count, int limi
   return entries();
 }
 
+bool wait_until(const std::function<bool()>& done, int limit_ms) {
+  for (int waited = 0; waited < limit_ms; waited += 20) {
+    if (done()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+bool wait_for_file(const std::string& path, int limit_ms) {
+  return wait_until([&] { return std::filesystem::exists(path); }, limit_ms);
+}
+
 }  // namespace brigade::test

@@ -49,6 +49,12 @@ inline constexpr int kDidNotExit = -1000;
 /// a signal ended it, or kDidNotExit if it did not exit in time (it is then killed).
 int wait_for_exit(int pid, int limit_ms);
 
+/// Waits (at most `limit_ms`, checking every 20 ms) until `done()` is true; whether it became so.
+bool wait_until(const std::function<bool()>& done, int limit_ms = 60000);
+
+/// Waits (at most `limit_ms`) until `path` exists.
+bool wait_for_file(const std::string& path, int limit_ms = 60000);
+
 /// Waits (at most `limit_ms`) until directory `dir` holds `count` entries (remote commands
 /// that write their pid there have started); returns how many it holds then.
 std::size_t wait_for_entries(const std::string& dir, std::size_t count, int limit_ms);

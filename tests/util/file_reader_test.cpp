@@ -16,7 +16,7 @@ namespace {
 brigade::Result<std::string> read_all(const std::string& path, std::size_t max = 1 << 20,
                                       std::size_t* pieces = nullptr) {
   std::string text;
-  auto read = read_file_pieces(path, max, [&](std::string_view piece) {
+  auto read = read_file_pieces(path, "file", max, [&](std::string_view piece) {
     text.append(piece);
     if (pieces != nullptr) {
       ++*pieces;
@@ -67,7 +67,7 @@ TEST_CASE("file reader: a FIFO, a device, a directory or an oversized file is an
         "cannot read file: it is larger than 2 MiB, more than such a file ever holds");
   int open_errno = 0;
   auto missing = read_file_pieces(
-      dir.str() + "/missing", 100, [](std::string_view) {}, &open_errno);
+      dir.str() + "/missing", "file", 100, [](std::string_view) {}, &open_errno);
   CHECK_FALSE(missing.ok());
   CHECK(open_errno == ENOENT);
   // Every configuration file is read this way.
